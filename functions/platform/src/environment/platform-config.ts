@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { dnsLabel } from '../schema/fields.js';
+import type { ConfigLayer } from './resolve.js';
+import { storageClassesSchema } from './storage-classes.js';
+
+/** Label that ties an EnvironmentConfig in the platform cluster to an environment (or `base`). */
+export const ENVIRONMENT_LABEL = 'platform.projectcatalyst.io/environment';
+
+/** The label value of the config every environment starts from. */
+export const BASE_CONFIG = 'base';
+
+const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' });
+
+const chartSchema = z
+  .object({
+    repository: z.string().min(1).max(512).describe('Helm repository URL or oci:// reference.'),
+    chart: z.string().min(1).max(128),
+    version: z.string().min(1).max(64).describe('Pinned chart version.'),
+    replicas: z.number().int().min(1).max(10).optional().describe('Controller replicas, where the chart has a setting.'),
+  })
+  .strict();
+
+/**
+ * Data of the platform EnvironmentConfigs (`base`, `dev`, `staging`, `prod`,
+ * `onprem`) after merging. Everything an Environment is sized by lives here;
+ * nothing has a silent default in code.
+ */
+export const platformConfigSchema = z
+  .object({
+    kubernetes: z.object({ version: kubernetesVersion }).strict(),
+    network: z
+      .object({
+        availabilityZones: z.number().int().min(2).max(3),
+        multiAzNat: z.boolean().describe('One NAT gateway per AZ (true) or a single one (false).'),
+        flowLogRetentionDays: z.number().int().min(1).max(3653),
+      })
+      .strict(),
+    storageClasses: storageClassesSchema,
+    nodes: z
+      .object({
+        capacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1),
+        system: z
+          .object({
+            instanceTypes: z.array(z.string().min(1).max(32)).min(1),
+            minSize: z.number().int().min(1),
+            maxSize: z.number().int().min(1),
+            desiredSize: z.number().int().min(1),
+          })
+          .strict(),
+        pools: z.record(
+          z.enum(['general', 'compute', 'memory', 'gpu']),
+          z
+            .object({
+              enabled: z.boolean(),
+              instanceCategories: z.array(z.string().min(1).max(8)).min(1),
+              cpuLimit: z.number().int().min(1),
+            })
+            .strict(),
+        ),
+        consolidation: z
+          .object({
+            policy: z.enum(['WhenEmpty', 'WhenEmptyOrUnderutilized']),
+            consolidateAfter: z.string().regex(/^([0-9]+(s|m|h))+$/, { message: 'must be a duration such as 30s or 5m' }),
+          })
+          .strict(),
+      })
+      .strict(),
+    database: z
+      .object({
+        engineVersion: z.string().regex(/^(1[4-9]|[2-9][0-9])(\.[0-9]+)?$/, { message: 'must be PostgreSQL 14 or newer, such as "16" or "16.4"' }),
+        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'must be an RDS instance class such as db.t4g.medium' }),
+        allocatedStorage: z.number().int().min(20).max(65536),
+        maxAllocatedStorage: z.number().int().min(20).max(65536),
+        multiAz: z.boolean(),
+        backupRetentionDays: z.number().int().min(1).max(35),
+        deletionProtection: z.boolean(),
+        skipFinalSnapshot: z.boolean(),
+      })
+      .strict(),
+    features: z
+      .object({
+        cilium: z.boolean(),
+        hubbleUi: z.boolean(),
+        falco: z.boolean(),
+        falcoKillMode: z.boolean(),
+        trivyAdmission: z.boolean(),
+        kyverno: z.boolean(),
+        veleroBackups: z.boolean(),
+        goldilocks: z.boolean(),
+        reloader: z.boolean(),
+        metricsServer: z.boolean(),
+      })
+      .strict(),
+    addons: z.record(dnsLabel(), chartSchema).describe('Charts by add-on name: repository, chart, pinned version.'),
+    observability: z
+      .object({
+        mode: z.enum(['grafana-cloud', 'in-cluster']),
+        grafanaCloud: z
+          .object({
+            prometheusUrl: z.string().url(),
+            lokiUrl: z.string().url(),
+            credentialsSecret: z.string().min(1).max(256).describe('Secrets Manager name holding the Grafana Cloud access policy token.'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    developerAccess: z
+      .object({ level: z.enum(['none', 'view', 'edit', 'admin']) })
+      .strict()
+      .describe('What project teams may do in the environment cluster.'),
+  })
+  .strict();
+
+/** Validated, merged platform config. */
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+/** Layers an Environment named `environment` merges: base, then its own. */
+export function platformConfigLayers(environment: string): ConfigLayer[] {
+  return [BASE_CONFIG, environment].map((value) => ({
+    requirementName: `environment-config-${value === BASE_CONFIG ? 'base' : 'environment'}`,
+    selector: {
+      apiVersion: 'apiextensions.crossplane.io/v1beta1',
+      kind: 'EnvironmentConfig',
+      matchLabels: { [ENVIRONMENT_LABEL]: value },
+    },
+  }));
+}

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { ConfigLayer, ConfigOverride } from '../environment/resolve.js';
+
+/** API group and version of every kind in this package. */
+export const API_GROUP = 'platform.projectcatalyst.io';
+export const API_VERSION = 'v1alpha1';
+export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+
+/** Identity of the XR being composed, as every builder needs it. */
+export interface XrIdentity {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  uid?: string;
+}
+
+/** A composed resource as the function wants it: the object, and whether it counts as ready. */
+export interface DesiredResource {
+  resource: Record<string, unknown>;
+  /** true: ready; false: not ready; undefined: let Crossplane judge from its Ready condition. */
+  ready?: boolean;
+}
+
+/** Observed composed resources keyed by composition-resource name. */
+export type ObservedResources = Readonly<Record<string, Record<string, unknown>>>;
+
+/** What a composer returns: the resources it wants, in key order, and the XR status. */
+export interface Composed {
+  resources: Record<string, DesiredResource>;
+  status: Record<string, unknown>;
+  /**
+   * Observed resources the composer drops on purpose (for example an add-on
+   * switched off). Any other observed resource missing from `resources` is
+   * treated as a bug and the request fails rather than deleting it.
+   */
+  intentionallyRemoved?: readonly string[];
+}
+
+/** Where a kind reads its EnvironmentConfig from, and how it is checked. */
+export interface ConfigRequest<C> {
+  layers: readonly ConfigLayer[];
+  schema: z.ZodType<C>;
+  override?: ConfigOverride;
+}
+
+/**
+ * Everything the function knows about one kind: its schemas (the single
+ * source of its XRD), where its config comes from, and how it composes.
+ */
+export interface KindDefinition<Spec, Config> {
+  kind: string;
+  plural: string;
+  /** One-line description used in the XRD and docs. */
+  description: string;
+  /** Categories for `kubectl get <category>`. */
+  categories: readonly string[];
+  /** Printer columns for the XRD: JSON paths into the XR. */
+  printerColumns: ReadonlyArray<{ name: string; type: 'string' | 'integer' | 'boolean' | 'date'; jsonPath: string }>;
+  spec: z.ZodType<Spec>;
+  status: z.ZodType;
+  /**
+   * Config layers known without looking at the XR. The generated Composition
+   * asks Crossplane for them up front (pipeline step requirements), which saves
+   * one RunFunction round trip on every reconcile.
+   */
+  bootstrapLayers?: readonly ConfigLayer[];
+  /** The EnvironmentConfig(s) this XR needs. */
+  config(xr: XrIdentity, spec: Spec): ConfigRequest<Config>;
+  /** Composes the desired resources and status; throws FatalError on input it cannot serve. */
+  compose(input: { xr: XrIdentity; spec: Spec; config: Config; observed: ObservedResources }): Composed;
+}

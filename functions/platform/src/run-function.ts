@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import {
+  Ready,
+  Severity,
+  type Resource,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+} from '@crossplane-org/function-sdk-typescript';
+import { FatalError, formatIssues } from './errors.js';
+import { requirementsFor, resolveConfig, type SuppliedResources } from './environment/resolve.js';
+import { findKind } from './kinds/index.js';
+import { API_GROUP_VERSION, type Composed, type ObservedResources, type XrIdentity } from './kinds/kind.js';
+import { dnsLabel, objectName } from './schema/fields.js';
+
+/** Options of the handler that come from the command line. */
+export interface RunOptions {
+  /** How long Crossplane may cache the response, in seconds. */
+  ttlSeconds: number;
+}
+
+/** What one request did, for the one log line per request. Never holds request content. */
+export interface RunSummary {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  outcome: 'composed' | 'requirements' | 'fatal';
+  resources: number;
+  message?: string;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** Recursively sorts object keys and drops undefined, so output bytes never depend on input key order. */
+export function canonical<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => canonical(item)) as T;
+  // The SDK's Struct encoding turns a Date into {}; say what time it was instead.
+  if (value instanceof Date) return value.toISOString() as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) {
+    const child = (value as JsonObject)[key];
+    if (child !== undefined) out[key] = canonical(child);
+  }
+  return out as T;
+}
+
+const xrEnvelopeSchema = z.object({
+  apiVersion: z.literal(API_GROUP_VERSION),
+  kind: z.string(),
+  metadata: z.object({
+    name: objectName(),
+    namespace: dnsLabel(),
+    uid: z.string().optional(),
+  }),
+});
+
+/** Builds the response every path starts from: tag, TTL, and the desired state so far. */
+function newResponse(req: RunFunctionRequest, options: RunOptions): RunFunctionResponse {
+  return {
+    meta: { tag: req.meta?.tag ?? '', ttl: { seconds: options.ttlSeconds, nanos: 0 } },
+    desired: {
+      composite: req.desired?.composite,
+      resources: { ...(req.desired?.resources ?? {}) },
+    },
+    results: [],
+    context: req.context,
+    requirements: undefined,
+    conditions: [],
+  };
+}
+
+function toReady(ready: boolean | undefined): Ready {
+  if (ready === true) return Ready.READY_TRUE;
+  if (ready === false) return Ready.READY_FALSE;
+  return Ready.READY_UNSPECIFIED;
+}
+
+function observedComposed(req: RunFunctionRequest): ObservedResources {
+  const out: Record<string, JsonObject> = {};
+  for (const [name, observed] of Object.entries(req.observed?.resources ?? {})) {
+    if (observed.resource !== undefined) out[name] = observed.resource;
+  }
+  return out;
+}
+
+/**
+ * Fails instead of deleting: an observed resource that the composer did not
+ * return (and did not drop on purpose) would be deleted by Crossplane, and for
+ * infrastructure that is data loss. A bug must not be able to do that.
+ */
+function checkNothingDropped(observed: ObservedResources, composed: Composed): void {
+  const removable = new Set(composed.intentionallyRemoved ?? []);
+  const dropped = Object.keys(observed)
+    .filter((name) => composed.resources[name] === undefined && !removable.has(name))
+    .sort();
+  if (dropped.length > 0) {
+    throw new FatalError(`cannot drop observed resource${dropped.length > 1 ? 's' : ''} ${dropped.map((d) => `"${d}"`).join(', ')}: refusing to delete what exists`);
+  }
+}
+
+function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Composed): void {
+  const resources: Record<string, Resource> = { ...(rsp.desired?.resources ?? {}) };
+  for (const [name, desired] of Object.entries(composed.resources)) {
+    resources[name] = { resource: canonical(desired.resource), connectionDetails: {}, ready: toReady(desired.ready) };
+  }
+  const previousStatus = (rsp.desired?.composite?.resource?.status ?? {}) as JsonObject;
+  rsp.desired = {
+    composite: {
+      resource: canonical({ apiVersion: xr.apiVersion, kind: xr.kind, status: { ...previousStatus, ...composed.status } }),
+      connectionDetails: {},
+      ready: Ready.READY_UNSPECIFIED,
+    },
+    resources,
+  };
+}
+
+function identityOf(composite: JsonObject): XrIdentity {
+  const envelope = xrEnvelopeSchema.safeParse(composite);
+  if (!envelope.success) throw new FatalError(`cannot read the composite resource: ${formatIssues(envelope.error.issues)}`);
+  const { apiVersion, kind, metadata } = envelope.data;
+  return { apiVersion, kind, name: metadata.name, namespace: metadata.namespace, ...(metadata.uid ? { uid: metadata.uid } : {}) };
+}
+
+/**
+ * Runs the function for one request: read the XR, resolve its
+ * EnvironmentConfig, compose, and turn every failure into a Fatal result.
+ * Pure: the same request always gives the same response.
+ */
+export function runFunction(req: RunFunctionRequest, options: RunOptions): { response: RunFunctionResponse; summary: RunSummary } {
+  const rsp = newResponse(req, options);
+  const summary: RunSummary = { outcome: 'fatal', resources: 0 };
+  let context = 'cannot compose';
+  try {
+    const composite = req.observed?.composite?.resource;
+    if (composite === undefined) throw new FatalError('the request has no observed composite resource');
+    const xr = identityOf(composite);
+    Object.assign(summary, { kind: xr.kind, name: xr.name, namespace: xr.namespace });
+    context = `cannot compose ${xr.kind} ${xr.namespace}/${xr.name}`;
+
+    const definition = findKind(xr.kind);
+    if (definition === undefined) throw new FatalError(`kind ${xr.kind} is not served by this function`);
+
+    // Crossplane adds spec.crossplane (composition selection) to every v2 XR; it is not ours to validate.
+    const { crossplane: _crossplane, ...userSpec } = (composite.spec ?? {}) as JsonObject;
+    const parsed = definition.spec.safeParse(userSpec);
+    if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec']));
+    const spec: unknown = parsed.data;
+
+    const configRequest = definition.config(xr, spec);
+    rsp.requirements = { resources: requirementsFor(configRequest.layers), extraResources: {}, schemas: {} };
+    const supplied = req.requiredResources as Readonly<Record<string, SuppliedResources | undefined>>;
+    const resolution = resolveConfig(configRequest.layers, supplied, configRequest.schema, configRequest.override);
+    if (resolution.state === 'pending') {
+      summary.outcome = 'requirements';
+      return { response: rsp, summary };
+    }
+
+    const observed = observedComposed(req);
+    const composed = definition.compose({ xr, spec, config: resolution.data, observed });
+    checkNothingDropped(observed, composed);
+    writeDesired(rsp, xr, composed);
+    summary.outcome = 'composed';
+    summary.resources = Object.keys(composed.resources).length;
+    return { response: rsp, summary };
+  } catch (error) {
+    const message =
+      error instanceof FatalError
+        ? `${context}: ${error.message}`
+        : `${context}: internal error: ${error instanceof Error ? error.message : String(error)}`;
+    rsp.results.push({ severity: Severity.SEVERITY_FATAL, message });
+    summary.message = message;
+    return { response: rsp, summary };
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { AnyKindDefinition } from '../kinds/index.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../kinds/kind.js';
+import type { ConfigLayer } from '../environment/resolve.js';
+import { toOpenApiSchema } from './openapi.js';
+
+/** Name of the Function object (and package) every Composition calls. */
+export const FUNCTION_NAME = 'function-platform';
+
+/** Name of the one Composition per kind: the kind in lowercase. */
+export function compositionName(definition: AnyKindDefinition): string {
+  return definition.kind.toLowerCase();
+}
+
+/**
+ * The XRD of a kind, generated from its zod schemas: the one source of truth
+ * shared with the function's run-time validation.
+ */
+export function compositeResourceDefinition(definition: AnyKindDefinition): Record<string, unknown> {
+  const openAPIV3Schema = toOpenApiSchema(
+    z
+      .object({ spec: definition.spec, status: definition.status.optional() })
+      .describe(definition.description),
+  );
+  return {
+    apiVersion: 'apiextensions.crossplane.io/v2',
+    kind: 'CompositeResourceDefinition',
+    metadata: { name: `${definition.plural}.${API_GROUP}` },
+    spec: {
+      group: API_GROUP,
+      names: { kind: definition.kind, plural: definition.plural, categories: [...definition.categories] },
+      scope: 'Namespaced',
+      defaultCompositionRef: { name: compositionName(definition) },
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          referenceable: true,
+          additionalPrinterColumns: definition.printerColumns.map((column) => ({ ...column })),
+          schema: { openAPIV3Schema },
+        },
+      ],
+    },
+  };
+}
+
+function bootstrapRequirement({ requirementName, selector }: ConfigLayer): Record<string, unknown> {
+  return {
+    requirementName,
+    apiVersion: selector.apiVersion,
+    kind: selector.kind,
+    ...(selector.matchName !== undefined ? { name: selector.matchName } : { matchLabels: { ...selector.matchLabels } }),
+  };
+}
+
+/** The Pipeline Composition of a kind: one step, this package's function. */
+export function composition(definition: AnyKindDefinition): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.crossplane.io/v1',
+    kind: 'Composition',
+    metadata: {
+      name: compositionName(definition),
+      labels: { [`${API_GROUP}/kind`]: definition.kind.toLowerCase() },
+    },
+    spec: {
+      compositeTypeRef: { apiVersion: API_GROUP_VERSION, kind: definition.kind },
+      mode: 'Pipeline',
+      pipeline: [
+        {
+          step: 'compose',
+          functionRef: { name: FUNCTION_NAME },
+          ...(definition.bootstrapLayers !== undefined && definition.bootstrapLayers.length > 0
+            ? { requirements: { requiredResources: definition.bootstrapLayers.map(bootstrapRequirement) } }
+            : {}),
+        },
+      ],
+    },
+  };
+}
