@@ -100,7 +100,10 @@ function withCrossplaneXrFields(schema: JsonObject): JsonObject {
     conditions: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
   };
   props.status = status;
-  return { ...schema, properties: props };
+  // crossplane render prints an XR as name and status only, so spec may be absent;
+  // when present it is checked in full.
+  const required = Array.isArray(schema.required) ? schema.required.filter((r) => r !== 'spec') : [];
+  return { ...schema, properties: props, required };
 }
 
 function withTypeMeta(schema: JsonObject): JsonObject {

@@ -1,6 +1,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaValidator } from './schema-validator.js';
+import { formatIssues } from '../../functions/platform/src/errors.js';
+import { BASE_CONFIG, ENVIRONMENT_LABEL, platformConfigSchema } from '../../functions/platform/src/environment/platform-config.js';
+import { PLATFORM_ENVIRONMENT_CONFIG, platformEnvironmentSchema } from '../../functions/platform/src/environment/platform-environment.js';
+import { mergePatch } from '../../functions/platform/src/environment/resolve.js';
 
 /** Root of this repository. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +42,37 @@ function identify(manifest: Record<string, unknown>): string {
   return `${String(manifest.apiVersion)} ${String(manifest.kind)} ${name}`;
 }
 
+type JsonObject = Record<string, unknown>;
+
+/**
+ * Checks EnvironmentConfig data with the function's own schemas (the CRD
+ * accepts any data): `platform-environment` alone, and each platform config
+ * merged over `base` as the function would merge it.
+ */
+function environmentConfigIssues(manifest: JsonObject, base: JsonObject | undefined): string | undefined {
+  if (manifest.apiVersion !== 'apiextensions.crossplane.io/v1beta1' || manifest.kind !== 'EnvironmentConfig') return undefined;
+  const metadata = (manifest.metadata ?? {}) as { name?: string; labels?: Record<string, string> };
+  const data = manifest.data ?? {};
+  if (metadata.name === PLATFORM_ENVIRONMENT_CONFIG) {
+    const result = platformEnvironmentSchema.safeParse(data);
+    return result.success ? undefined : formatIssues(result.error.issues, ['data']);
+  }
+  const environment = metadata.labels?.[ENVIRONMENT_LABEL];
+  if (environment === undefined || environment === BASE_CONFIG || base === undefined) return undefined;
+  const result = platformConfigSchema.safeParse(mergePatch(base.data ?? {}, data));
+  return result.success ? undefined : `merged over base: ${formatIssues(result.error.issues, ['data'])}`;
+}
+
+function findBase(sources: readonly ManifestSource[]): JsonObject | undefined {
+  for (const { manifests } of sources) {
+    for (const manifest of manifests) {
+      const labels = ((manifest.metadata ?? {}) as { labels?: Record<string, string> }).labels;
+      if (manifest.kind === 'EnvironmentConfig' && labels?.[ENVIRONMENT_LABEL] === BASE_CONFIG) return manifest;
+    }
+  }
+  return undefined;
+}
+
 /** Validates every manifest of every source and reports each problem with its resource and field path. */
 export function validateManifests(
   validator: SchemaValidator,
@@ -45,11 +80,17 @@ export function validateManifests(
   options: { errorOnMissingSchemas: boolean },
 ): ValidationReport {
   const report: ValidationReport = { valid: 0, invalid: 0, missing: 0, failed: false, lines: [] };
+  const base = findBase(sources);
   for (const { file, manifests } of sources) {
     for (const manifest of manifests) {
       if (RENDER_ONLY_GROUPS.some((group) => String(manifest.apiVersion).startsWith(group))) continue;
       const result = validator.validate(manifest);
-      if (result.status === 'valid') {
+      const dataIssues = result.status === 'valid' ? environmentConfigIssues(manifest, base) : undefined;
+      if (dataIssues !== undefined) {
+        report.invalid++;
+        report.failed = true;
+        report.lines.push(`[x] ${identify(manifest)} (${file}): ${dataIssues}`);
+      } else if (result.status === 'valid') {
         report.valid++;
       } else if (result.status === 'no-schema') {
         report.missing++;

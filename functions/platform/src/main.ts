@@ -92,6 +92,13 @@ async function main(): Promise<number> {
     redact: ['req', 'request', 'connectionDetails', 'credentials'],
   });
 
+  // Listen for signals before serving, so one that arrives during start-up still stops us cleanly.
+  // Later signals are absorbed: the grace period already bounds how long shutdown takes.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.on('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+  });
+
   let server;
   try {
     server = await startFunctionServer({
@@ -110,15 +117,9 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const running = server;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      void running.shutdown().then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down');
+  await server.shutdown();
   logger.info('stopped');
   logger.flush();
   return 0;
