@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { format, parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import {
   DEFAULT_MAX_RECV_MESSAGE_BYTES,
@@ -91,6 +92,11 @@ async function main(): Promise<number> {
     // Requests never reach the log, but redact in case an error object carries one.
     redact: ['req', 'request', 'connectionDetails', 'credentials'],
   });
+
+  // grpc-js prints its own errors to stderr ("No address added ..."); we report those
+  // ourselves, so route its log into ours at debug level.
+  grpc.setLogger({ error: (...args: unknown[]) => logger.debug({ grpc: format(...args) }, 'grpc') });
+  grpc.setLogVerbosity(values.debug ? grpc.logVerbosity.INFO : grpc.logVerbosity.ERROR);
 
   // Listen for signals before serving, so one that arrives during start-up still stops us cleanly.
   // Later signals are absorbed: the grace period already bounds how long shutdown takes.
