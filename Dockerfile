@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# The composition function's runtime image: Node 24 on distroless, non-root, holding
+# one esbuild bundle (dependencies inside, no node_modules, no dev dependencies).
+#
+#   docker build -t function-platform:dev .
+#   docker run --rm -p 9443:9443 function-platform:dev --insecure
+#
+# Pin both bases by digest in CI (docker buildx imagetools inspect <image>); the tags
+# are kept here so the file reads clearly.
+
+FROM --platform=$BUILDPLATFORM node:24-trixie-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY functions ./functions
+COPY scripts ./scripts
+RUN npm run -s bundle
+
+FROM gcr.io/distroless/nodejs24-debian13:nonroot
+WORKDIR /function
+COPY --from=build /src/dist/bundle/function-platform.mjs ./function-platform.mjs
+# Crossplane mounts the mTLS certificates here; --insecure (crossplane render) skips them.
+ENV TLS_SERVER_CERTS_DIR=/tls/server \
+    NODE_ENV=production
+EXPOSE 9443
+# uid 65532 (nonroot) is the base image's default user; stated so it survives a base change.
+USER 65532:65532
+# Arguments (crossplane render passes --insecure) are appended to this command.
+ENTRYPOINT ["/nodejs/bin/node", "/function/function-platform.mjs"]
