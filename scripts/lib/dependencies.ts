@@ -1,0 +1,167 @@
+import { exampleRenders } from './examples.js';
+import { render } from './render.js';
+import { API_GROUP } from '../../functions/platform/src/kinds/kind.js';
+
+type JsonObject = Record<string, unknown>;
+
+/** Who provides an API group a Composition renders into. */
+export type GroupSource =
+  /** Kubernetes itself, or Crossplane core: nothing to install. */
+  | { type: 'builtin' }
+  /** This package's own XRs (a kind that composes another). */
+  | { type: 'platform' }
+  /** A Crossplane provider: the Configuration must depend on it. */
+  | { type: 'provider'; package: string; version: string }
+  /** CRDs of a cluster add-on (a Helm chart the Environment installs), not a Crossplane package. */
+  | { type: 'addon'; addon: string };
+
+/**
+ * Built-in groups: core Kubernetes and Crossplane's own (Usages, EnvironmentConfigs).
+ * Anything not here, not a provider and not an add-on is unknown, and unknown is
+ * an error: a new group has to be placed on purpose.
+ */
+const BUILTIN_GROUPS = new Set([
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'apiextensions.crossplane.io',
+  'protection.crossplane.io',
+]);
+
+/**
+ * Provider packages by API group (the versions are the ones schemas/ was taken
+ * from). Upjet AWS is one provider per service family: `<service>.aws.m.upbound.io`
+ * maps to `provider-aws-<service>`; the family provider that owns the
+ * ProviderConfig (`aws.m.upbound.io`) is installed by each of them as a dependency.
+ */
+const CONTRIB = 'xpkg.crossplane.io/crossplane-contrib';
+const PROVIDERS: ReadonlyArray<{ group: RegExp; package: (match: RegExpExecArray) => string; version: string }> = [
+  { group: /^aws\.m\.upbound\.io$/, package: () => `${CONTRIB}/provider-family-aws`, version: '>=v2.6.0' },
+  { group: /^([a-z0-9]+)\.aws\.m\.upbound\.io$/, package: (m) => `${CONTRIB}/provider-aws-${m[1] ?? ''}`, version: '>=v2.6.0' },
+  { group: /^helm\.m\.crossplane\.io$/, package: () => `${CONTRIB}/provider-helm`, version: '>=v1.4.0' },
+  { group: /^kubernetes\.m\.crossplane\.io$/, package: () => `${CONTRIB}/provider-kubernetes`, version: '>=v1.2.1' },
+  { group: /^postgresql\.sql\.m\.crossplane\.io$/, package: () => `${CONTRIB}/provider-sql`, version: '>=v0.16.0' },
+];
+
+/** CRD groups that come with cluster add-ons, by the add-on that installs them. */
+const ADDON_GROUPS: Readonly<Record<string, string>> = {
+  'gateway.networking.k8s.io': 'Gateway API (Envoy Gateway chart)',
+  'gateway.envoyproxy.io': 'Envoy Gateway',
+  'security.istio.io': 'Istio (base chart)',
+  'telemetry.istio.io': 'Istio (base chart)',
+  'networking.istio.io': 'Istio (base chart)',
+  'external-secrets.io': 'External Secrets Operator',
+  'generators.external-secrets.io': 'External Secrets Operator',
+  'cert-manager.io': 'cert-manager',
+  'karpenter.sh': 'Karpenter',
+  'karpenter.k8s.aws': 'Karpenter',
+  'keda.sh': 'KEDA',
+  'kyverno.io': 'Kyverno',
+  'velero.io': 'Velero',
+  'snapshot.storage.k8s.io': 'CSI snapshot controller',
+};
+
+/** The API group of an apiVersion (`""` for the core group). */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/** Where an API group comes from; throws for a group nobody placed yet. */
+export function groupSource(group: string): GroupSource {
+  if (BUILTIN_GROUPS.has(group)) return { type: 'builtin' };
+  if (group === API_GROUP) return { type: 'platform' };
+  for (const provider of PROVIDERS) {
+    const match = provider.group.exec(group);
+    if (match !== null) return { type: 'provider', package: provider.package(match), version: provider.version };
+  }
+  const addon = ADDON_GROUPS[group];
+  if (addon !== undefined) return { type: 'addon', addon };
+  throw new Error(
+    `API group "${group}" is rendered by an example but not placed: add it to scripts/lib/dependencies.ts (built-in, provider or add-on)`,
+  );
+}
+
+/** One composed resource type, as the examples render it. */
+export interface ComposedType {
+  apiVersion: string;
+  kind: string;
+  /** The XR kind that composes it. */
+  composedBy: string;
+  /** composition-resource-name values it appears under, sorted. */
+  resourceNames: string[];
+  /** Example files that render it, sorted. */
+  examples: string[];
+}
+
+/** Everything the examples render, rendered once (docs and checks share it). */
+export interface ExampleInventory {
+  /** Example file -> XR kind, sorted by file. */
+  examples: Array<{ file: string; kind: string }>;
+  /** Composed types, sorted by composing kind, apiVersion and kind. */
+  composed: ComposedType[];
+}
+
+const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
+
+/** Renders every example and lists what each kind composes. */
+export async function exampleInventory(root?: string): Promise<ExampleInventory> {
+  const byKey = new Map<string, ComposedType>();
+  const examples: ExampleInventory['examples'] = [];
+  for (const example of exampleRenders(root)) {
+    const kind = String(example.input.xr.kind);
+    examples.push({ file: example.file, kind });
+    const { manifests } = await render(example.input);
+    for (const manifest of manifests.slice(1)) {
+      const apiVersion = String(manifest.apiVersion);
+      const key = `${kind}\0${apiVersion}\0${String(manifest.kind)}`;
+      const entry = byKey.get(key) ?? { apiVersion, kind: String(manifest.kind), composedBy: kind, resourceNames: [], examples: [] };
+      const name = ((manifest.metadata as JsonObject | undefined)?.annotations as Record<string, string> | undefined)?.[RESOURCE_NAME_ANNOTATION];
+      if (name !== undefined && !entry.resourceNames.includes(name)) entry.resourceNames.push(name);
+      if (!entry.examples.includes(example.file)) entry.examples.push(example.file);
+      byKey.set(key, entry);
+    }
+  }
+  const composed = [...byKey.values()]
+    .map((entry) => ({ ...entry, resourceNames: entry.resourceNames.sort(), examples: entry.examples.sort() }))
+    .sort((a, b) => a.composedBy.localeCompare(b.composedBy) || a.apiVersion.localeCompare(b.apiVersion) || a.kind.localeCompare(b.kind));
+  return { examples: examples.sort((a, b) => a.file.localeCompare(b.file)), composed };
+}
+
+/** A provider the Configuration must depend on, and why. */
+export interface ProviderDependency {
+  package: string;
+  version: string;
+  /** `apiVersion Kind` of the composed types that need it, sorted. */
+  neededFor: string[];
+}
+
+/** The providers the examples' composed resources need, sorted by package. */
+export function providerDependencies(inventory: ExampleInventory): ProviderDependency[] {
+  const byPackage = new Map<string, ProviderDependency>();
+  for (const type of inventory.composed) {
+    const source = groupSource(apiGroup(type.apiVersion));
+    if (source.type !== 'provider') continue;
+    const entry = byPackage.get(source.package) ?? { package: source.package, version: source.version, neededFor: [] };
+    const label = `${type.apiVersion} ${type.kind}`;
+    if (!entry.neededFor.includes(label)) entry.neededFor.push(label);
+    byPackage.set(source.package, entry);
+  }
+  return [...byPackage.values()].map((d) => ({ ...d, neededFor: d.neededFor.sort() })).sort((a, b) => a.package.localeCompare(b.package));
+}
+
+/** The add-ons whose CRDs the examples' composed resources need, with the groups, sorted. */
+export function addonRequirements(inventory: ExampleInventory): Array<{ addon: string; groups: string[] }> {
+  const byAddon = new Map<string, Set<string>>();
+  for (const type of inventory.composed) {
+    const group = apiGroup(type.apiVersion);
+    const source = groupSource(group);
+    if (source.type !== 'addon') continue;
+    byAddon.set(source.addon, (byAddon.get(source.addon) ?? new Set()).add(group));
+  }
+  return [...byAddon.entries()].map(([addon, groups]) => ({ addon, groups: [...groups].sort() })).sort((a, b) => a.addon.localeCompare(b.addon));
+}

@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KINDS } from '../functions/platform/src/kinds/index.js';
+import { API_GROUP } from '../functions/platform/src/kinds/kind.js';
+import { compositionName } from '../functions/platform/src/schema/xrd.js';
+import { exampleInventory, providerDependencies, type ProviderDependency } from '../scripts/lib/dependencies.js';
+import { generatedFiles } from '../scripts/lib/generated.js';
+import { parseManifests } from '../scripts/lib/schema-validator.js';
+import { readTar, type TarEntry } from '../scripts/lib/tar.js';
+import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
+import {
+  MEDIA_TYPES,
+  XPKG_ANNOTATION,
+  XPKG_BASE,
+  buildConfigurationPackage,
+  buildFunctionPackage,
+  packageVersion,
+  readMeta,
+  type Descriptor,
+  type XpkgBuild,
+} from '../scripts/lib/xpkg.js';
+
+type JsonObject = Record<string, unknown>;
+
+const options = { repositoryPrefix: 'registry.example/forge', version: 'v9.9.9' };
+
+function sha256(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** An xpkg read back the way a registry client would: index -> manifest -> config and layer. */
+interface OpenedXpkg {
+  files: Map<string, Buffer>;
+  index: { schemaVersion: number; mediaType: string; manifests: Descriptor[] };
+  manifest: { schemaVersion: number; mediaType: string; config: Descriptor; layers: Descriptor[]; annotations?: Record<string, string> };
+  config: { architecture: string; os: string; config: { Labels: Record<string, string> }; rootfs: { type: string; diff_ids: string[] } };
+  layerTar: Buffer;
+  layerEntries: TarEntry[];
+  stream: JsonObject[];
+}
+
+function blob(files: Map<string, Buffer>, descriptor: Descriptor): Buffer {
+  const data = files.get(`blobs/sha256/${descriptor.digest.slice('sha256:'.length)}`);
+  if (data === undefined) throw new Error(`blob ${descriptor.digest} missing`);
+  expect(sha256(data)).toBe(descriptor.digest);
+  expect(data.length).toBe(descriptor.size);
+  return data;
+}
+
+function open(build: XpkgBuild): OpenedXpkg {
+  const files = new Map<string, Buffer>();
+  for (const entry of readTar(build.tarball)) if (entry.data !== undefined) files.set(entry.name, entry.data);
+  const read = (name: string): unknown => JSON.parse((files.get(name) ?? Buffer.from('null')).toString('utf8'));
+  const index = read('index.json') as OpenedXpkg['index'];
+  const [descriptor] = index.manifests;
+  if (descriptor === undefined) throw new Error('index has no manifest');
+  const manifest = JSON.parse(blob(files, descriptor).toString('utf8')) as OpenedXpkg['manifest'];
+  const config = JSON.parse(blob(files, manifest.config).toString('utf8')) as OpenedXpkg['config'];
+  const [layer] = manifest.layers;
+  if (layer === undefined) throw new Error('manifest has no layer');
+  const layerTar = gunzipSync(blob(files, layer));
+  const layerEntries = readTar(layerTar);
+  const packageYaml = layerEntries.find((e) => e.name === 'package.yaml')?.data?.toString('utf8') ?? '';
+  const docs = parseAllDocuments(packageYaml);
+  for (const doc of docs) expect(doc.errors).toEqual([]);
+  return { files, index, manifest, config, layerTar, layerEntries, stream: docs.map((d) => d.toJS() as JsonObject) };
+}
+
+/** Compares two `vX.Y.Z` versions numerically: negative, zero or positive. */
+function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+function identity(object: JsonObject): string {
+  return `${String(object.apiVersion)} ${String(object.kind)} ${String((object.metadata as JsonObject).name)}`;
+}
+
+/** Structure every xpkg must have, whatever it holds. */
+function expectXpkgStructure(pkg: OpenedXpkg, reference: string): void {
+  expect(JSON.parse(pkg.files.get('oci-layout')?.toString('utf8') ?? '{}')).toEqual({ imageLayoutVersion: '1.0.0' });
+  expect(pkg.index.schemaVersion).toBe(2);
+  expect(pkg.index.mediaType).toBe(MEDIA_TYPES.index);
+  expect(pkg.index.manifests).toHaveLength(1);
+  expect(pkg.index.manifests[0]?.annotations).toEqual({ 'io.containerd.image.name': reference, 'org.opencontainers.image.ref.name': reference.split(':').at(-1) });
+  expect(pkg.manifest.mediaType).toBe(MEDIA_TYPES.manifest);
+  expect(pkg.manifest.config.mediaType).toBe(MEDIA_TYPES.config);
+  // Exactly one layer, annotated as the xpkg base layer, holding package.yaml and nothing else.
+  expect(pkg.manifest.layers.map((l) => [l.mediaType, l.annotations])).toEqual([[MEDIA_TYPES.layer, { [XPKG_ANNOTATION]: XPKG_BASE }]]);
+  expect(pkg.layerEntries.map((e) => e.name)).toEqual(['package.yaml']);
+  // The config names the same layer: its uncompressed digest, and the label crossplane xpkg build writes.
+  const layer = pkg.manifest.layers[0] as Descriptor;
+  expect(pkg.config.rootfs).toEqual({ type: 'layers', diff_ids: [sha256(pkg.layerTar)] });
+  expect(pkg.config.config.Labels).toEqual({ [`${XPKG_ANNOTATION}:${layer.digest}`]: XPKG_BASE });
+  expect([pkg.config.os, pkg.config.architecture]).toEqual(['linux', 'amd64']);
+  // docker save compatibility: manifest.json points at the same blobs.
+  const docker = JSON.parse(pkg.files.get('manifest.json')?.toString('utf8') ?? '[]') as Array<{ Config: string; RepoTags: string[]; Layers: string[] }>;
+  expect(docker).toEqual([{ Config: `blobs/sha256/${pkg.manifest.config.digest.slice(7)}`, RepoTags: [reference], Layers: [`blobs/sha256/${layer.digest.slice(7)}`] }]);
+  // No stray files: three blobs and the layout files.
+  expect([...pkg.files.keys()].filter((name) => name.startsWith('blobs/')).length).toBe(3);
+}
+
+describe('Configuration package', () => {
+  let build: XpkgBuild;
+  let pkg: OpenedXpkg;
+  beforeAll(() => {
+    build = buildConfigurationPackage(options);
+    pkg = open(build);
+  });
+
+  it('is an OCI image layout with one annotated package.yaml layer', () => {
+    expect(build.reference).toBe('registry.example/forge/platform:v9.9.9');
+    expectXpkgStructure(pkg, build.reference);
+    expect(pkg.manifest.annotations).toMatchObject({ 'org.opencontainers.image.title': 'catalyst-forge-platform', 'org.opencontainers.image.version': 'v9.9.9' });
+  });
+
+  it('holds the Configuration meta first, then exactly one XRD and one Composition per kind', () => {
+    const [meta, ...rest] = pkg.stream;
+    expect(meta).toEqual(readMeta(join(REPO_ROOT, 'crossplane.yaml')));
+    const expected = [
+      ...KINDS.map((k) => `apiextensions.crossplane.io/v2 CompositeResourceDefinition ${k.plural}.${API_GROUP}`).sort(),
+      ...KINDS.map((k) => `apiextensions.crossplane.io/v1 Composition ${compositionName(k)}`).sort(),
+    ];
+    expect(rest.map(identity)).toEqual(expected);
+  });
+
+  it('ships the XRDs and Compositions exactly as generated from the kinds', () => {
+    const generated = [...generatedFiles().entries()]
+      .sort(([a], [b]) => (a.startsWith('xrds/') === b.startsWith('xrds/') ? a.localeCompare(b) : a.startsWith('xrds/') ? -1 : 1))
+      .flatMap(([path, content]) => parseManifests(content, path));
+    expect(pkg.stream.slice(1)).toEqual(generated);
+  });
+
+  it('holds only objects that validate against the Crossplane schemas', () => {
+    const report = validateManifests(defaultValidator(), [{ file: 'package.yaml', manifests: pkg.stream }], { errorOnMissingSchemas: true });
+    expect(report.lines).toEqual([]);
+    expect(pkg.stream.filter((o) => o.apiVersion === 'meta.pkg.crossplane.io/v1').map((o) => o.kind)).toEqual(['Configuration']);
+  });
+
+  it('is reproducible: the same input gives the same bytes', () => {
+    expect(buildConfigurationPackage(options).tarball.equals(build.tarball)).toBe(true);
+  });
+});
+
+describe('Function package (package.yaml layer; the runtime is embedded by crossplane xpkg build)', () => {
+  it('holds exactly the Function meta object with the composition capability', () => {
+    const build = buildFunctionPackage(options);
+    const pkg = open(build);
+    expect(build.reference).toBe('registry.example/forge/function-platform:v9.9.9');
+    expectXpkgStructure(pkg, build.reference);
+    expect(pkg.stream).toEqual([readMeta(join(REPO_ROOT, 'package/crossplane.yaml'))]);
+    expect(pkg.stream[0]).toMatchObject({ apiVersion: 'meta.pkg.crossplane.io/v1', kind: 'Function', metadata: { name: 'function-platform' }, spec: { capabilities: ['composition'] } });
+  });
+});
+
+describe('npm run package', () => {
+  it('writes both packages and refuses nothing on a clean tree', () => {
+    const out = mkdtempSync(join(tmpdir(), 'xpkg-'));
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/package.ts'), '--out', out, '--version', 'v9.9.9'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(existsSync(join(out, 'platform-v9.9.9.xpkg'))).toBe(true);
+      expect(readFileSync(join(out, 'function-platform-v9.9.9.meta-only.xpkg')).equals(buildFunctionPackage({ ...options, repositoryPrefix: 'ghcr.io/input-output-hk/catalyst-forge' }).tarball)).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('crossplane.yaml', () => {
+  const meta = readMeta(join(REPO_ROOT, 'crossplane.yaml')) as { spec: { crossplane?: { version?: string }; dependsOn?: Array<Record<string, string>> } };
+  const dependsOn = meta.spec.dependsOn ?? [];
+  let needed: ProviderDependency[];
+  beforeAll(async () => {
+    needed = providerDependencies(await exampleInventory());
+  });
+
+  it('constrains the Crossplane version to v2', () => {
+    expect(meta.spec.crossplane?.version).toMatch(/^>=v2\.\d+\.\d+/);
+  });
+
+  it('names every dependency fully: apiVersion, kind, registry host, version constraint', () => {
+    for (const dependency of dependsOn) {
+      expect(Object.keys(dependency).sort(), JSON.stringify(dependency)).toEqual(['apiVersion', 'kind', 'package', 'version']);
+      expect(dependency.apiVersion).toBe('pkg.crossplane.io/v1');
+      expect(['Provider', 'Function', 'Configuration']).toContain(dependency.kind);
+      expect(dependency.package, 'a registry host with a dot, no tag').toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/[a-z0-9./_-]+$/);
+      expect(dependency.version).toMatch(/^>=v\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('depends on the function the Compositions call, at a version this release satisfies', () => {
+    const functions = parseManifests(readFileSync(join(REPO_ROOT, 'examples/functions.yaml'), 'utf8'), 'examples/functions.yaml');
+    const image = String((functions[0]?.spec as JsonObject).package);
+    const fn = dependsOn.filter((d) => d.kind === 'Function');
+    expect(fn.map((d) => d.package)).toEqual([image.slice(0, image.lastIndexOf(':'))]);
+    expect(compareVersions(packageVersion(), (fn[0]?.version ?? '').replace(/^>=/, ''))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('depends on exactly the providers whose resources the examples render', () => {
+    const declared = dependsOn.filter((d) => d.kind === 'Provider').map((d) => d.package).sort();
+    const missing = needed.filter((n) => !declared.includes(n.package)).map((n) => `${n.package} (for ${n.neededFor.join(', ')})`);
+    const unused = declared.filter((p) => !needed.some((n) => n.package === p));
+    expect({ missing, unused }).toEqual({ missing: [], unused: [] });
+    for (const dependency of needed) {
+      expect(dependsOn.find((d) => d.package === dependency.package)?.version, dependency.package).toBe(dependency.version);
+    }
+  });
+});
