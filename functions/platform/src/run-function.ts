@@ -122,6 +122,19 @@ function identityOf(composite: JsonObject): XrIdentity {
 }
 
 /**
+ * Longest Fatal message returned. Messages can quote input (an unknown field
+ * name, a kind); Crossplane copies them into events and the XR's conditions,
+ * and a megabyte there breaks the status update that should show the problem.
+ */
+export const MAX_MESSAGE_CHARS = 2048;
+
+function boundMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  const suffix = ` ... (${message.length - MAX_MESSAGE_CHARS} more characters)`;
+  return message.slice(0, MAX_MESSAGE_CHARS - suffix.length) + suffix;
+}
+
+/**
  * Runs the function for one request: read the XR, resolve its
  * EnvironmentConfig, compose, and turn every failure into a Fatal result.
  * Pure: the same request always gives the same response.
@@ -141,8 +154,11 @@ export function runFunction(req: RunFunctionRequest, options: RunOptions): { res
     if (definition === undefined) throw new FatalError(`kind ${xr.kind} is not served by this function`);
 
     // Crossplane adds spec.crossplane (composition selection) to every v2 XR; it is not ours to validate.
-    const { crossplane: _crossplane, ...userSpec } = (composite.spec ?? {}) as JsonObject;
-    const parsed = definition.spec.safeParse(userSpec);
+    // A spec that is not an object goes to zod as it is, so the message says so (spreading it would not).
+    const rawSpec: unknown = composite.spec ?? {};
+    const isObject = typeof rawSpec === 'object' && rawSpec !== null && !Array.isArray(rawSpec);
+    const { crossplane: _crossplane, ...userSpec } = isObject ? (rawSpec as JsonObject) : { crossplane: undefined };
+    const parsed = definition.spec.safeParse(isObject ? userSpec : rawSpec);
     if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec']));
     const spec: unknown = parsed.data;
 
@@ -167,8 +183,9 @@ export function runFunction(req: RunFunctionRequest, options: RunOptions): { res
       error instanceof FatalError
         ? `${context}: ${error.message}`
         : `${context}: internal error: ${error instanceof Error ? error.message : String(error)}`;
-    rsp.results.push({ severity: Severity.SEVERITY_FATAL, message });
-    summary.message = message;
+    const bounded = boundMessage(message);
+    rsp.results.push({ severity: Severity.SEVERITY_FATAL, message: bounded });
+    summary.message = bounded;
     return { response: rsp, summary };
   }
 }
