@@ -1,5 +1,7 @@
 import type { KindDefinition } from './kind.js';
 import { storageKind } from './storage/compose.js';
+import { networkKind } from './network/compose.js';
+import { databaseKind } from './database/compose.js';
 
 /**
  * A kind with its spec and config types erased, so kinds of different shapes
@@ -11,7 +13,7 @@ import { storageKind } from './storage/compose.js';
 export type AnyKindDefinition = KindDefinition<any, any>;
 
 /** Every kind this function composes. Adding a kind is adding it here. */
-export const KINDS: readonly AnyKindDefinition[] = [storageKind];
+export const KINDS: readonly AnyKindDefinition[] = [storageKind, networkKind, databaseKind];
 
 const byKind = new Map(KINDS.map((definition) => [definition.kind, definition]));
 

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { dnsLabel, objectName } from '../../schema/fields.js';
+
+/** A Service name: an RFC 1035 label (Kubernetes refuses Service names starting with a digit). */
+const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Characters the Gateway API allows in an Exact or PathPrefix path. The
+ * sequences it also forbids (`//`, `/./`, `%2f`, ...) cannot be said in a
+ * Kubernetes pattern (RE2, no look-ahead), so the composer checks those.
+ */
+const HTTP_PATH = /^\/(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})*$/;
+
+/** A Gateway API duration: up to four groups of a number and h, m, s or ms. */
+const DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
+
+function duration() {
+  return z.string().max(32).regex(DURATION, { message: 'must be a duration such as 30s, 1m or 500ms' });
+}
+
+/** Pod label keys and values (qualified names), for the policy's workload selector. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** The longest list of paths one Network routes (one HTTPRoute rule). */
+export const MAX_PATHS = 16;
+
+/**
+ * Network spec: the one definition behind the XRD (`npm run generate`) and the
+ * function's validation of every request.
+ */
+export const networkSpecSchema = z
+  .object({
+    service: z
+      .object({
+        name: z
+          .string()
+          .min(1)
+          .max(63)
+          .regex(SERVICE_NAME, { message: 'must be a Service name: lowercase letters, digits and "-", starting with a letter' })
+          .optional()
+          .describe('Service in this namespace that receives the traffic; defaults to metadata.name.'),
+        port: z.number().int().min(1).max(65535).describe('Service port to send the traffic to.'),
+        selector: z
+          .record(
+            z.string().max(253).regex(LABEL_KEY, { message: 'must be a label key' }),
+            z.string().max(63).regex(LABEL_VALUE, { message: 'must be a label value' }),
+          )
+          .optional()
+          .describe('Pod labels of the workload behind the Service, which the mesh policy protects; defaults to app.kubernetes.io/name: <service name>.'),
+      })
+      .strict()
+      .describe('The Service behind this Network.'),
+    hostname: dnsLabel()
+      .describe('First label of the host name: the Network answers at <hostname>.<environment zone>.'),
+    paths: z
+      .array(
+        z
+          .object({
+            path: z.string().min(1).max(1024).regex(HTTP_PATH, { message: 'must be an absolute URL path such as /api (letters, digits and -._~!$&\'()*+,;=:@/ or %XX)' }),
+            type: z.enum(['PathPrefix', 'Exact']).default('PathPrefix'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_PATHS)
+      .default([{ path: '/', type: 'PathPrefix' }])
+      .describe('Paths routed to the Service; PathPrefix matches whole path segments.'),
+    visibility: z
+      .enum(['public', 'internal'])
+      .default('public')
+      .describe('public: the internet-facing Gateway; internal: the Gateway reachable only from inside the network.'),
+    allowedCallers: z
+      .array(
+        z
+          .object({
+            namespace: dnsLabel().describe('Namespace of the calling workload.'),
+            serviceAccount: objectName().describe('Service account of the calling workload.'),
+          })
+          .strict(),
+      )
+      .max(32)
+      .default([])
+      .describe('Workloads (by service account) allowed to call the Service directly inside the mesh; the gateway is always allowed.'),
+    timeouts: z
+      .object({
+        request: duration().optional().describe('Whole request, from the gateway to the last byte of the response.'),
+        idle: duration().optional().describe('Idle time after which a connection to the Service is closed.'),
+        connect: duration().optional().describe('Time to establish a connection to the Service.'),
+      })
+      .strict()
+      .optional()
+      .describe('Timeouts applied at the gateway (Envoy Gateway BackendTrafficPolicy).'),
+    retries: z
+      .object({
+        attempts: z.number().int().min(1).max(5).describe('Retries after the first attempt.'),
+        perTryTimeout: duration().optional().describe('Timeout of each attempt.'),
+        statusCodes: z
+          .array(z.number().int().min(500).max(599))
+          .max(10)
+          .optional()
+          .describe('Also retry on these response codes (only for idempotent APIs: the request reached the Service).'),
+      })
+      .strict()
+      .optional()
+      .describe('Retries at the gateway; by default only requests that never reached the Service are retried.'),
+    rateLimit: z
+      .object({
+        requestsPerMinute: z.number().int().min(1).max(1_000_000).describe('Requests per minute, per gateway replica.'),
+      })
+      .strict()
+      .optional()
+      .describe('Local rate limit at the gateway.'),
+  })
+  .strict()
+  .describe('Exposes a Service of this namespace through the environment gateway and restricts who may call it.');
+
+/** Network spec after defaults. */
+export type NetworkSpec = z.output<typeof networkSpecSchema>;
+
+/** Network status, written by the function. */
+export const networkStatusSchema = z
+  .object({
+    url: z.string().optional().describe('https URL of the Network.'),
+    hostname: z.string().optional().describe('Fully qualified host name, <hostname>.<environment zone>.'),
+    gateway: z.string().optional().describe('Gateway the route is attached to, as namespace/name.'),
+  })
+  .strict();
