@@ -1,0 +1,267 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exampleRenders } from '../scripts/lib/examples.js';
+import { lua51Problems, runHealthScript, type HealthStatus } from '../scripts/lib/lua-health.js';
+import { render } from '../scripts/lib/render.js';
+import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
+import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
+import { DEFAULT_REPOSITORY_PREFIX, packageVersion } from '../scripts/lib/xpkg.js';
+
+type JsonObject = Record<string, unknown>;
+interface Meta {
+  name: string;
+  namespace?: string;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  generation?: number;
+}
+
+const PACKAGE_REPO = 'https://github.com/input-output-hk/catalyst-forge-platform.git';
+const PLATFORM_REPO = 'https://github.com/input-output-hk/catalyst-forge-platform-config.git';
+
+function read(dir: string): Array<{ file: string; manifests: JsonObject[] }> {
+  return listFiles(join(REPO_ROOT, dir), ['.yaml', '.yml']).map((file) => ({ file, manifests: parseManifests(readFileSync(file, 'utf8'), file) }));
+}
+const all = (dir: string) => read(dir).flatMap((s) => s.manifests);
+const meta = (m: JsonObject) => m.metadata as Meta;
+const ofKind = (manifests: JsonObject[], kind: string) => manifests.filter((m) => m.kind === kind);
+
+const configMap = parseManifests(readFileSync(join(REPO_ROOT, 'argocd/argocd-cm.yaml'), 'utf8'), 'argocd-cm.yaml')[0] as { data: Record<string, string> };
+const customizations = parse(configMap.data['resource.customizations'] ?? '') as Record<string, { 'health.lua': string }>;
+const script = (key: string) => {
+  const lua = customizations[key]?.['health.lua'];
+  if (lua === undefined) throw new Error(`argocd-cm has no health.lua for ${key}`);
+  return lua;
+};
+
+describe('Argo CD manifests', () => {
+  it('validate against the Argo CD CRDs, the Kubernetes schemas, Crossplane and the XRDs', () => {
+    const report = validateManifests(defaultValidator(), read('argocd'), { errorOnMissingSchemas: true });
+    expect(report.lines).toEqual([]);
+    expect(report.valid).toBeGreaterThanOrEqual(10);
+  });
+
+  it('argocd-cm tracks by annotation and excludes ProviderConfigUsages in every group', () => {
+    expect(configMap.data['application.resourceTrackingMethod']).toBe('annotation');
+    const exclusions = parse(configMap.data['resource.exclusions'] ?? '') as Array<{ apiGroups: string[]; kinds: string[]; clusters: string[] }>;
+    expect(exclusions).toContainEqual({ apiGroups: ['*'], kinds: ['ProviderConfigUsage', 'ClusterProviderConfigUsage'], clusters: ['*'] });
+    expect(Object.keys(customizations).sort()).toEqual(['argoproj.io/Application', 'pkg.crossplane.io/Configuration', 'platform.projectcatalyst.io/*']);
+  });
+
+  it('health scripts keep to Lua 5.1, which Argo CD runs', () => {
+    for (const key of Object.keys(customizations)) expect(lua51Problems(script(key)), key).toEqual([]);
+  });
+});
+
+describe('platform repository example (argocd/platform)', () => {
+  const manifests = all('argocd/platform');
+  const apps = ofKind(manifests, 'Application');
+  const projects = ofKind(manifests, 'AppProject').map((p) => meta(p).name);
+  const wave = (name: string) => Number(meta(apps.find((a) => meta(a).name === name) ?? {}).annotations?.['argocd.argoproj.io/sync-wave']);
+
+  it('orders its Applications: package, then EnvironmentConfigs, then the Hub, then Environments', () => {
+    const order = ['crossplane-package', 'environment-configs', 'hub', 'environments'].map(wave);
+    expect(order.every(Number.isInteger)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(new Set(order).size).toBe(order.length);
+  });
+
+  it('uses only projects it defines, and paths that exist', () => {
+    for (const app of apps) {
+      const spec = app.spec as { project: string; source: { repoURL: string; path: string; targetRevision: string } };
+      expect(projects, meta(app).name).toContain(spec.project);
+      // Paths into this repository, or into the platform repository's copy of argocd/, must exist here.
+      if (spec.source.repoURL === PACKAGE_REPO || spec.source.path.startsWith('argocd/')) {
+        expect(existsSync(join(REPO_ROOT, spec.source.path)), `${meta(app).name}: ${spec.source.path}`).toBe(true);
+      } else {
+        expect(spec.source.repoURL).toBe(PLATFORM_REPO);
+      }
+    }
+  });
+
+  it('takes EnvironmentConfigs and the package from the same release as this repository', () => {
+    const configs = apps.find((a) => meta(a).name === 'environment-configs')?.spec as { source: { repoURL: string; targetRevision: string } };
+    expect(configs.source).toMatchObject({ repoURL: PACKAGE_REPO, targetRevision: packageVersion() });
+    const [configuration] = ofKind(manifests, 'Configuration');
+    expect((configuration?.spec as { package: string }).package).toBe(`${DEFAULT_REPOSITORY_PREFIX}/platform:${packageVersion()}`);
+  });
+
+  it('never prunes or cascades deletes of infrastructure', () => {
+    for (const name of ['crossplane-package', 'environment-configs', 'hub', 'environments']) {
+      const app = apps.find((a) => meta(a).name === name) as JsonObject;
+      expect((app.spec as { syncPolicy: { automated: { prune: boolean } } }).syncPolicy.automated.prune, name).toBe(false);
+      expect(meta(app).finalizers ?? [], name).toEqual([]);
+    }
+  });
+});
+
+describe('project repository example (argocd/project)', () => {
+  const manifests = all('argocd/project');
+  const [project] = ofKind(manifests, 'AppProject');
+  const projectSpec = project?.spec as { destinations: Array<{ namespace: string }>; clusterResourceWhitelist: unknown[]; namespaceResourceWhitelist: Array<{ group: string; kind: string }> };
+
+  it('confines the team to its namespace, with the platform kinds and no cluster-scoped kinds', () => {
+    expect(projectSpec.destinations.map((d) => d.namespace)).toEqual(['forge-api']);
+    expect(projectSpec.clusterResourceWhitelist).toEqual([]);
+    expect(projectSpec.namespaceResourceWhitelist).toContainEqual({ group: 'platform.projectcatalyst.io', kind: '*' });
+    for (const app of ofKind(manifests, 'Application')) {
+      expect((app.spec as { destination: { namespace: string } }).destination.namespace).toBe('forge-api');
+    }
+  });
+
+  it('syncs platform kinds before the workloads that use them', () => {
+    const deployed = manifests.filter((m) => meta(m).namespace === 'forge-api');
+    const waveOf = (m: JsonObject) => Number(meta(m).annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    const platformWaves = deployed.filter((m) => String(m.apiVersion).startsWith('platform.projectcatalyst.io/') && m.kind !== 'Network').map(waveOf);
+    const workloadWaves = ofKind(deployed, 'Deployment').map(waveOf);
+    expect(platformWaves.length).toBeGreaterThan(0);
+    expect(Math.max(...platformWaves)).toBeLessThan(Math.min(...workloadWaves));
+  });
+});
+
+describe('health check: platform.projectcatalyst.io/* (runs the Lua)', () => {
+  let xr: JsonObject;
+  beforeAll(async () => {
+    // A real XR as the function renders it, then given the conditions Crossplane sets.
+    const example = exampleRenders().find((e) => e.file === 'examples/storage/fast.yaml');
+    if (example === undefined) throw new Error('examples/storage/fast.yaml is missing');
+    const { manifests } = await render({ ...example.input, includeFullXr: true });
+    xr = manifests[0] as JsonObject;
+  });
+
+  const condition = (type: string, status: string, reason: string, extra: JsonObject = {}) => ({ type, status, reason, lastTransitionTime: '2024-01-01T00:00:00Z', ...extra });
+  const withConditions = (conditions: JsonObject[] | undefined, metadata: JsonObject = {}): JsonObject => {
+    const status = { ...((xr.status ?? {}) as JsonObject) };
+    if (conditions === undefined) delete status.conditions;
+    else status.conditions = conditions;
+    return { ...xr, metadata: { ...(xr.metadata as JsonObject), generation: 3, ...metadata }, status };
+  };
+
+  const cases: Array<{ reason: string; object: () => JsonObject; want: HealthStatus }> = [
+    {
+      reason: 'Synced and Ready: healthy',
+      object: () => withConditions([condition('Synced', 'True', 'ReconcileSuccess', { observedGeneration: 3 }), condition('Ready', 'True', 'Available')]),
+      want: { status: 'Healthy', message: '' },
+    },
+    {
+      reason: 'no status yet: progressing',
+      object: () => ({ ...xr, status: undefined }),
+      want: { status: 'Progressing', message: 'Waiting for Crossplane to reconcile' },
+    },
+    {
+      reason: 'Synced, composed resources not ready: progressing with what is missing',
+      object: () => withConditions([condition('Synced', 'True', 'ReconcileSuccess'), condition('Ready', 'False', 'Creating', { message: 'Unready resources: claim' })]),
+      want: { status: 'Progressing', message: 'Ready=False (Creating): Unready resources: claim' },
+    },
+    {
+      reason: 'Ready but not Synced yet (only Ready reported): progressing, Ready alone is not enough',
+      object: () => withConditions([condition('Ready', 'True', 'Available')]),
+      want: { status: 'Progressing', message: 'Ready=True (Available)' },
+    },
+    {
+      reason: 'Ready but Synced=False (the function refused a change): degraded with the function message',
+      object: () =>
+        withConditions([
+          condition('Synced', 'False', 'ReconcileError', { message: 'cannot compose Storage forge-api/fast: spec.size: must be a size such as 512Mi' }),
+          condition('Ready', 'True', 'Available'),
+        ]),
+      want: { status: 'Degraded', message: 'Synced=False (ReconcileError): cannot compose Storage forge-api/fast: spec.size: must be a size such as 512Mi' },
+    },
+    {
+      reason: 'Ready=False Unavailable (was running, now is not): degraded',
+      object: () => withConditions([condition('Synced', 'True', 'ReconcileSuccess'), condition('Ready', 'False', 'Unavailable', { message: 'Unready resources: claim' })]),
+      want: { status: 'Degraded', message: 'Ready=False (Unavailable): Unready resources: claim' },
+    },
+    {
+      reason: 'conditions about an older generation: progressing until Crossplane catches up',
+      object: () => withConditions([condition('Synced', 'True', 'ReconcileSuccess', { observedGeneration: 2 }), condition('Ready', 'True', 'Available')]),
+      want: { status: 'Progressing', message: 'Crossplane has not reconciled generation 3 yet' },
+    },
+    {
+      reason: 'paused by annotation: suspended',
+      object: () => withConditions([condition('Synced', 'False', 'ReconcilePaused')], { annotations: { 'crossplane.io/paused': 'true' } }),
+      want: { status: 'Suspended', message: 'Reconciliation is paused (crossplane.io/paused)' },
+    },
+    {
+      reason: 'being deleted: progressing',
+      object: () => withConditions([condition('Synced', 'True', 'ReconcileSuccess'), condition('Ready', 'True', 'Available')], { deletionTimestamp: '2024-01-01T00:00:00Z' }),
+      want: { status: 'Progressing', message: 'Deleting: waiting for composed resources to be deleted' },
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.reason, async () => {
+      expect(await runHealthScript(script('platform.projectcatalyst.io/*'), tc.object())).toEqual(tc.want);
+    });
+  }
+});
+
+describe('health check: pkg.crossplane.io/Configuration and argoproj.io/Application (runs the Lua)', () => {
+  const configuration = (conditions: JsonObject[] | undefined): JsonObject => ({
+    apiVersion: 'pkg.crossplane.io/v1',
+    kind: 'Configuration',
+    metadata: { name: 'catalyst-forge-platform' },
+    spec: { package: 'ghcr.io/input-output-hk/catalyst-forge/platform:v0.1.0' },
+    ...(conditions !== undefined ? { status: { conditions } } : {}),
+  });
+  const application = (health: JsonObject | undefined): JsonObject => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'hub', namespace: 'argocd' },
+    ...(health !== undefined ? { status: { health } } : {}),
+  });
+
+  const cases: Array<{ reason: string; key: string; object: JsonObject; want: HealthStatus }> = [
+    {
+      reason: 'Configuration installed and healthy: healthy',
+      key: 'pkg.crossplane.io/Configuration',
+      object: configuration([{ type: 'Installed', status: 'True', reason: 'ActivePackageRevision' }, { type: 'Healthy', status: 'True', reason: 'HealthyPackageRevision' }]),
+      want: { status: 'Healthy', message: 'Installed and healthy' },
+    },
+    {
+      reason: 'Configuration with dependencies still installing: progressing, never degraded',
+      key: 'pkg.crossplane.io/Configuration',
+      object: configuration([{ type: 'Installed', status: 'True', reason: 'ActivePackageRevision' }, { type: 'Healthy', status: 'False', reason: 'UnhealthyPackageRevision', message: 'dependencies not ready' }]),
+      want: { status: 'Progressing', message: 'Healthy=False (UnhealthyPackageRevision): dependencies not ready' },
+    },
+    {
+      reason: 'Configuration without status: progressing',
+      key: 'pkg.crossplane.io/Configuration',
+      object: configuration(undefined),
+      want: { status: 'Progressing', message: 'Waiting for the package manager' },
+    },
+    {
+      reason: 'Application reports its own health: healthy',
+      key: 'argoproj.io/Application',
+      object: application({ status: 'Healthy' }),
+      want: { status: 'Healthy', message: '' },
+    },
+    {
+      reason: 'Application degraded: degraded, with its message',
+      key: 'argoproj.io/Application',
+      object: application({ status: 'Degraded', message: 'Environment env-dev/dev: Synced=False' }),
+      want: { status: 'Degraded', message: 'Environment env-dev/dev: Synced=False' },
+    },
+    {
+      reason: 'Application never synced: progressing',
+      key: 'argoproj.io/Application',
+      object: application(undefined),
+      want: { status: 'Progressing', message: '' },
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.reason, async () => {
+      expect(await runHealthScript(script(tc.key), tc.object)).toEqual(tc.want);
+    });
+  }
+});
+
+describe('Lua 5.1 check', () => {
+  it('catches features gopher-lua does not have, and ignores them in comments and strings', () => {
+    expect(lua51Problems('local a = 7 // 2')).toEqual(['integer division // (5.3)']);
+    expect(lua51Problems('goto done')).toEqual(['goto and labels (5.2)']);
+    expect(lua51Problems('local a = b & 1')).toEqual(['bitwise operators (5.3)']);
+    expect(lua51Problems('-- a // b\nlocal s = "x // y"\nif a ~= b then end')).toEqual([]);
+  });
+});
