@@ -31,9 +31,15 @@ export function exampleRenders(root = REPO_ROOT): ExampleRender[] {
     ...fn,
     metadata: { name: (fn.metadata as { name?: string } | undefined)?.name },
   }));
-  const required = [...readAll(join(root, 'environment-configs')), ...readAll(join(root, 'examples/environment-cluster'))];
+  // examples/required/ holds resources XRs read (such as a Hub with its status), not XRs to render.
+  const required = [
+    ...readAll(join(root, 'environment-configs')),
+    ...readAll(join(root, 'examples/environment-cluster')),
+    ...readAll(join(root, 'examples/required')),
+  ];
   const out: ExampleRender[] = [];
   for (const file of listFiles(join(root, 'examples'), ['.yaml', '.yml'])) {
+    if (file.startsWith(join(root, 'examples/required'))) continue;
     for (const xr of parseManifests(readFileSync(file, 'utf8'), file)) {
       if (xr.apiVersion !== API_GROUP_VERSION) continue;
       const definition = KINDS.find((k) => k.kind === xr.kind);

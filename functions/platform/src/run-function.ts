@@ -98,6 +98,10 @@ function checkNothingDropped(observed: ObservedResources, composed: Composed): v
   }
 }
 
+function compositeReady(ready: boolean | undefined): Ready {
+  return ready === false ? Ready.READY_FALSE : Ready.READY_UNSPECIFIED;
+}
+
 function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Composed): void {
   const resources: Record<string, Resource> = { ...(rsp.desired?.resources ?? {}) };
   for (const [name, desired] of Object.entries(composed.resources)) {
@@ -108,7 +112,7 @@ function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Compos
     composite: {
       resource: canonical({ apiVersion: xr.apiVersion, kind: xr.kind, status: { ...previousStatus, ...composed.status } }),
       connectionDetails: {},
-      ready: Ready.READY_UNSPECIFIED,
+      ready: compositeReady(composed.ready),
     },
     resources,
   };
@@ -163,18 +167,25 @@ export function runFunction(req: RunFunctionRequest, options: RunOptions): { res
     const spec: unknown = parsed.data;
 
     const configRequest = definition.config(xr, spec);
-    rsp.requirements = { resources: requirementsFor(configRequest.layers), extraResources: {}, schemas: {} };
+    const extra = configRequest.resources ?? [];
+    rsp.requirements = { resources: requirementsFor(configRequest.layers, extra), extraResources: {}, schemas: {} };
     const supplied = req.requiredResources as Readonly<Record<string, SuppliedResources | undefined>>;
     const resolution = resolveConfig(configRequest.layers, supplied, configRequest.schema, configRequest.override);
-    if (resolution.state === 'pending') {
+    const required: Record<string, Array<Record<string, unknown>>> = {};
+    for (const { requirementName } of extra) {
+      const found = supplied[requirementName];
+      if (found !== undefined) required[requirementName] = found.items.flatMap((item) => (item.resource !== undefined ? [item.resource] : []));
+    }
+    if (resolution.state === 'pending' || Object.keys(required).length < extra.length) {
       summary.outcome = 'requirements';
       return { response: rsp, summary };
     }
 
     const observed = observedComposed(req);
-    const composed = definition.compose({ xr, spec, config: resolution.data, observed });
+    const composed = definition.compose({ xr, spec, config: resolution.data, observed, required });
     checkNothingDropped(observed, composed);
     writeDesired(rsp, xr, composed);
+    for (const message of composed.warnings ?? []) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message });
     summary.outcome = 'composed';
     summary.resources = Object.keys(composed.resources).length;
     return { response: rsp, summary };

@@ -27,6 +27,34 @@ const chartSchema = z
  */
 export const platformConfigSchema = z
   .object({
+    aws: z
+      .object({
+        accountId: z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id' }).describe('Account the environment lives in; scopes every IAM policy ARN.'),
+      })
+      .strict()
+      .optional()
+      .describe('Required for provider aws.'),
+    dns: z
+      .object({
+        parentZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ' }).describe('Hosted zone of spec.domain, where the NS delegation record goes.'),
+        recordTtl: z.number().int().min(30).max(172800),
+      })
+      .strict()
+      .optional()
+      .describe('Required for provider aws.'),
+    protection: z
+      .object({
+        retainStatefulResources: z
+          .boolean()
+          .describe('Orphan the database, buckets, KMS key and secrets when the Environment is deleted (managementPolicies without Delete).'),
+      })
+      .strict(),
+    buckets: z
+      .object({
+        logRetentionDays: z.number().int().min(1).max(3653),
+        noncurrentVersionRetentionDays: z.number().int().min(1).max(3653),
+      })
+      .strict(),
     kubernetes: z.object({ version: kubernetesVersion }).strict(),
     network: z
       .object({
@@ -46,7 +74,10 @@ export const platformConfigSchema = z
             maxSize: z.number().int().min(1),
             desiredSize: z.number().int().min(1),
           })
-          .strict(),
+          .strict()
+          .refine((s) => s.minSize <= s.desiredSize && s.desiredSize <= s.maxSize, {
+            message: 'must satisfy minSize <= desiredSize <= maxSize',
+          }),
         pools: z.record(
           z.enum(['general', 'compute', 'memory', 'gpu']),
           z
@@ -67,6 +98,7 @@ export const platformConfigSchema = z
       .strict(),
     database: z
       .object({
+        masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, { message: 'must be a PostgreSQL user name of at most 16 characters' }),
         engineVersion: z.string().regex(/^(1[4-9]|[2-9][0-9])(\.[0-9]+)?$/, { message: 'must be PostgreSQL 14 or newer, such as "16" or "16.4"' }),
         instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'must be an RDS instance class such as db.t4g.medium' }),
         allocatedStorage: z.number().int().min(20).max(65536),

@@ -62,14 +62,35 @@ export function describeSelector(selector: ConfigSelector): string {
   return `EnvironmentConfig labelled ${labels}`;
 }
 
-/** The requirements to return to Crossplane for these layers, keyed by requirement name. */
-export function requirementsFor(layers: readonly ConfigLayer[]) {
-  const resources: Record<string, { apiVersion: string; kind: string; matchName?: string; matchLabels?: { labels: Record<string, string> } }> = {};
+/** A resource selector as Crossplane's protocol carries it. */
+export interface ProtocolSelector {
+  apiVersion: string;
+  kind: string;
+  matchName?: string;
+  matchLabels?: { labels: Record<string, string> };
+  namespace?: string;
+}
+
+/** One extra resource to fetch by name (and namespace, for namespaced kinds). */
+export interface NamedRequirement {
+  requirementName: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** The requirements to return to Crossplane for these layers and extra resources, keyed by requirement name. */
+export function requirementsFor(layers: readonly ConfigLayer[], extra: readonly NamedRequirement[] = []): Record<string, ProtocolSelector> {
+  const resources: Record<string, ProtocolSelector> = {};
   for (const { requirementName, selector } of layers) {
     resources[requirementName] =
       selector.matchName !== undefined
         ? { apiVersion: selector.apiVersion, kind: selector.kind, matchName: selector.matchName }
         : { apiVersion: selector.apiVersion, kind: selector.kind, matchLabels: { labels: { ...selector.matchLabels } } };
+  }
+  for (const { requirementName, apiVersion, kind, name, namespace } of extra) {
+    resources[requirementName] = { apiVersion, kind, matchName: name, ...(namespace !== undefined ? { namespace } : {}) };
   }
   return resources;
 }

@@ -35,14 +35,32 @@ export interface Composed {
    * treated as a bug and the request fails rather than deleting it.
    */
   intentionallyRemoved?: readonly string[];
+  /** Whether the XR is ready; undefined lets Crossplane derive it from the composed resources. */
+  ready?: boolean;
+  /** Non-fatal findings, returned as Warning results (events on the XR). */
+  warnings?: readonly string[];
 }
 
-/** Where a kind reads its EnvironmentConfig from, and how it is checked. */
+/** Another resource an XR needs to read, such as the Hub an Environment attaches to. */
+export interface ResourceRequirement {
+  requirementName: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** Where a kind reads its EnvironmentConfig from, how it is checked, and what else it must read. */
 export interface ConfigRequest<C> {
   layers: readonly ConfigLayer[];
   schema: z.ZodType<C>;
   override?: ConfigOverride;
+  /** Extra resources to fetch; compose gets what Crossplane found (possibly nothing) under `required`. */
+  resources?: readonly ResourceRequirement[];
 }
+
+/** Resources Crossplane found for each {@link ResourceRequirement}, by requirement name. */
+export type RequiredResources = Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
 
 /**
  * Everything the function knows about one kind: its schemas (the single
@@ -68,5 +86,5 @@ export interface KindDefinition<Spec, Config> {
   /** The EnvironmentConfig(s) this XR needs. */
   config(xr: XrIdentity, spec: Spec): ConfigRequest<Config>;
   /** Composes the desired resources and status; throws FatalError on input it cannot serve. */
-  compose(input: { xr: XrIdentity; spec: Spec; config: Config; observed: ObservedResources }): Composed;
+  compose(input: { xr: XrIdentity; spec: Spec; config: Config; observed: ObservedResources; required: RequiredResources }): Composed;
 }

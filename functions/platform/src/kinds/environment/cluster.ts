@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { awsManagedPolicy, policyJson, podIdentityTrust, serviceTrust } from '../../resources/aws/iam-policy.js';
+import type { EnvironmentContext } from './context.js';
+import { subnetRefs } from './network.js';
+
+const COMPONENT = 'cluster';
+
+/** The EKS add-ons every cluster gets, in install order. */
+export const EKS_ADDONS = ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent', 'coredns', 'aws-ebs-csi-driver', 'snapshot-controller'] as const;
+
+/** Add-ons whose pods need schedulable nodes before they can become healthy. */
+const NEEDS_NODES = new Set<string>(['coredns', 'aws-ebs-csi-driver', 'snapshot-controller']);
+
+/** The EBS CSI controller's service account, which its Pod Identity role is bound to. */
+const EBS_CSI_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'ebs-csi-controller-sa' };
+
+/** Stable key suffix for an admin principal, so reordering the list never recreates entries. */
+export function principalKey(arn: string): string {
+  return createHash('sha256').update(arn).digest('hex').slice(0, 10);
+}
+
+/** ARN of this environment's EKS cluster. */
+export function clusterArn(ctx: EnvironmentContext): string {
+  return ctx.arn('eks', `cluster/${ctx.clusterName}`);
+}
+
+/**
+ * The EKS cluster: a KMS key (and alias) for envelope encryption of secrets,
+ * the cluster role, a private endpoint unless publicEndpoint, API-only
+ * authentication with access entries for the listed admins, the OIDC
+ * provider for IRSA, and the EKS add-ons.
+ */
+export function buildCluster(ctx: EnvironmentContext): void {
+  const { region } = ctx;
+  const version = ctx.spec.kubernetes?.version ?? ctx.config.kubernetes.version;
+
+  ctx.add(
+    'kms-key',
+    COMPONENT,
+    'kms.aws.m.upbound.io/v1beta1:Key',
+    {
+      region,
+      description: `Catalyst Forge ${ctx.environment}: EKS secrets, RDS, S3 and Secrets Manager`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: ctx.tags(COMPONENT),
+    },
+    { stateful: true },
+  );
+  ctx.add(
+    'kms-alias',
+    COMPONENT,
+    'kms.aws.m.upbound.io/v1beta1:Alias',
+    { region, targetKeyIdRef: { name: ctx.name('kms-key') } },
+    { externalName: `alias/catalyst-forge/${ctx.environment}` },
+  );
+
+  ctx.add('role-cluster', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
+    assumeRolePolicy: policyJson(serviceTrust('eks.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ctx.accountId } })),
+    managedPolicyArns: [awsManagedPolicy('AmazonEKSClusterPolicy')],
+    tags: ctx.tags(COMPONENT),
+  });
+
+  // Envelope encryption is set at creation: wait for the key's ARN rather than create the cluster without it.
+  const keyArn = ctx.observedString('kms-key', 'arn');
+  ctx.add(
+    'cluster',
+    COMPONENT,
+    'eks.aws.m.upbound.io/v1beta1:Cluster',
+    keyArn !== undefined
+      ? {
+      region,
+      version,
+      roleArnRef: { name: ctx.name('role-cluster') },
+      vpcConfig: {
+        subnetIdRefs: subnetRefs(ctx, 'private'),
+        endpointPrivateAccess: true,
+        endpointPublicAccess: ctx.spec.kubernetes?.publicEndpoint ?? false,
+      },
+      encryptionConfig: { provider: { keyArn }, resources: ['secrets'] },
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+      enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
+      tags: ctx.tags(COMPONENT),
+    } : undefined,
+  );
+  const clusterRef = { name: ctx.name('cluster') };
+  const clusterReady = ctx.isReady('cluster');
+
+  const issuer = ctx.observedString('cluster', 'identity', 'oidc', 'issuer');
+  ctx.add('oidc-provider', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:OpenIDConnectProvider', issuer !== undefined ? { url: issuer, clientIdList: ['sts.amazonaws.com'], tags: ctx.tags(COMPONENT) } : undefined);
+
+  for (const principalArn of [...(ctx.spec.kubernetes?.adminPrincipalArns ?? [])].sort()) {
+    const suffix = principalKey(principalArn);
+    ctx.add(`access-entry-admin-${suffix}`, COMPONENT, 'eks.aws.m.upbound.io/v1beta1:AccessEntry', clusterReady ? { region, clusterNameRef: clusterRef, principalArn, type: 'STANDARD', tags: ctx.tags(COMPONENT) } : undefined);
+    ctx.add(
+      `access-policy-admin-${suffix}`,
+      COMPONENT,
+      'eks.aws.m.upbound.io/v1beta1:AccessPolicyAssociation',
+      clusterReady
+        ? { region, clusterNameRef: clusterRef, principalArn, policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' } }
+        : undefined,
+    );
+  }
+
+  ctx.add('role-ebs-csi', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
+    assumeRolePolicy: policyJson(podIdentityTrust(clusterArn(ctx), ctx.accountId, EBS_CSI_SERVICE_ACCOUNT)),
+    // AWS's managed policy for the driver scopes writes by the ebs.csi.aws.com tags it sets. No KMS
+    // grant: StorageClasses encrypt with the AWS-managed EBS key.
+    managedPolicyArns: [awsManagedPolicy('service-role/AmazonEBSCSIDriverPolicy')],
+    tags: ctx.tags(COMPONENT),
+  });
+  const ebsRoleArn = ctx.observedString('role-ebs-csi', 'arn');
+  const nodesReady = ctx.isReady('node-group-system');
+
+  for (const addon of EKS_ADDONS) {
+    const ready = clusterReady && (!NEEDS_NODES.has(addon) || nodesReady) && (addon !== 'aws-ebs-csi-driver' || ebsRoleArn !== undefined);
+    ctx.add(
+      `addon-${addon}`,
+      COMPONENT,
+      'eks.aws.m.upbound.io/v1beta1:Addon',
+      ready
+        ? {
+            region,
+            clusterNameRef: clusterRef,
+            addonName: addon,
+            resolveConflictsOnCreate: 'OVERWRITE',
+            resolveConflictsOnUpdate: 'OVERWRITE',
+            ...(addon === 'aws-ebs-csi-driver' && ebsRoleArn !== undefined ? { podIdentityAssociation: [{ roleArn: ebsRoleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }] } : {}),
+            tags: ctx.tags(COMPONENT),
+          }
+        : undefined,
+    );
+  }
+}

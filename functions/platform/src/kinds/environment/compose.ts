@@ -1,0 +1,118 @@
+import { FatalError } from '../../errors.js';
+import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment/platform-config.js';
+import { API_GROUP_VERSION, type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
+import { buildBuckets } from './buckets.js';
+import { subnetLayout } from './cidr.js';
+import { buildCluster } from './cluster.js';
+import { EnvironmentContext, STATEFUL_LABEL, type HubAttachment } from './context.js';
+import { buildDatabase } from './database.js';
+import { buildDns } from './dns.js';
+import { buildKarpenter } from './karpenter.js';
+import { buildNetwork } from './network.js';
+import { buildSystemNodes } from './nodes.js';
+import { environmentSpecSchema, environmentStatusSchema, type EnvironmentSpec } from './schema.js';
+import { environmentStatus } from './status.js';
+import { buildUsages } from './usages.js';
+
+/** Requirement name under which the referenced Hub XR arrives. */
+export const HUB_REQUIREMENT = 'hub';
+
+function required<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new FatalError(message);
+  return value;
+}
+
+/**
+ * Reads the Hub an Environment attaches to. Missing: a Fatal. Not yet
+ * publishing its Transit Gateway and route tables: 'pending', so the
+ * attachment waits rather than guessing.
+ */
+function readHub(spec: EnvironmentSpec, found: RequiredResources): HubAttachment | 'pending' | undefined {
+  const ref = spec.network?.hubRef;
+  if (ref === undefined) return undefined;
+  const hub = found[HUB_REQUIREMENT]?.[0];
+  if (hub === undefined) throw new FatalError(`spec.network.hubRef: cannot find Hub ${ref.namespace}/${ref.name}`);
+  const status = (hub.status ?? {}) as { transitGatewayId?: unknown; routeTables?: { egress?: unknown; workload?: unknown; platform?: unknown } };
+  const tables = status.routeTables ?? {};
+  if (typeof status.transitGatewayId !== 'string' || typeof tables.egress !== 'string' || typeof tables.workload !== 'string' || typeof tables.platform !== 'string') {
+    return 'pending';
+  }
+  return { transitGatewayId: status.transitGatewayId, routeTables: { egress: tables.egress, workload: tables.workload, platform: tables.platform } };
+}
+
+/** Checks the AWS-only fields up front, naming each, before any builder runs. */
+function awsInputs(spec: EnvironmentSpec, config: PlatformConfig) {
+  const region = required(spec.region, 'spec.region: required when provider is aws');
+  const cidr = required(spec.network?.cidr, 'spec.network.cidr: required when provider is aws');
+  try {
+    subnetLayout(cidr);
+  } catch (error) {
+    if (error instanceof FatalError) throw error.wrap('spec.network.cidr');
+    throw error;
+  }
+  const domain = required(spec.domain, 'spec.domain: required when provider is aws');
+  const accountId = required(config.aws?.accountId, 'cannot use the merged EnvironmentConfig: data.aws.accountId: required when provider is aws');
+  const parentZoneId = required(config.dns?.parentZoneId, 'cannot use the merged EnvironmentConfig: data.dns.parentZoneId: required when provider is aws');
+  return { region, cidr, domain, accountId, parentZoneId };
+}
+
+/** Environment: everything an environment needs in AWS, built by one builder per concern. */
+export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = {
+  kind: 'Environment',
+  plural: 'environments',
+  description: 'A whole environment: network, EKS cluster, nodes, database, DNS, buckets and IAM.',
+  categories: ['platform', 'catalyst-forge'],
+  printerColumns: [
+    { name: 'ENVIRONMENT', type: 'string', jsonPath: '.spec.environment' },
+    { name: 'PROVIDER', type: 'string', jsonPath: '.spec.provider' },
+    { name: 'REGION', type: 'string', jsonPath: '.spec.region' },
+    { name: 'CLUSTER', type: 'string', jsonPath: '.status.clusterName' },
+    { name: 'ZONE', type: 'string', jsonPath: '.status.zone.name' },
+  ],
+  spec: environmentSpecSchema,
+  status: environmentStatusSchema,
+
+  config: (_xr, spec) => {
+    const hubRef = spec.network?.hubRef;
+    return {
+      layers: platformConfigLayers(spec.environment),
+      schema: platformConfigSchema,
+      ...(spec.overrides !== undefined ? { override: { source: 'spec.overrides', data: spec.overrides } } : {}),
+      ...(hubRef !== undefined
+        ? { resources: [{ requirementName: HUB_REQUIREMENT, apiVersion: API_GROUP_VERSION, kind: 'Hub', name: hubRef.name, namespace: hubRef.namespace }] }
+        : {}),
+    };
+  },
+
+  compose({ xr, spec, config, observed, required: found }): Composed {
+    if (spec.provider === 'onprem') {
+      throw new FatalError('spec.provider: onprem Environments are not composed by this version of the package yet');
+    }
+    const hub = readHub(spec, found);
+    const ctx = new EnvironmentContext({ xr, spec, config, hub, observed, ...awsInputs(spec, config) });
+
+    buildNetwork(ctx);
+    buildCluster(ctx);
+    buildSystemNodes(ctx);
+    buildKarpenter(ctx);
+    buildDatabase(ctx);
+    buildDns(ctx);
+    buildBuckets(ctx);
+    buildUsages(ctx);
+
+    // Observed resources no builder asked for were switched off by the spec or config
+    // (fewer zones, a Hub instead of NAT, an admin removed). Data never goes that way.
+    const removed = Object.keys(observed).filter((key) => ctx.resources[key] === undefined);
+    const statefulRemoved = removed.filter((key) => ((observed[key]?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {})[STATEFUL_LABEL] === 'true');
+    if (statefulRemoved.length > 0) {
+      throw new FatalError(`cannot remove ${statefulRemoved.map((k) => `"${k}"`).join(', ')}: it holds data; delete the Environment to remove it deliberately`);
+    }
+    return {
+      resources: ctx.resources,
+      status: environmentStatus(ctx),
+      intentionallyRemoved: removed,
+      ...(ctx.pending.length > 0 ? { ready: false } : {}),
+      ...(hub === 'pending' ? { warnings: [`Hub ${spec.network?.hubRef?.namespace}/${spec.network?.hubRef?.name} has not published its Transit Gateway yet; the attachment waits for it`] } : {}),
+    };
+  },
+};

@@ -1,0 +1,31 @@
+import type { EnvironmentContext } from './context.js';
+
+const COMPONENT = 'dns';
+
+/**
+ * The environment's public zone `<environment>.<region>.<domain>` and its NS
+ * delegation in the parent zone, added once Route53 has assigned the zone's
+ * name servers.
+ */
+export function buildDns(ctx: EnvironmentContext): void {
+  ctx.add('zone', COMPONENT, 'route53.aws.m.upbound.io/v1beta1:Zone', {
+    name: ctx.zoneName,
+    comment: `Catalyst Forge environment ${ctx.environment}`,
+    forceDestroy: false,
+    tags: ctx.tags(COMPONENT),
+  });
+  const nameServers = ctx.observedStrings('zone', 'nameServers');
+  ctx.add(
+    'zone-delegation',
+    COMPONENT,
+    'route53.aws.m.upbound.io/v1beta1:Record',
+    nameServers !== undefined
+      ? {
+      zoneId: ctx.inputs.parentZoneId,
+      name: ctx.zoneName,
+      type: 'NS',
+      ttl: ctx.config.dns?.recordTtl ?? 300,
+      records: [...nameServers].sort(),
+    } : undefined,
+  );
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { dnsLabel, objectName } from '../../schema/fields.js';
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
+const DNS_ZONE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:(role|user|assumed-role)\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
+
+/**
+ * Environment spec: the one definition behind the XRD and the function's
+ * validation. Provider-specific requirements (region and CIDR for aws) are
+ * checked by the composer, which can name the field and the reason.
+ */
+export const environmentSpecSchema = z
+  .object({
+    environment: dnsLabel(20).describe('Environment name (DNS label, at most 20 characters): selects the EnvironmentConfigs and prefixes names and secrets.'),
+    provider: z.enum(['aws', 'onprem']).default('aws').describe('Where the environment runs.'),
+    role: z.enum(['workload', 'platform']).default('workload').describe('platform adds the shared services and reaches every environment through the Hub.'),
+    region: z.string().max(32).regex(AWS_REGION, { message: 'must be an AWS region such as eu-central-1' }).optional().describe('AWS region; required for provider aws.'),
+    domain: z.string().max(200).regex(DNS_ZONE, { message: 'must be a DNS domain such as projectcatalyst.io' }).optional().describe('Parent domain: the zone is <environment>.<region>.<domain>.'),
+    network: z
+      .object({
+        cidr: z.string().max(18).regex(IPV4_CIDR, { message: 'must be an IPv4 CIDR such as 10.1.0.0/16' }).optional().describe('VPC CIDR, /16 to /20; required for provider aws.'),
+        availabilityZones: z.number().int().min(2).max(3).optional().describe('Number of availability zones (2 or 3); default from the EnvironmentConfig.'),
+        hubRef: z
+          .object({ name: objectName(), namespace: dnsLabel() })
+          .strict()
+          .optional()
+          .describe('Hub whose Transit Gateway carries this environment\'s egress; absent: NAT gateways in this VPC.'),
+      })
+      .strict()
+      .optional(),
+    kubernetes: z
+      .object({
+        version: z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' }).optional().describe('Default from the EnvironmentConfig.'),
+        publicEndpoint: z.boolean().default(false).describe('Expose the API server endpoint publicly (private only by default).'),
+        adminPrincipalArns: z
+          .array(z.string().max(600).regex(IAM_PRINCIPAL_ARN, { message: 'must be an IAM role or user ARN' }))
+          .max(20)
+          .default([])
+          .describe('IAM principals granted cluster-admin through EKS access entries.'),
+      })
+      .strict()
+      .optional(),
+    providerConfigRef: z
+      .object({
+        name: objectName(),
+        kind: z.enum(['ProviderConfig', 'ClusterProviderConfig']).default('ProviderConfig'),
+      })
+      .strict()
+      .optional()
+      .describe('AWS credentials for this environment\'s account (a provider-aws ProviderConfig in this namespace by default).'),
+    kubeconfigSecretRef: z
+      .object({ name: objectName(), key: z.string().max(253).default('kubeconfig') })
+      .strict()
+      .optional()
+      .describe('On-prem only: Secret in this namespace holding the existing cluster\'s kubeconfig.'),
+    overrides: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ 'x-kubernetes-preserve-unknown-fields': true })
+      .describe('Same shape as EnvironmentConfig data; merged last.'),
+  })
+  .strict()
+  .describe('A whole environment: network, Kubernetes cluster, nodes, database, DNS, buckets and platform operators.');
+
+/** Environment spec after defaults. */
+export type EnvironmentSpec = z.output<typeof environmentSpecSchema>;
+
+/** Environment status, filled from observed resources as they appear. */
+export const environmentStatusSchema = z
+  .object({
+    zone: z
+      .object({ name: z.string().optional(), id: z.string().optional(), nameServers: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    vpcId: z.string().optional(),
+    clusterName: z.string().optional(),
+    clusterEndpoint: z.string().optional(),
+    oidcIssuer: z.string().optional(),
+    database: z.object({ endpoint: z.string().optional(), port: z.number().int().optional() }).strict().optional(),
+    transitGatewayAttachmentId: z.string().optional(),
+    accountId: z.string().optional(),
+    pendingResources: z.array(z.string()).optional().describe('Resources waiting for what they need (for example the node group waits for the cluster).'),
+  })
+  .strict();

@@ -1,0 +1,21 @@
+import type { EnvironmentContext } from './context.js';
+
+/** The Environment status, filled from observed resources as they appear; absent values are left out. */
+export function environmentStatus(ctx: EnvironmentContext): Record<string, unknown> {
+  const status: Record<string, unknown> = { clusterName: ctx.clusterName, accountId: ctx.accountId };
+  const zoneId = ctx.observedString('zone', 'zoneId');
+  const nameServers = ctx.observedStrings('zone', 'nameServers');
+  status.zone = { name: ctx.zoneName, ...(zoneId ? { id: zoneId } : {}), ...(nameServers ? { nameServers: [...nameServers].sort() } : {}) };
+  const set = (field: string, value: unknown) => {
+    if (value !== undefined) status[field] = value;
+  };
+  set('vpcId', ctx.observedString('vpc', 'id'));
+  set('clusterEndpoint', ctx.observedString('cluster', 'endpoint'));
+  set('oidcIssuer', ctx.observedString('cluster', 'identity', 'oidc', 'issuer'));
+  const endpoint = ctx.observedString('database', 'address');
+  const port = (ctx.atProvider('database') ?? {}).port;
+  if (endpoint !== undefined) status.database = { endpoint, ...(typeof port === 'number' ? { port } : {}) };
+  set('transitGatewayAttachmentId', ctx.observedString('transit-gateway-attachment', 'id'));
+  if (ctx.pending.length > 0) status.pendingResources = [...ctx.pending].sort();
+  return status;
+}
