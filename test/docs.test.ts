@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KINDS, type AnyKindDefinition } from '../functions/platform/src/kinds/index.js';
 import { exampleInventory, type ExampleInventory } from '../scripts/lib/dependencies.js';
 import { ARCHITECTURE_PAGE, REFERENCE_DIR, fieldRows, generatedDocs, readDoc, referencePage, referencePageContent } from '../scripts/lib/docs.js';
-import { REPO_ROOT } from '../scripts/lib/validation.js';
+import { parseManifests } from '../scripts/lib/schema-validator.js';
+import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 
 let inventory: ExampleInventory;
 let docs: Map<string, string>;
@@ -46,6 +47,19 @@ describe('generated docs (npm run docs)', () => {
         expect((line.match(/"/g) ?? []).length % 2, line).toBe(0);
       }
     }
+  });
+});
+
+describe('architecture page', () => {
+  it('gives Crossplane a ClusterRole that validates and covers every add-on kind the examples render', () => {
+    const page = docs.get(ARCHITECTURE_PAGE) ?? '';
+    const yaml = /## RBAC Crossplane needs[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)?.[1] ?? '';
+    const [role] = parseManifests(yaml, 'architecture.md');
+    expect(role).toBeDefined();
+    const report = validateManifests(defaultValidator(), [{ file: 'architecture.md', manifests: [role as Record<string, unknown>] }], { errorOnMissingSchemas: true });
+    expect(report.lines).toEqual([]);
+    const groups = (role?.rules as Array<{ apiGroups: string[] }>).flatMap((r) => r.apiGroups);
+    for (const type of inventory.composed.filter((c) => c.composedBy === 'Storage')) expect(groups).toContain(type.apiVersion.includes('/') ? type.apiVersion.split('/')[0] : '');
   });
 });
 

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { exampleRenders } from './examples.js';
+import { listFiles, parseManifests } from './schema-validator.js';
+import { REPO_ROOT } from './validation.js';
 import { render } from './render.js';
 import { API_GROUP } from '../../functions/platform/src/kinds/kind.js';
 
@@ -164,4 +168,53 @@ export function addonRequirements(inventory: ExampleInventory): Array<{ addon: s
     byAddon.set(source.addon, (byAddon.get(source.addon) ?? new Set()).add(group));
   }
   return [...byAddon.entries()].map(([addon, groups]) => ({ addon, groups: [...groups].sort() })).sort((a, b) => a.addon.localeCompare(b.addon));
+}
+
+/** One ClusterRole rule. */
+export interface RbacRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Resource names (plurals) of CRD kinds, from the upstream CRDs in schemas/. */
+function crdPlurals(root: string): Map<string, string> {
+  const plurals = new Map<string, string>();
+  for (const file of listFiles(join(root, 'schemas'), ['.yaml'])) {
+    for (const crd of parseManifests(readFileSync(file, 'utf8'), file)) {
+      const spec = crd.spec as { group?: string; names?: { kind?: string; plural?: string } } | undefined;
+      if (spec?.group !== undefined && spec.names?.kind !== undefined && spec.names.plural !== undefined) plurals.set(`${spec.group}/${spec.names.kind}`, spec.names.plural);
+    }
+  }
+  return plurals;
+}
+
+/** Kubernetes' own pluralisation of a built-in kind (PersistentVolumeClaim -> persistentvolumeclaims, NetworkPolicy -> networkpolicies). */
+function builtinPlural(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+  if (/(s|x|ch|sh)$/.test(lower)) return `${lower}es`;
+  return `${lower}s`;
+}
+
+/**
+ * What Crossplane's service account must be allowed to do for the resources
+ * the Compositions render that no provider brings (providers' and Crossplane's
+ * own kinds are granted by Crossplane's RBAC manager): built-in kinds and
+ * add-on CRDs. One rule per API group, resources sorted.
+ */
+export function crossplaneRbacRules(inventory: ExampleInventory, root = REPO_ROOT): RbacRule[] {
+  const plurals = crdPlurals(root);
+  const byGroup = new Map<string, Set<string>>();
+  for (const type of inventory.composed) {
+    const group = apiGroup(type.apiVersion);
+    const source = groupSource(group);
+    const crossplaneOwn = group.endsWith('.crossplane.io') && source.type === 'builtin';
+    if (source.type === 'provider' || source.type === 'platform' || crossplaneOwn) continue;
+    const plural = plurals.get(`${group}/${type.kind}`) ?? builtinPlural(type.kind);
+    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural));
+  }
+  return [...byGroup.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }));
 }

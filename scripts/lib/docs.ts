@@ -5,7 +5,8 @@ import { KINDS } from '../../functions/platform/src/kinds/index.js';
 import { API_GROUP, API_GROUP_VERSION } from '../../functions/platform/src/kinds/kind.js';
 import { describeSelector } from '../../functions/platform/src/environment/resolve.js';
 import { compositeResourceDefinition, compositionName, FUNCTION_NAME } from '../../functions/platform/src/schema/xrd.js';
-import { addonRequirements, apiGroup, groupSource, providerDependencies, type ComposedType, type ExampleInventory } from './dependencies.js';
+import { addonRequirements, apiGroup, crossplaneRbacRules, groupSource, providerDependencies, type ComposedType, type ExampleInventory } from './dependencies.js';
+import { toYaml } from './generated.js';
 import { readMeta } from './xpkg.js';
 import { REPO_ROOT } from './validation.js';
 
@@ -372,6 +373,21 @@ export function architecturePage(inventory: ExampleInventory): string {
     `Providers: ${providers.length === 0 ? 'none' : providers.map((p) => `\`${p.package}\``).join(', ')}.`,
     '',
     `Add-ons: ${addons.length === 0 ? 'none' : addons.map((a) => `${a.addon} (${a.groups.map((g) => `\`${g}\``).join(', ')})`).join('; ')}.`,
+    '',
+    '## RBAC Crossplane needs',
+    '',
+    "Crossplane's RBAC manager grants it the kinds of installed providers; the built-in and add-on kinds",
+    'the Compositions render directly need this ClusterRole (aggregated into Crossplane\'s own role) in every',
+    'cluster that runs the package:',
+    '',
+    '```yaml',
+    toYaml({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'crossplane-compose-catalyst-forge', labels: { 'rbac.crossplane.io/aggregate-to-crossplane': 'true' } },
+      rules: crossplaneRbacRules(inventory),
+    }).trimEnd(),
+    '```',
     '',
   );
   return out.join('\n');
