@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
 import { composeInProcess } from '../../scripts/lib/in-process.js';
@@ -79,14 +80,14 @@ describe('secrets never leave the function', () => {
       const { request } = composeInProcess(example.input.xr, requiredPool());
       const secret = Buffer.from(CANARY);
       const composite = request.observed?.composite;
-      const poisoned = {
+      const poisoned: RunFunctionRequest = {
         ...request,
         credentials: { 'aws-creds': { credentialData: { data: { password: secret, token: secret } } } },
         observed: {
           resources: Object.fromEntries(
             Object.entries(request.observed?.resources ?? {}).map(([name, r]) => [name, { ...r, connectionDetails: { password: secret, endpoint: secret } }]),
           ),
-          ...(composite ? { composite: { ...composite, connectionDetails: { password: secret } } } : {}),
+          composite: composite ? { ...composite, connectionDetails: { password: secret } } : undefined,
         },
       };
       const before = logLines.length;
