@@ -22,6 +22,29 @@ function duration() {
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/** A key shortened for a message: user input must not make an error unreadable. */
+function shown(key: string): string {
+  return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key);
+}
+
+/**
+ * Checks selector keys before zod's record does, for two reasons: the record
+ * drops a `__proto__` key without a word (it guards the prototype), and it
+ * names a bad key in the field path, where a huge key would swamp the message.
+ * Here a bad key is named, shortened, in the message of `...selector`; the
+ * first in sorted order, so the message does not depend on key order.
+ */
+function checkLabelKeys(value: unknown, ctx: { issues: z.core.$ZodRawIssue[] }): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const bad = Object.keys(value)
+    .sort()
+    .find((key) => key === '__proto__' || key.length > 253 || !LABEL_KEY.test(key));
+  if (bad !== undefined) {
+    ctx.issues.push({ code: 'custom', message: `${shown(bad)} is not a label key ([prefix/]name, at most 253 characters)`, input: value, path: [] });
+  }
+  return value;
+}
+
 /** The longest list of paths one Network routes (one HTTPRoute rule). */
 export const MAX_PATHS = 16;
 
@@ -42,9 +65,12 @@ export const networkSpecSchema = z
           .describe('Service in this namespace that receives the traffic; defaults to metadata.name.'),
         port: z.number().int().min(1).max(65535).describe('Service port to send the traffic to.'),
         selector: z
-          .record(
-            z.string().max(253).regex(LABEL_KEY, { message: 'must be a label key' }),
-            z.string().max(63).regex(LABEL_VALUE, { message: 'must be a label value' }),
+          .preprocess(
+            checkLabelKeys,
+            z.record(
+              z.string().max(253).regex(LABEL_KEY, { message: 'must be a label key' }),
+              z.string().max(63).regex(LABEL_VALUE, { message: 'must be a label value' }),
+            ),
           )
           .optional()
           .describe('Pod labels of the workload behind the Service, which the mesh policy protects; defaults to app.kubernetes.io/name: <service name>.'),
