@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
-import { FatalError } from '../../errors.js';
 import type { PlatformConfig } from '../../environment/platform-config.js';
-import { ORPHAN_ON_DELETE, managedResource, type AwsKind, type AwsKinds, type ProviderConfigReference } from '../../resources/aws/managed.js';
-import { API_GROUP, type DesiredResource, type ObservedResources, type XrIdentity } from '../kind.js';
+import { AwsComposition } from '../../resources/aws/composition.js';
+import type { ObservedResources, XrIdentity } from '../kind.js';
 import type { EnvironmentSpec } from './schema.js';
 
-type JsonObject = Record<string, unknown>;
-
-/** Label marking a composed resource that holds data; it is never dropped without a Fatal. */
-export const STATEFUL_LABEL = `${API_GROUP}/stateful`;
+export { STATEFUL_LABEL } from '../../resources/aws/composition.js';
 
 /** What a Hub publishes in its status, as an Environment needs it. */
 export interface HubAttachment {
@@ -31,46 +26,35 @@ export interface EnvironmentInputs {
   observed: ObservedResources;
 }
 
-/** Options of {@link EnvironmentContext.add}. */
-export interface AddOptions {
-  /** Holds data: orphaned on deletion where the config says so, never silently dropped. */
-  stateful?: boolean;
-  externalName?: string;
-  writeConnectionSecretToRef?: string;
-}
-
 /**
- * Shared state of one Environment composition: naming, tagging, observed
- * state, and the resources the builders add. Builders call {@link add} with
- * undefined when what a resource needs does not exist yet; the resource is then
- * pending, unless it was already observed, in which case it is kept as it is:
- * a resource that exists is never dropped because an input went missing.
+ * The state of one Environment composition: the shared AWS composition state
+ * plus what every Environment builder reads (spec, merged config, zone and
+ * cluster names, the zones in use).
  */
-export class EnvironmentContext {
+export class EnvironmentContext extends AwsComposition {
   readonly environment: string;
-  readonly region: string;
-  readonly accountId: string;
   readonly zoneName: string;
   readonly clusterName: string;
   /** Letters of the availability zones in use, e.g. ['a', 'b', 'c']. */
   readonly zones: readonly string[];
-  readonly providerConfigRef: ProviderConfigReference;
-  readonly resources: Record<string, DesiredResource> = {};
-  readonly pending: string[] = [];
 
   constructor(readonly inputs: EnvironmentInputs) {
     const { spec, config } = inputs;
+    super({
+      xr: inputs.xr,
+      prefix: spec.environment,
+      region: inputs.region,
+      accountId: inputs.accountId,
+      providerConfigRef: { kind: spec.providerConfigRef?.kind ?? 'ProviderConfig', name: spec.providerConfigRef?.name ?? 'default' },
+      observed: inputs.observed,
+      retainStatefulResources: config.protection.retainStatefulResources,
+      environmentTag: spec.environment,
+    });
     this.environment = spec.environment;
-    this.region = inputs.region;
-    this.accountId = inputs.accountId;
     this.zoneName = `${spec.environment}.${inputs.region}.${inputs.domain}`;
     this.clusterName = this.name('cluster');
     const count = spec.network?.availabilityZones ?? config.network.availabilityZones;
     this.zones = ['a', 'b', 'c'].slice(0, count);
-    this.providerConfigRef = {
-      kind: spec.providerConfigRef?.kind ?? 'ProviderConfig',
-      name: spec.providerConfigRef?.name ?? 'default',
-    };
   }
 
   get config(): PlatformConfig {
@@ -80,143 +64,4 @@ export class EnvironmentContext {
   get spec(): EnvironmentSpec {
     return this.inputs.spec;
   }
-
-  /** metadata.name of a composed resource: `<environment>-<key>`, a DNS label. */
-  name(key: string): string {
-    const name = `${this.environment}-${key}`;
-    if (name.length > 63) throw new FatalError(`cannot name resource "${key}": "${name}" is longer than 63 characters`);
-    return name;
-  }
-
-  /**
-   * A name within an AWS limit (IAM roles 64, RDS 63, S3 63, ...): the name
-   * itself when it fits, otherwise a prefix and a stable hash of the whole.
-   */
-  boundedName(name: string, max: number): string {
-    if (name.length <= max) return name;
-    const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-    return `${name.slice(0, max - 9).replace(/-+$/, '')}-${hash}`;
-  }
-
-  /** Tags on every AWS resource. */
-  tags(component: string, extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      environment: this.environment,
-      component,
-      'managed-by': 'crossplane',
-      'crossplane-composite': `${this.inputs.xr.namespace}/${this.inputs.xr.name}`,
-      ...extra,
-    };
-  }
-
-  /** ARN in this environment's account and region. */
-  arn(service: string, resource: string, options: { global?: boolean } = {}): string {
-    return `arn:aws:${service}:${options.global ? '' : this.region}:${this.accountId}:${resource}`;
-  }
-
-  /** The observed composed resource under `key`, if any. */
-  observed(key: string): JsonObject | undefined {
-    return this.inputs.observed[key];
-  }
-
-  /** status.atProvider of an observed managed resource. */
-  atProvider(key: string): JsonObject | undefined {
-    return ((this.observed(key)?.status as JsonObject | undefined)?.atProvider as JsonObject | undefined) ?? undefined;
-  }
-
-  /** Whether the observed resource under `key` reports Ready=True. */
-  isReady(key: string): boolean {
-    const conditions = ((this.observed(key)?.status as JsonObject | undefined)?.conditions ?? []) as Array<{ type?: string; status?: string }>;
-    return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-  }
-
-  /** A string at a path in the observed atProvider (arrays step into their first item). */
-  observedString(key: string, ...path: string[]): string | undefined {
-    let current: unknown = this.atProvider(key);
-    for (const segment of path) {
-      if (Array.isArray(current)) current = current[0];
-      current = typeof current === 'object' && current !== null ? (current as JsonObject)[segment] : undefined;
-    }
-    if (Array.isArray(current)) current = current[0];
-    return typeof current === 'string' && current !== '' ? current : undefined;
-  }
-
-  /** A list of strings at a path in the observed atProvider, if non-empty. */
-  observedStrings(key: string, ...path: string[]): string[] | undefined {
-    let current: unknown = this.atProvider(key);
-    for (const segment of path) current = typeof current === 'object' && current !== null ? (current as JsonObject)[segment] : undefined;
-    if (!Array.isArray(current)) return undefined;
-    const strings = current.filter((v): v is string => typeof v === 'string');
-    return strings.length > 0 ? strings : undefined;
-  }
-
-  private labels(component: string, stateful: boolean): Record<string, string> {
-    return {
-      [`${API_GROUP}/environment`]: this.environment,
-      [`${API_GROUP}/component`]: component,
-      ...(stateful ? { [STATEFUL_LABEL]: 'true' } : {}),
-    };
-  }
-
-  /**
-   * Adds a managed resource, or marks it pending when `forProvider` is
-   * undefined because what it needs is not there yet.
-   */
-  add<K extends AwsKind>(key: string, component: string, kind: K, forProvider: AwsKinds[K] | undefined, options: AddOptions = {}): void {
-    if (forProvider === undefined) {
-      this.keepObservedOrWait(key);
-      return;
-    }
-    const stateful = options.stateful === true;
-    this.resources[key] = {
-      resource: managedResource({
-        kind,
-        name: this.name(key),
-        labels: this.labels(component, stateful),
-        forProvider,
-        providerConfigRef: this.providerConfigRef,
-        ...(options.externalName !== undefined ? { externalName: options.externalName } : {}),
-        ...(stateful && this.config.protection.retainStatefulResources ? { managementPolicies: ORPHAN_ON_DELETE } : {}),
-        ...(options.writeConnectionSecretToRef !== undefined ? { writeConnectionSecretToRef: options.writeConnectionSecretToRef } : {}),
-      }),
-    };
-  }
-
-  /** Adds a resource that is not an AWS managed resource (a Usage, for example). */
-  addObject(key: string, component: string, resource: JsonObject | undefined): void {
-    if (resource === undefined) {
-      this.keepObservedOrWait(key);
-      return;
-    }
-    const metadata = (resource.metadata ?? {}) as JsonObject;
-    this.resources[key] = {
-      resource: { ...resource, metadata: { ...metadata, name: this.name(key), labels: this.labels(component, false) } },
-    };
-  }
-
-  private keepObservedOrWait(key: string): void {
-    const observed = this.observed(key);
-    if (observed === undefined) {
-      this.pending.push(key);
-      return;
-    }
-    this.resources[key] = { resource: desiredFromObserved(observed) };
-  }
-}
-
-/** The desired form of an observed resource: its identity and spec, without status or server fields. */
-export function desiredFromObserved(observed: JsonObject): JsonObject {
-  const metadata = (observed.metadata ?? {}) as JsonObject;
-  const annotations = (metadata.annotations ?? {}) as Record<string, string>;
-  const externalName = annotations['crossplane.io/external-name'];
-  return {
-    apiVersion: observed.apiVersion,
-    kind: observed.kind,
-    metadata: {
-      name: metadata.name,
-      ...(metadata.labels !== undefined ? { labels: metadata.labels } : {}),
-      ...(externalName !== undefined ? { annotations: { 'crossplane.io/external-name': externalName } } : {}),
-    },
-    spec: observed.spec,
-  };
 }

@@ -1,4 +1,5 @@
 import { policy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
+import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc } from '../../resources/aws/vpc.js';
 import { subnetLayout } from './cidr.js';
 import type { EnvironmentContext } from './context.js';
 
@@ -34,96 +35,38 @@ export const HUB_ROUTING: Readonly<Record<'workload' | 'platform', { associate: 
  * Transit Gateway), and flow logs to CloudWatch Logs.
  */
 export function buildNetwork(ctx: EnvironmentContext): void {
-  const { region } = ctx;
-  const vpcRef = { name: ctx.name('vpc') };
   const clusterTag = `kubernetes.io/cluster/${ctx.clusterName}`;
-
-  ctx.add('vpc', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:VPC', {
-    region,
-    cidrBlock: ctx.inputs.cidr,
-    enableDnsHostnames: true,
-    enableDnsSupport: true,
-    tags: ctx.tags(COMPONENT, { Name: ctx.name('vpc') }),
-  });
+  addVpc(ctx, ctx.inputs.cidr, COMPONENT);
 
   const layout = subnetLayout(ctx.inputs.cidr);
+  const tierTags = {
+    public: { tier: 'public', 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared' },
+    private: { tier: 'private', 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'karpenter.sh/discovery': ctx.clusterName },
+    database: { tier: 'database' },
+  };
   ctx.zones.forEach((zone, slot) => {
     const cidrs = layout[slot];
     if (cidrs === undefined) return;
-    const tierTags = {
-      public: { 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared' },
-      private: { 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'karpenter.sh/discovery': ctx.clusterName },
-      database: {},
-    } as const;
-    for (const tier of ['public', 'private', 'database'] as const) {
-      const key = `subnet-${tier}-${zone}`;
-      ctx.add(key, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:Subnet', {
-        region,
-        vpcIdRef: vpcRef,
-        availabilityZone: `${region}${zone}`,
-        cidrBlock: cidrs[tier],
-        mapPublicIpOnLaunch: false,
-        tags: ctx.tags(COMPONENT, { Name: ctx.name(key), tier, ...tierTags[tier] }),
-      });
-    }
+    for (const tier of ['public', 'private', 'database'] as const) addSubnet(ctx, `subnet-${tier}-${zone}`, zone, cidrs[tier], COMPONENT, tierTags[tier]);
   });
 
   // Public load balancers need an internet gateway even when egress goes through the Hub.
-  ctx.add('internet-gateway', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:InternetGateway', { region, vpcIdRef: vpcRef, tags: ctx.tags(COMPONENT) });
-  routeTable(ctx, 'route-table-public', subnetKeys(ctx, 'public'));
-  ctx.add('route-public-internet', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:Route', {
-    region,
-    routeTableIdRef: { name: ctx.name('route-table-public') },
-    destinationCidrBlock: '0.0.0.0/0',
-    gatewayIdRef: { name: ctx.name('internet-gateway') },
-  });
-
+  addInternetAccess(ctx, subnetKeys(ctx, 'public'), COMPONENT);
   // Database subnets get a table with only the local route: no way out.
-  routeTable(ctx, 'route-table-database', subnetKeys(ctx, 'database'));
-  for (const zone of ctx.zones) routeTable(ctx, `route-table-private-${zone}`, [`subnet-private-${zone}`]);
+  addRouteTable(ctx, 'route-table-database', subnetKeys(ctx, 'database'), COMPONENT);
+  for (const zone of ctx.zones) addRouteTable(ctx, `route-table-private-${zone}`, [`subnet-private-${zone}`], COMPONENT);
 
   if (ctx.spec.network?.hubRef !== undefined) buildHubEgress(ctx);
   else buildNatEgress(ctx);
   buildFlowLogs(ctx);
 }
 
-function routeTable(ctx: EnvironmentContext, key: string, subnets: readonly string[]): void {
-  ctx.add(key, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:RouteTable', {
-    region: ctx.region,
-    vpcIdRef: { name: ctx.name('vpc') },
-    tags: ctx.tags(COMPONENT, { Name: ctx.name(key) }),
-  });
-  for (const subnetKey of subnets) {
-    const suffix = subnetKey.replace(/^subnet-/, '');
-    ctx.add(`route-table-association-${suffix}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:RouteTableAssociation', {
-      region: ctx.region,
-      routeTableIdRef: { name: ctx.name(key) },
-      subnetIdRef: { name: ctx.name(subnetKey) },
-    });
-  }
-}
-
 /** NAT gateways with Elastic IPs: one in zone a, or one per zone with multiAzNat. */
 function buildNatEgress(ctx: EnvironmentContext): void {
   const natZones = ctx.config.network.multiAzNat ? ctx.zones : ctx.zones.slice(0, 1);
-  for (const zone of natZones) {
-    ctx.add(`eip-nat-${zone}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:EIP', { region: ctx.region, domain: 'vpc', tags: ctx.tags(COMPONENT) });
-    ctx.add(`nat-gateway-${zone}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:NATGateway', {
-      region: ctx.region,
-      allocationIdRef: { name: ctx.name(`eip-nat-${zone}`) },
-      subnetIdRef: { name: ctx.name(`subnet-public-${zone}`) },
-      connectivityType: 'public',
-      tags: ctx.tags(COMPONENT, { Name: ctx.name(`nat-gateway-${zone}`) }),
-    });
-  }
+  addNatGateways(ctx, natZones, COMPONENT);
   for (const zone of ctx.zones) {
-    const natZone = natZones.includes(zone) ? zone : (natZones[0] ?? zone);
-    ctx.add(`route-private-egress-${zone}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:Route', {
-      region: ctx.region,
-      routeTableIdRef: { name: ctx.name(`route-table-private-${zone}`) },
-      destinationCidrBlock: '0.0.0.0/0',
-      natGatewayIdRef: { name: ctx.name(`nat-gateway-${natZone}`) },
-    });
+    addNatRoute(ctx, `route-private-egress-${zone}`, `route-table-private-${zone}`, natZones.includes(zone) ? zone : (natZones[0] ?? zone), COMPONENT);
   }
 }
 

@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest';
+import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { runFunction } from '../functions/platform/src/run-function.js';
+import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/kinds/environment/cidr.js';
+import { readManifest, request, type JsonObject } from './helpers/requests.js';
+
+const CONFIGS: Record<string, JsonObject> = Object.fromEntries(
+  ['base', 'dev', 'staging', 'prod', 'onprem'].map((name) => [name, readManifest(`environment-configs/${name}.yaml`)]),
+);
+const HUB = readManifest('examples/required/hub.yaml');
+
+function withUid(xr: JsonObject): JsonObject {
+  return { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: '00000000-0000-4000-8000-00000000e0e0' } };
+}
+
+/** Required resources as Crossplane would supply them for an Environment of `environment`. */
+function required(environment: string, hub: JsonObject | undefined = HUB): Record<string, JsonObject[]> {
+  const own = CONFIGS[environment];
+  return {
+    'environment-config-base': [CONFIGS.base as JsonObject],
+    'environment-config-environment': own === undefined ? [] : [own],
+    ...(hub === undefined ? {} : { hub: [hub] }),
+  };
+}
+
+function run(xr: JsonObject, environment: string, observed: Record<string, JsonObject> = {}, hub: JsonObject | undefined = HUB): RunFunctionResponse {
+  return runFunction(request(withUid(xr), { required: required(environment, hub), observed }), { ttlSeconds: 60 }).response;
+}
+
+function desired(response: RunFunctionResponse): Record<string, JsonObject> {
+  expect(response.results.filter((r) => r.severity === Severity.SEVERITY_FATAL)).toEqual([]);
+  return Object.fromEntries(Object.entries(response.desired?.resources ?? {}).map(([k, v]) => [k, v.resource as JsonObject]));
+}
+
+function forProvider(resource: JsonObject | undefined): JsonObject {
+  return ((resource?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
+}
+
+function status(response: RunFunctionResponse): JsonObject {
+  return (response.desired?.composite?.resource?.status ?? {}) as JsonObject;
+}
+
+function keysMatching(resources: Record<string, JsonObject>, pattern: RegExp): string[] {
+  return Object.keys(resources).filter((k) => pattern.test(k)).sort();
+}
+
+/** What AWS reports once a resource exists, for the fields builders wait on. */
+const AT_PROVIDER: Record<string, JsonObject> = {
+  vpc: { id: 'vpc-0abc', ownerId: '111111111111' },
+  'kms-key': { arn: 'arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+  cluster: {
+    endpoint: 'https://ABCDEF.gr7.eu-central-1.eks.amazonaws.com',
+    identity: [{ oidc: [{ issuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/ABCDEF' }] }],
+    vpcConfig: { clusterSecurityGroupId: 'sg-0cluster' },
+  },
+  'launch-template-system': { id: 'lt-0abc', latestVersion: 3 },
+  'role-ebs-csi': { arn: 'arn:aws:iam::111111111111:role/dev-role-ebs-csi' },
+  zone: { zoneId: 'Z0DEVZONE', nameServers: ['ns-2.awsdns-02.net', 'ns-1.awsdns-01.org'] },
+  database: { address: 'dev-database.abc.eu-central-1.rds.amazonaws.com', port: 5432 },
+  'transit-gateway-attachment': { id: 'tgw-attach-0abc' },
+};
+
+/** Turns desired resources into observed ones: everything exists, Ready, with what AWS reports. */
+function observeAll(resources: Record<string, JsonObject>): Record<string, JsonObject> {
+  return Object.fromEntries(
+    Object.entries(resources).map(([key, resource]) => [
+      key,
+      {
+        ...resource,
+        metadata: { ...(resource.metadata as JsonObject), annotations: { 'crossplane.io/composition-resource-name': key } },
+        status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Synced', status: 'True' }], atProvider: AT_PROVIDER[key] ?? {} },
+      },
+    ]),
+  );
+}
+
+const dev = readManifest('examples/environment/dev.yaml');
+const staging = readManifest('examples/environment/staging.yaml');
+const prod = readManifest('examples/environment/prod.yaml');
+const prodStandalone = readManifest('examples/environment/prod-standalone.yaml');
+
+describe('Environment renders per environment', () => {
+  it('dev: 2 zones, one NAT gateway, small single-AZ database without deletion protection', () => {
+    const r = desired(run(dev, 'dev'));
+    expect(keysMatching(r, /^subnet-/)).toEqual(['subnet-database-a', 'subnet-database-b', 'subnet-private-a', 'subnet-private-b', 'subnet-public-a', 'subnet-public-b']);
+    expect(keysMatching(r, /^nat-gateway-/)).toEqual(['nat-gateway-a']);
+    expect(keysMatching(r, /^transit-gateway/)).toEqual([]);
+    expect(forProvider(r['route-private-egress-b'])).toMatchObject({ natGatewayIdRef: { name: 'dev-nat-gateway-a' } });
+    expect(forProvider(r.database)).toMatchObject({ instanceClass: 'db.t4g.small', multiAz: false, deletionProtection: false, storageEncrypted: true, publiclyAccessible: false });
+    expect((r.database?.spec as JsonObject).managementPolicies).toBeUndefined();
+  });
+
+  it('staging: a spoke of the Hub with no NAT, associated with the workload table and propagated to egress and platform', () => {
+    const r = desired(run(staging, 'staging'));
+    expect(keysMatching(r, /^(nat-gateway|eip)-/)).toEqual([]);
+    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({
+      transitGatewayId: 'tgw-0123456789abcdef0',
+      transitGatewayDefaultRouteTableAssociation: false,
+      transitGatewayDefaultRouteTablePropagation: false,
+    });
+    expect(forProvider(r['transit-gateway-association'])).toMatchObject({ transitGatewayRouteTableId: 'tgw-rtb-0workload0000000002' });
+    expect(keysMatching(r, /^transit-gateway-propagation-/)).toEqual(['transit-gateway-propagation-egress', 'transit-gateway-propagation-platform']);
+    expect(keysMatching(r, /^subnet-private-/)).toHaveLength(3);
+    expect(forProvider(r.database)).toMatchObject({ multiAz: true, deletionProtection: true });
+  });
+
+  it('prod: stateful resources are orphaned on deletion, overrides apply last, only listed admins get access', () => {
+    const r = desired(run(prod, 'prod'));
+    for (const key of ['database', 'bucket-artifacts', 'bucket-logs', 'kms-key', 'secret-database-root']) {
+      expect((r[key]?.spec as JsonObject).managementPolicies, key).toEqual(['Observe', 'Create', 'Update', 'LateInitialize']);
+    }
+    expect((r.vpc?.spec as JsonObject).managementPolicies).toBeUndefined();
+    expect(forProvider(r.database)).toMatchObject({ instanceClass: 'db.m7g.2xlarge', multiAz: true, deletionProtection: true, backupRetentionPeriod: 30, skipFinalSnapshot: false });
+  });
+
+  it('prod without a Hub: one NAT gateway per zone, each zone routing through its own', () => {
+    const r = desired(run(prodStandalone, 'prod'));
+    expect(keysMatching(r, /^nat-gateway-/)).toEqual(['nat-gateway-a', 'nat-gateway-b', 'nat-gateway-c']);
+    for (const zone of ['a', 'b', 'c']) expect(forProvider(r[`route-private-egress-${zone}`])).toMatchObject({ natGatewayIdRef: { name: `prod-nat-gateway-${zone}` } });
+  });
+
+  it('names are deterministic, DNS-safe and within AWS limits', () => {
+    const r = desired(run(prod, 'prod'));
+    for (const resource of Object.values(r)) {
+      const metadata = resource.metadata as { name: string; annotations?: Record<string, string> };
+      expect(metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(metadata.name.length).toBeLessThanOrEqual(63);
+      if (resource.kind === 'Role') expect(metadata.name.length).toBeLessThanOrEqual(64);
+    }
+    const bucket = (r['bucket-artifacts']?.metadata as { annotations: Record<string, string> }).annotations['crossplane.io/external-name'];
+    expect(bucket).toBe('prod-eu-central-1-projectcatalyst-io-artifacts');
+  });
+
+  it('tags every AWS resource that takes tags with environment, component and managed-by', () => {
+    const r = desired(run(dev, 'dev'));
+    const tagged = Object.values(r).filter((res) => forProvider(res).tags !== undefined);
+    expect(tagged.length).toBeGreaterThan(30);
+    for (const res of tagged) expect(forProvider(res).tags).toMatchObject({ environment: 'dev', 'managed-by': 'crossplane' });
+  });
+});
+
+describe('Environment sequencing', () => {
+  for (const [name, xr, environment] of [
+    ['dev', dev, 'dev'],
+    ['prod', prod, 'prod'],
+  ] as const) {
+    it(`${name}: nothing observed, then the cluster ready, then everything ready: status fills in and nothing is dropped`, () => {
+      // Step 1: nothing exists. What needs the KMS key, the cluster or the zone waits.
+      const first = run(xr, environment);
+      const step1 = desired(first);
+      expect(step1.cluster).toBeUndefined();
+      expect(step1['node-group-system']).toBeUndefined();
+      expect(step1['zone-delegation']).toBeUndefined();
+      expect(step1.vpc).toBeDefined();
+      expect(status(first).pendingResources).toEqual(expect.arrayContaining(['cluster', 'node-group-system', 'oidc-provider', 'zone-delegation']));
+      expect(first.desired?.composite?.ready).toBe(2); // READY_FALSE while anything waits
+
+      // Step 2: the first wave exists; the cluster can be created.
+      const second = run(xr, environment, observeAll(step1));
+      const step2 = desired(second);
+      expect(Object.keys(step1).filter((k) => step2[k] === undefined)).toEqual([]);
+      expect(forProvider(step2.cluster)).toMatchObject({ encryptionConfig: { provider: { keyArn: AT_PROVIDER['kms-key']?.arn }, resources: ['secrets'] } });
+      expect(step2['zone-delegation']).toBeDefined();
+
+      // Step 3: the cluster is ready: node group, add-ons, OIDC, access entries follow.
+      const third = run(xr, environment, observeAll(step2));
+      const step3 = desired(third);
+      expect(Object.keys(step2).filter((k) => step3[k] === undefined)).toEqual([]);
+      expect(step3['node-group-system']).toBeDefined();
+      expect(forProvider(step3['oidc-provider'])).toMatchObject({ url: 'https://oidc.eks.eu-central-1.amazonaws.com/id/ABCDEF' });
+
+      // Step 4: nodes ready: the add-ons that need nodes follow; then everything settles.
+      const fourth = run(xr, environment, observeAll(step3));
+      const step4 = desired(fourth);
+      const fifth = run(xr, environment, observeAll(step4));
+      const step5 = desired(fifth);
+      expect(Object.keys(step4).filter((k) => step5[k] === undefined)).toEqual([]);
+      expect(status(fifth).pendingResources).toBeUndefined();
+      expect(fifth.desired?.composite?.ready).toBe(0);
+      expect(status(fifth)).toMatchObject({
+        vpcId: 'vpc-0abc',
+        clusterEndpoint: 'https://ABCDEF.gr7.eu-central-1.eks.amazonaws.com',
+        oidcIssuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/ABCDEF',
+        database: { endpoint: 'dev-database.abc.eu-central-1.rds.amazonaws.com', port: 5432 },
+        zone: { name: `${environment}.eu-central-1.projectcatalyst.io`, id: 'Z0DEVZONE', nameServers: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.net'] },
+      });
+      expect(forProvider(step5['zone-delegation'])).toMatchObject({ type: 'NS', records: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.net'] });
+      expect(Object.keys(step5).filter((k) => k.startsWith('usage-')).length).toBeGreaterThan(5);
+    });
+  }
+
+  it('keeps an observed resource as it is when what it was built from disappears', () => {
+    const step1 = desired(run(dev, 'dev'));
+    const step2 = desired(run(dev, 'dev', observeAll(step1)));
+    const observed = observeAll(step2);
+    // The KMS key's ARN vanishes from the observation (an API hiccup): the cluster must stay.
+    (observed['kms-key']?.status as JsonObject).atProvider = {};
+    const again = desired(run(dev, 'dev', observed));
+    expect(forProvider(again.cluster)).toEqual(forProvider(step2.cluster));
+  });
+
+  it('refuses to remove a stateful resource the spec no longer asks for', () => {
+    const step1 = desired(run(dev, 'dev'));
+    const observed = observeAll(step1);
+    observed['bucket-old'] = { ...observed['bucket-logs'], metadata: { ...(observed['bucket-logs']?.metadata as JsonObject), name: 'dev-bucket-old' } } as JsonObject;
+    const response = run(dev, 'dev', observed);
+    expect(response.results.map((r) => r.message)).toEqual(['cannot compose Environment env-dev/dev: cannot remove "bucket-old": it holds data; delete the Environment to remove it deliberately']);
+  });
+
+  it('drops what the spec switched off: NAT gateways when the environment joins a Hub', () => {
+    const standalone = desired(run(dev, 'dev'));
+    const spoke = { ...dev, spec: { ...(dev.spec as JsonObject), network: { cidr: '10.1.0.0/16', hubRef: { name: 'hub', namespace: 'network-hub' } } } };
+    const response = run(spoke, 'dev', observeAll(standalone));
+    const r = desired(response);
+    expect(keysMatching(r, /^nat-gateway-/)).toEqual([]);
+    expect(r['transit-gateway-attachment']).toBeDefined();
+  });
+
+  it('waits for a Hub that has not published its ids, with a warning', () => {
+    const response = run(staging, 'staging', {}, { ...HUB, status: {} });
+    const r = desired(response);
+    expect(r['transit-gateway-attachment']).toBeUndefined();
+    expect(response.results).toEqual([{ severity: Severity.SEVERITY_WARNING, message: expect.stringContaining('Hub network-hub/hub has not published its Transit Gateway yet') }]);
+  });
+});
+
+describe('Environment bad input', () => {
+  const cases: Array<{ reason: string; xr: JsonObject; environment?: string; hub?: JsonObject | null; want: string }> = [
+    { reason: 'missing region', xr: { ...dev, spec: { ...(dev.spec as JsonObject), region: undefined } }, want: 'spec.region: required when provider is aws' },
+    { reason: 'malformed CIDR', xr: { ...dev, spec: { ...(dev.spec as JsonObject), network: { cidr: '10.1.0/16' } } }, want: 'spec.network.cidr: must be an IPv4 CIDR such as 10.1.0.0/16' },
+    { reason: 'a /24 network', xr: { ...dev, spec: { ...(dev.spec as JsonObject), network: { cidr: '10.1.0.0/24' } } }, want: 'spec.network.cidr: "10.1.0.0/24" must be a /16 to /20 network, not /24' },
+    { reason: 'host bits set', xr: { ...dev, spec: { ...(dev.spec as JsonObject), network: { cidr: '10.1.3.0/16' } } }, want: 'spec.network.cidr: "10.1.3.0/16" has host bits set; did you mean 10.1.0.0/16?' },
+    { reason: 'four zones', xr: { ...dev, spec: { ...(dev.spec as JsonObject), network: { cidr: '10.1.0.0/16', availabilityZones: 4 } } }, want: 'spec.network.availabilityZones: too big: expected number to be <=3' },
+    { reason: 'an unknown environment', xr: { ...dev, spec: { ...(dev.spec as JsonObject), environment: 'qa' } }, environment: 'qa', want: 'cannot find EnvironmentConfig labelled platform.projectcatalyst.io/environment=qa: it is required and does not exist' },
+    { reason: 'a Hub reference that does not exist', xr: staging, environment: 'staging', hub: null, want: 'spec.network.hubRef: cannot find Hub network-hub/hub' },
+    { reason: 'an environment name longer than 20 characters', xr: { ...dev, spec: { ...(dev.spec as JsonObject), environment: 'a-very-long-environment-name' } }, want: 'spec.environment: too big: expected string to have <=20 characters' },
+    { reason: 'a bad admin principal', xr: { ...dev, spec: { ...(dev.spec as JsonObject), kubernetes: { adminPrincipalArns: ['root'] } } }, want: 'spec.kubernetes.adminPrincipalArns[0]: must be an IAM role or user ARN' },
+    { reason: 'overrides that break the config', xr: { ...dev, spec: { ...(dev.spec as JsonObject), overrides: { network: { availabilityZones: 5 } } } }, want: 'cannot use spec.overrides: data.network.availabilityZones: too big: expected number to be <=3' },
+    { reason: 'node sizes out of order', xr: { ...dev, spec: { ...(dev.spec as JsonObject), overrides: { nodes: { system: { minSize: 4 } } } } }, want: 'data.nodes.system: must satisfy minSize <= desiredSize <= maxSize' },
+  ];
+  for (const tc of cases) {
+    it(`${tc.reason} is a Fatal naming the field`, () => {
+      const hub = tc.hub === null ? ({ items: [] } as const) : undefined;
+      const req = request(withUid(tc.xr), { required: { ...required(tc.environment ?? 'dev'), ...(hub ? { hub: [] } : {}) } });
+      const { response } = runFunction(req, { ttlSeconds: 60 });
+      expect(response.results).toHaveLength(1);
+      expect(response.results[0]?.severity).toBe(Severity.SEVERITY_FATAL);
+      expect(response.results[0]?.message).toContain(tc.want);
+      expect(response.results[0]?.message).toMatch(/^cannot compose Environment env-dev\/dev: |^cannot compose Environment env-staging\/staging: /);
+    });
+  }
+});
+
+describe('subnet layout', () => {
+  for (let prefix = 16; prefix <= 20; prefix++) {
+    it(`/${prefix}: subnets never overlap and stay inside the VPC`, () => {
+      const vpc = parseCidr(`10.20.0.0/${prefix}`);
+      const blocks = subnetLayout(formatCidr(vpc)).flatMap((zone) => [zone.private, zone.public, zone.database]).map(parseCidr);
+      expect(blocks).toHaveLength(9);
+      for (const [i, a] of blocks.entries()) {
+        expect(a.base).toBeGreaterThanOrEqual(vpc.base);
+        expect(a.base + 2 ** (32 - a.prefix)).toBeLessThanOrEqual(vpc.base + 2 ** (32 - vpc.prefix));
+        for (const b of blocks.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+      }
+    });
+  }
+
+  it('keeps a zone\'s subnets where they are when zones are added', () => {
+    expect(subnetLayout('10.1.0.0/16')[0]).toEqual({ private: '10.1.0.0/18', public: '10.1.192.0/21', database: '10.1.224.0/21' });
+  });
+});
