@@ -1,0 +1,208 @@
+/**
+ * npm run bench [-- --iterations 200 --concurrency 32 --out .bench/results.json]
+ *
+ * For every example under examples/ (so every kind, and every Environment
+ * size): compose time in-process, RunFunction over real gRPC against the
+ * bundled function in its own process (median, p99, throughput under
+ * concurrency), the function's RSS, start-up time until it logs "serving
+ * RunFunction", and response size; and, in the same run, the floor: a bare
+ * gRPC server returning the same response bytes for the same request bytes.
+ * Prints a table, checks the targets, writes JSON. Never fails on a missed
+ * target (timings are not tests); exit 1 only if something breaks.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { runFunction } from '../functions/platform/src/run-function.js';
+import { bundleFunction } from './lib/bundle.js';
+import { benchCases, latency, RawClient, startServerProcess, stats, throughput, timeSync, type ServerProcess, type Stats } from './lib/bench.js';
+import { REPO_ROOT } from './lib/validation.js';
+
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '32' },
+    out: { type: 'string', default: join(REPO_ROOT, '.bench', 'results.json') },
+  },
+});
+const ITERATIONS = Number(values.iterations);
+const CONCURRENCY = Number(values.concurrency);
+
+/** The targets of issue 7. */
+const TARGETS = {
+  grpcOverEchoMedian: 1.5,
+  composeMedianMs: 5,
+  rssMiB: 150,
+  startupMs: 1000,
+  prodEnvironmentResponseBytes: 1 << 20,
+};
+
+interface Row {
+  file: string;
+  kind: string;
+  environment?: string;
+  resources: number;
+  requestBytes: number;
+  responseBytes: number;
+  composeMs: Stats;
+  /** Decode the request, compose, encode the response: the server's own work per call, without gRPC. */
+  serverWorkMs: Stats;
+  grpcMs: Stats;
+  echoMs: Stats;
+  grpcOverEcho: number;
+  grpcPerSecond: number;
+  echoPerSecond: number;
+  rssMiB: number;
+}
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+const node = process.execPath;
+
+async function startups(command: string, args: string[], times: number): Promise<Stats> {
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const server = await startServerProcess(command, args);
+    samples.push(server.startupMs);
+    await server.stop();
+  }
+  return stats(samples);
+}
+
+function table(rows: Row[]): string {
+  const header = ['example', 'kind', 'res', 'resp KiB', 'compose med/p99 ms', 'decode+compose+encode ms', 'gRPC med/p99 ms', 'echo med/p99 ms', 'gRPC/echo', 'gRPC req/s', 'echo req/s', 'RSS MiB'];
+  const lines = rows.map((r) => [
+    relative('examples', r.file),
+    r.environment !== undefined ? `${r.kind} (${r.environment})` : r.kind,
+    String(r.resources),
+    (r.responseBytes / 1024).toFixed(1),
+    `${r.composeMs.median.toFixed(3)} / ${r.composeMs.p99.toFixed(3)}`,
+    r.serverWorkMs.median.toFixed(3),
+    `${r.grpcMs.median.toFixed(3)} / ${r.grpcMs.p99.toFixed(3)}`,
+    `${r.echoMs.median.toFixed(3)} / ${r.echoMs.p99.toFixed(3)}`,
+    r.grpcOverEcho.toFixed(2),
+    r.grpcPerSecond.toFixed(0),
+    r.echoPerSecond.toFixed(0),
+    r.rssMiB.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const cases = benchCases();
+  process.stderr.write(`bench: ${cases.length} examples, ${ITERATIONS} sequential calls each, ${CONCURRENCY} in flight for throughput\n`);
+  const bundle = await bundleFunction();
+  const functionArgs = ['--insecure', '--address', '127.0.0.1:0'];
+  const bundled = [bundle.path, ...functionArgs];
+  const viaTsx = ['--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), ...functionArgs];
+
+  const startupBundle = await startups(node, bundled, 5);
+  const startupTsx = await startups(node, viaTsx, 3);
+
+  let fn: ServerProcess | undefined;
+  let echo: ServerProcess | undefined;
+  const rows: Row[] = [];
+  try {
+    fn = await startServerProcess(node, bundled);
+    echo = await startServerProcess(node, ['--import', 'tsx', join(REPO_ROOT, 'scripts/lib/bench-echo.ts')]);
+    const idleRss = fn.rss().rssMiB;
+    const fnClient = new RawClient(`127.0.0.1:${fn.port}`);
+    const echoClient = new RawClient(`127.0.0.1:${echo.port}`);
+    try {
+      for (const [index, c] of cases.entries()) {
+        // The function over gRPC answers exactly what it answers in-process (else the numbers mean nothing).
+        const answer = await fnClient.call(c.requestBytes, index);
+        if (!answer.equals(c.responseBytes)) throw new Error(`${c.file}: the function over gRPC answered other bytes than in-process`);
+        const echoed = await echoClient.call(c.requestBytes, index);
+        if (!echoed.equals(c.responseBytes)) throw new Error(`${c.file}: the echo server answered other bytes`);
+
+        const composeMs = timeSync(() => runFunction(c.request, { ttlSeconds: 60 }), ITERATIONS, 30);
+        const serverWorkMs = timeSync(
+          () => RunFunctionResponse.encode(runFunction(RunFunctionRequest.decode(c.requestBytes), { ttlSeconds: 60 }).response).finish(),
+          ITERATIONS,
+          30,
+        );
+        const total = Math.max(200, ITERATIONS * 3);
+        // Interleave function and echo runs so drift (thermal, GC elsewhere) hits both alike.
+        const grpcMs = await latency(fnClient, c.requestBytes, index, ITERATIONS, 30);
+        const echoMs = await latency(echoClient, c.requestBytes, index, ITERATIONS, 30);
+        const grpcPerSecond = await throughput(fnClient, c.requestBytes, index, total, CONCURRENCY);
+        const echoPerSecond = await throughput(echoClient, c.requestBytes, index, total, CONCURRENCY);
+        const row: Row = {
+          file: c.file,
+          kind: c.kind,
+          ...(c.environment !== undefined ? { environment: c.environment } : {}),
+          resources: c.resources,
+          requestBytes: c.requestBytes.length,
+          responseBytes: c.responseBytes.length,
+          composeMs,
+          serverWorkMs,
+          grpcMs,
+          echoMs,
+          grpcOverEcho: grpcMs.median / echoMs.median,
+          grpcPerSecond,
+          echoPerSecond,
+          rssMiB: fn.rss().rssMiB,
+        };
+        rows.push(row);
+        process.stderr.write(`  ${c.file}: compose ${composeMs.median.toFixed(3)} ms, gRPC ${grpcMs.median.toFixed(3)} ms (echo ${echoMs.median.toFixed(3)} ms)\n`);
+      }
+    } finally {
+      fnClient.close();
+      echoClient.close();
+    }
+    const memory = fn.rss();
+
+    const prod = rows.filter((r) => r.kind === 'Environment' && r.environment === 'prod');
+    const checks = [
+      {
+        target: `gRPC median of a prod Environment <= ${TARGETS.grpcOverEchoMedian}x the echo floor`,
+        measured: prod.map((r) => `${relative('examples', r.file)}: ${r.grpcOverEcho.toFixed(2)}x (${r.grpcMs.median.toFixed(3)} vs ${r.echoMs.median.toFixed(3)} ms)`).join('; ') || 'no prod Environment example',
+        met: prod.length > 0 && prod.every((r) => r.grpcOverEcho <= TARGETS.grpcOverEchoMedian),
+      },
+      {
+        target: `compose median < ${TARGETS.composeMedianMs} ms (every example)`,
+        measured: `max ${Math.max(...rows.map((r) => r.composeMs.median)).toFixed(3)} ms`,
+        met: rows.every((r) => r.composeMs.median < TARGETS.composeMedianMs),
+      },
+      { target: `RSS < ${TARGETS.rssMiB} MiB`, measured: `idle ${idleRss.toFixed(1)} MiB, after load ${memory.rssMiB.toFixed(1)} MiB, peak ${memory.peakMiB.toFixed(1)} MiB`, met: memory.peakMiB < TARGETS.rssMiB },
+      {
+        target: `serving within ${TARGETS.startupMs} ms of start`,
+        measured: `bundle median ${startupBundle.median.toFixed(0)} ms (max ${startupBundle.p99.toFixed(0)}); tsx median ${startupTsx.median.toFixed(0)} ms`,
+        met: startupBundle.p99 < TARGETS.startupMs,
+      },
+      {
+        target: `prod Environment response < 1 MiB`,
+        measured: prod.map((r) => `${relative('examples', r.file)}: ${(r.responseBytes / 1024).toFixed(1)} KiB`).join('; ') || 'no prod Environment example',
+        met: prod.length > 0 && prod.every((r) => r.responseBytes < TARGETS.prodEnvironmentResponseBytes),
+      },
+    ];
+
+    process.stdout.write(`${table(rows)}\n\n`);
+    for (const c of checks) process.stdout.write(`${c.met ? 'met   ' : 'MISSED'}  ${c.target}: ${c.measured}\n`);
+
+    const results = {
+      when: new Date().toISOString(),
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1) },
+      settings: { iterations: ITERATIONS, concurrency: CONCURRENCY, server: relative(REPO_ROOT, bundle.path) },
+      startupMs: { bundle: startupBundle, tsx: startupTsx },
+      memory: { idleMiB: idleRss, afterLoadMiB: memory.rssMiB, peakMiB: memory.peakMiB },
+      targets: checks,
+      rows,
+    };
+    mkdirSync(dirname(values.out), { recursive: true });
+    writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`\nwrote ${relative(process.cwd(), values.out)}\n`);
+  } finally {
+    await fn?.stop();
+    await echo?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
