@@ -11,10 +11,14 @@
  *
  * Refuses to package when xrds/ or compositions/ are stale, or when a meta
  * object does not validate against the Crossplane schemas.
+ *
+ *   npm run package -- --update-dependencies   # rewrite crossplane.yaml's provider
+ *                                              # dependsOn from what the examples render
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exampleInventory, providerDependencies, withProviderDependencies } from './lib/dependencies.js';
 import { generatedFiles } from './lib/generated.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from './lib/validation.js';
 import {
@@ -40,14 +44,23 @@ function staleGeneratedFiles(): string[] {
   return stale;
 }
 
-function main(): number {
+async function updateDependencies(): Promise<void> {
+  const path = join(REPO_ROOT, 'crossplane.yaml');
+  const providers = providerDependencies(await exampleInventory());
+  writeFileSync(path, withProviderDependencies(readFileSync(path, 'utf8'), providers));
+  process.stdout.write(`crossplane.yaml: providers ${providers.map((p) => p.package.split('/').at(-1)).join(', ') || 'none'}\n`);
+}
+
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      'update-dependencies': { type: 'boolean', default: false },
       out: { type: 'string', default: join(REPO_ROOT, 'dist', 'packages') },
       version: { type: 'string' },
       registry: { type: 'string', default: DEFAULT_REPOSITORY_PREFIX },
     },
   });
+  if (values['update-dependencies']) await updateDependencies();
   const stale = staleGeneratedFiles();
   if (stale.length > 0) {
     process.stderr.write(`package: stale generated files (run npm run generate): ${stale.join(', ')}\n`);
@@ -81,9 +94,12 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  process.stderr.write(`package: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`package: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KINDS } from '../functions/platform/src/kinds/index.js';
 import { API_GROUP } from '../functions/platform/src/kinds/kind.js';
 import { compositionName } from '../functions/platform/src/schema/xrd.js';
-import { exampleInventory, providerDependencies, type ProviderDependency } from '../scripts/lib/dependencies.js';
+import { exampleInventory, providerDependencies, withProviderDependencies, type ProviderDependency } from '../scripts/lib/dependencies.js';
 import { generatedFiles } from '../scripts/lib/generated.js';
 import { parseManifests } from '../scripts/lib/schema-validator.js';
 import { readTar, type TarEntry } from '../scripts/lib/tar.js';
@@ -206,7 +206,20 @@ describe('crossplane.yaml', () => {
     expect(compareVersions(packageVersion(), (fn[0]?.version ?? '').replace(/^>=/, ''))).toBeGreaterThanOrEqual(0);
   });
 
-  it('depends on exactly the providers whose resources the examples render', () => {
+  it('--update-dependencies rewrites only the providers, keeping comments and the function', () => {
+    const text = readFileSync(join(REPO_ROOT, 'crossplane.yaml'), 'utf8');
+    const updated = withProviderDependencies(text, [{ package: 'xpkg.example/p/provider-x', version: '>=v1.0.0', neededFor: [] }]);
+    expect(updated.split('\n').filter((l) => l.startsWith('#'))).toEqual(text.split('\n').filter((l) => l.startsWith('#')));
+    const [meta] = parseManifests(updated, 'crossplane.yaml');
+    expect((meta?.spec as { dependsOn: unknown[] }).dependsOn).toEqual([
+      ...dependsOn.filter((d) => d.kind !== 'Provider'),
+      { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', package: 'xpkg.example/p/provider-x', version: '>=v1.0.0' },
+    ]);
+    // Applied to what the examples need, it is what is committed.
+    expect(withProviderDependencies(text, needed)).toBe(text);
+  });
+
+  it('depends on exactly the providers whose resources the examples render (fix: npm run package -- --update-dependencies)', () => {
     const declared = dependsOn.filter((d) => d.kind === 'Provider').map((d) => d.package).sort();
     const missing = needed.filter((n) => !declared.includes(n.package)).map((n) => `${n.package} (for ${n.neededFor.join(', ')})`);
     const unused = declared.filter((p) => !needed.some((n) => n.package === p));

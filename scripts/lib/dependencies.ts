@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { exampleRenders } from './examples.js';
 import { listFiles, parseManifests } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
@@ -217,4 +218,17 @@ export function crossplaneRbacRules(inventory: ExampleInventory, root = REPO_ROO
   return [...byGroup.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }));
+}
+
+/**
+ * crossplane.yaml with `spec.dependsOn` set to the function entries already
+ * there plus exactly `providers` (comments and everything else kept).
+ */
+export function withProviderDependencies(crossplaneYaml: string, providers: readonly ProviderDependency[]): string {
+  const doc = parseDocument(crossplaneYaml);
+  const current = (doc.getIn(['spec', 'dependsOn']) as { toJSON(): unknown } | undefined)?.toJSON();
+  const kept = (Array.isArray(current) ? (current as Array<Record<string, string>>) : []).filter((d) => d.kind !== 'Provider');
+  const next = [...kept, ...providers.map((p) => ({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', package: p.package, version: p.version }))];
+  doc.setIn(['spec', 'dependsOn'], doc.createNode(next));
+  return doc.toString({ lineWidth: 0, indentSeq: true });
 }
