@@ -102,10 +102,12 @@ describe('project repository example (argocd/project)', () => {
   const [project] = ofKind(manifests, 'AppProject');
   const projectSpec = project?.spec as { destinations: Array<{ namespace: string }>; clusterResourceWhitelist: unknown[]; namespaceResourceWhitelist: Array<{ group: string; kind: string }> };
 
-  it('confines the team to its namespace, with the platform kinds and no cluster-scoped kinds', () => {
+  it('confines the team to its namespace, with the project kinds only and no cluster-scoped kinds', () => {
     expect(projectSpec.destinations.map((d) => d.namespace)).toEqual(['forge-api']);
     expect(projectSpec.clusterResourceWhitelist).toEqual([]);
-    expect(projectSpec.namespaceResourceWhitelist).toContainEqual({ group: 'platform.projectcatalyst.io', kind: '*' });
+    const platformKinds = projectSpec.namespaceResourceWhitelist.filter((r) => r.group === 'platform.projectcatalyst.io').map((r) => r.kind);
+    expect(platformKinds.sort()).toEqual(['Database', 'Network', 'Storage']);
+    expect(projectSpec.namespaceResourceWhitelist.filter((r) => r.kind === '*' || r.kind === 'PersistentVolumeClaim')).toEqual([]);
     for (const app of ofKind(manifests, 'Application')) {
       expect((app.spec as { destination: { namespace: string } }).destination.namespace).toBe('forge-api');
     }
