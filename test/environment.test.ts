@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
-import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/kinds/environment/cidr.js';
+import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/resources/cidr.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';
 
 const CONFIGS: Record<string, JsonObject> = Object.fromEntries(

@@ -5,10 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { KINDS } from '../functions/platform/src/kinds/index.js';
 import { compositeResourceDefinition } from '../functions/platform/src/schema/xrd.js';
 import { generatedFiles } from '../scripts/lib/generated.js';
+import { AWS_MODELS_PATH, awsModelsSource } from '../scripts/lib/models.js';
 import { SchemaValidator } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 
 describe('one source of truth per schema', () => {
+  it('the committed provider models are what `npm run generate` writes from schemas/', async () => {
+    const committed = readFileSync(join(REPO_ROOT, AWS_MODELS_PATH), 'utf8');
+    expect(committed, `${AWS_MODELS_PATH} is stale: run npm run generate`).toBe(await awsModelsSource());
+  });
+
   it('the committed XRDs and Compositions are what `npm run generate` writes', () => {
     for (const [path, content] of generatedFiles()) {
       const committed = readFileSync(join(REPO_ROOT, path), 'utf8');

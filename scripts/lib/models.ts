@@ -25,8 +25,11 @@ export const AWS_MODEL_CRDS = [
   'ec2.aws.m.upbound.io_securitygroupingressrules',
   'ec2.aws.m.upbound.io_securitygroups',
   'ec2.aws.m.upbound.io_subnets',
+  'ec2.aws.m.upbound.io_transitgatewayroutes',
   'ec2.aws.m.upbound.io_transitgatewayroutetableassociations',
   'ec2.aws.m.upbound.io_transitgatewayroutetablepropagations',
+  'ec2.aws.m.upbound.io_transitgatewayroutetables',
+  'ec2.aws.m.upbound.io_transitgateways',
   'ec2.aws.m.upbound.io_transitgatewayvpcattachments',
   'ec2.aws.m.upbound.io_vpcs',
   'eks.aws.m.upbound.io_accessentries',
@@ -56,6 +59,9 @@ export const AWS_MODEL_CRDS = [
   'secretsmanager.aws.m.upbound.io_secretversions',
   'sqs.aws.m.upbound.io_queues',
 ] as const;
+
+/** Where the generated provider models live. */
+export const AWS_MODELS_PATH = 'functions/platform/src/resources/aws/models.generated.ts';
 
 type JsonObject = Record<string, unknown>;
 

@@ -1,5 +1,6 @@
 import type { KindDefinition } from './kind.js';
 import { environmentKind } from './environment/compose.js';
+import { hubKind } from './hub/compose.js';
 import { storageKind } from './storage/compose.js';
 import { networkKind } from './network/compose.js';
 import { databaseKind } from './database/compose.js';
@@ -14,7 +15,7 @@ import { databaseKind } from './database/compose.js';
 export type AnyKindDefinition = KindDefinition<any, any>;
 
 /** Every kind this function composes. Adding a kind is adding it here. */
-export const KINDS: readonly AnyKindDefinition[] = [environmentKind, storageKind, networkKind, databaseKind];
+export const KINDS: readonly AnyKindDefinition[] = [environmentKind, hubKind, storageKind, networkKind, databaseKind];
 
 const byKind = new Map(KINDS.map((definition) => [definition.kind, definition]));
 

@@ -2,7 +2,7 @@ import { FatalError } from '../../errors.js';
 import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment/platform-config.js';
 import { API_GROUP_VERSION, type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
 import { buildBuckets } from './buckets.js';
-import { subnetLayout } from './cidr.js';
+import { subnetLayout } from '../../resources/cidr.js';
 import { buildCluster } from './cluster.js';
 import { EnvironmentContext, STATEFUL_LABEL, type HubAttachment } from './context.js';
 import { buildDatabase } from './database.js';

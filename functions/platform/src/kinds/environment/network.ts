@@ -1,6 +1,6 @@
 import { policy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc } from '../../resources/aws/vpc.js';
-import { subnetLayout } from './cidr.js';
+import { subnetLayout } from '../../resources/cidr.js';
 import type { EnvironmentContext } from './context.js';
 
 const COMPONENT = 'network';

@@ -32,6 +32,9 @@ export interface AwsKinds {
   'ec2.aws.m.upbound.io/v1beta1:SecurityGroupEgressRule': Models.Ec2SecurityGroupEgressRuleForProvider;
   'ec2.aws.m.upbound.io/v1beta1:SecurityGroupIngressRule': Models.Ec2SecurityGroupIngressRuleForProvider;
   'ec2.aws.m.upbound.io/v1beta1:Subnet': Models.Ec2SubnetForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:TransitGateway': Models.Ec2TransitGatewayForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute': Models.Ec2TransitGatewayRouteForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTable': Models.Ec2TransitGatewayRouteTableForProvider;
   'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation': Models.Ec2TransitGatewayRouteTableAssociationForProvider;
   'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTablePropagation': Models.Ec2TransitGatewayRouteTablePropagationForProvider;
   'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachment': Models.Ec2TransitGatewayVPCAttachmentForProvider;

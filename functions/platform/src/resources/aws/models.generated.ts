@@ -1571,6 +1571,40 @@ tagsAll?: {
 vpcId?: string
 }
 
+/** TransitGatewayRoute (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2TransitGatewayRouteForProvider {
+blackhole?: boolean
+destinationCidrBlock?: string
+region: string
+transitGatewayAttachmentId?: string
+transitGatewayAttachmentIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+transitGatewayRouteTableId?: string
+transitGatewayRouteTableIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface Ec2TransitGatewayRouteAtProvider {
+blackhole?: boolean
+destinationCidrBlock?: string
+id?: string
+region?: string
+transitGatewayAttachmentId?: string
+transitGatewayRouteTableId?: string
+}
+
 /** TransitGatewayRouteTableAssociation (ec2.aws.m.upbound.io/v1beta1). */
 export interface Ec2TransitGatewayRouteTableAssociationForProvider {
 region: string
@@ -1635,6 +1669,83 @@ resourceId?: string
 resourceType?: string
 transitGatewayAttachmentId?: string
 transitGatewayRouteTableId?: string
+}
+
+/** TransitGatewayRouteTable (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2TransitGatewayRouteTableForProvider {
+region: string
+tags?: {
+[k: string]: string | undefined
+}
+transitGatewayId?: string
+transitGatewayIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface Ec2TransitGatewayRouteTableAtProvider {
+arn?: string
+defaultAssociationRouteTable?: boolean
+defaultPropagationRouteTable?: boolean
+id?: string
+region?: string
+tags?: {
+[k: string]: string | undefined
+}
+tagsAll?: {
+[k: string]: string | undefined
+}
+transitGatewayId?: string
+}
+
+/** TransitGateway (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2TransitGatewayForProvider {
+amazonSideAsn?: number
+autoAcceptSharedAttachments?: string
+defaultRouteTableAssociation?: string
+defaultRouteTablePropagation?: string
+description?: string
+dnsSupport?: string
+encryptionSupport?: string
+multicastSupport?: string
+region: string
+securityGroupReferencingSupport?: string
+tags?: {
+[k: string]: string | undefined
+}
+transitGatewayCidrBlocks?: string[]
+vpnEcmpSupport?: string
+}
+
+export interface Ec2TransitGatewayAtProvider {
+amazonSideAsn?: number
+arn?: string
+associationDefaultRouteTableId?: string
+autoAcceptSharedAttachments?: string
+defaultRouteTableAssociation?: string
+defaultRouteTablePropagation?: string
+description?: string
+dnsSupport?: string
+encryptionSupport?: string
+id?: string
+multicastSupport?: string
+ownerId?: string
+propagationDefaultRouteTableId?: string
+region?: string
+securityGroupReferencingSupport?: string
+tags?: {
+[k: string]: string | undefined
+}
+tagsAll?: {
+[k: string]: string | undefined
+}
+transitGatewayCidrBlocks?: string[]
+vpnEcmpSupport?: string
 }
 
 /** TransitGatewayVPCAttachment (ec2.aws.m.upbound.io/v1beta1). */

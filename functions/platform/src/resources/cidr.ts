@@ -1,4 +1,4 @@
-import { FatalError } from '../../errors.js';
+import { FatalError } from '../errors.js';
 
 /** An IPv4 block as a 32-bit base address and a prefix length. */
 export interface Ipv4Block {

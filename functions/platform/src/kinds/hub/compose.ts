@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { FatalError } from '../../errors.js';
+import { AwsComposition } from '../../resources/aws/composition.js';
+import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc, VPC_KEY } from '../../resources/aws/vpc.js';
+import { formatCidr, parseCidr, subnet } from '../../resources/cidr.js';
+import type { Composed, KindDefinition } from '../kind.js';
+import { hubSpecSchema, hubStatusSchema, type HubSpec } from './schema.js';
+
+const COMPONENT = 'hub';
+
+/** The Transit Gateway route tables, by the traffic they carry. */
+export const HUB_ROUTE_TABLES = ['egress', 'workload', 'platform'] as const;
+
+/** Private ranges: a spoke never sends them to the egress VPC, which would hairpin them back into the Transit Gateway. */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
+
+/** Key-safe form of a CIDR: 10.0.0.0/8 -> 10-0-0-0-8. */
+function cidrKey(cidr: string): string {
+  return cidr.replace(/[./]/g, '-');
+}
+
+/**
+ * Egress VPC layout per zone slot: public subnets in the first three
+ * quarters, and small /28 Transit Gateway attachment subnets from the last.
+ */
+export function egressLayout(cidr: string): Array<{ public: string; attachment: string }> {
+  const vpc = parseCidr(cidr);
+  if (vpc.prefix < 16 || vpc.prefix > 24) throw new FatalError(`spec.egress.cidr: "${cidr}" must be a /16 to /24 network, not /${vpc.prefix}`);
+  const lastQuarter = subnet(vpc, vpc.prefix + 2, 3);
+  return [0, 1, 2].map((slot) => ({ public: formatCidr(subnet(vpc, vpc.prefix + 2, slot)), attachment: formatCidr(subnet(lastQuarter, 28, slot)) }));
+}
+
+/**
+ * Routing of the Hub. Spokes associate with the table of their role and
+ * propagate into the others (see the Environment's HUB_ROUTING). Here:
+ * the workload and platform tables send the internet to the egress VPC and
+ * black-hole every private range they did not learn, so a workload reaches
+ * the platform (whose routes it learns) but never another workload; the egress
+ * table learns every spoke for the return path.
+ */
+function buildTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
+  ctx.add('transit-gateway', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGateway', {
+    region: ctx.region,
+    description: `Catalyst Forge hub ${ctx.props.prefix}`,
+    amazonSideAsn: spec.amazonSideAsn,
+    defaultRouteTableAssociation: 'disable',
+    defaultRouteTablePropagation: 'disable',
+    autoAcceptSharedAttachments: 'disable',
+    dnsSupport: 'enable',
+    vpnEcmpSupport: 'enable',
+    tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway') }),
+  });
+  for (const table of HUB_ROUTE_TABLES) {
+    ctx.add(`transit-gateway-route-table-${table}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTable', {
+      region: ctx.region,
+      transitGatewayIdRef: { name: ctx.name('transit-gateway') },
+      tags: ctx.tags(COMPONENT, { Name: ctx.name(`transit-gateway-route-table-${table}`) }),
+    });
+  }
+  const egressAttachment = { name: ctx.name('transit-gateway-attachment-egress') };
+  ctx.add('transit-gateway-association-egress', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation', {
+    region: ctx.region,
+    transitGatewayAttachmentIdRef: egressAttachment,
+    transitGatewayRouteTableIdRef: { name: ctx.name('transit-gateway-route-table-egress') },
+  });
+  for (const table of ['workload', 'platform'] as const) {
+    const tableRef = { name: ctx.name(`transit-gateway-route-table-${table}`) };
+    ctx.add(`transit-gateway-route-${table}-internet`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute', {
+      region: ctx.region,
+      transitGatewayRouteTableIdRef: tableRef,
+      destinationCidrBlock: '0.0.0.0/0',
+      transitGatewayAttachmentIdRef: egressAttachment,
+    });
+    for (const range of PRIVATE_RANGES) {
+      ctx.add(`transit-gateway-route-${table}-blackhole-${cidrKey(range)}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute', {
+        region: ctx.region,
+        transitGatewayRouteTableIdRef: tableRef,
+        destinationCidrBlock: range,
+        blackhole: true,
+      });
+    }
+  }
+}
+
+/**
+ * The egress VPC: public subnets with NAT gateways on fixed Elastic IPs,
+ * attachment subnets whose default route goes to the NAT of their zone, and
+ * routes back to the spokes (every private range) through the Transit Gateway.
+ */
+function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
+  const zones = ['a', 'b', 'c'].slice(0, spec.egress.availabilityZones);
+  if (spec.egress.natGateways > zones.length) {
+    throw new FatalError(`spec.egress.natGateways: ${spec.egress.natGateways} NAT gateways need as many zones; spec.egress.availabilityZones is ${zones.length}`);
+  }
+  const layout = egressLayout(spec.egress.cidr);
+  addVpc(ctx, spec.egress.cidr, COMPONENT);
+  zones.forEach((zone, slot) => {
+    const cidrs = layout[slot];
+    if (cidrs === undefined) return;
+    addSubnet(ctx, `subnet-public-${zone}`, zone, cidrs.public, COMPONENT, { tier: 'public' });
+    addSubnet(ctx, `subnet-attachment-${zone}`, zone, cidrs.attachment, COMPONENT, { tier: 'transit-gateway-attachment' });
+  });
+  const publicSubnets = zones.map((z) => `subnet-public-${z}`);
+  addInternetAccess(ctx, publicSubnets, COMPONENT);
+  const natZones = zones.slice(0, spec.egress.natGateways);
+  addNatGateways(ctx, natZones, COMPONENT);
+  for (const zone of zones) {
+    addRouteTable(ctx, `route-table-attachment-${zone}`, [`subnet-attachment-${zone}`], COMPONENT);
+    addNatRoute(ctx, `route-attachment-egress-${zone}`, `route-table-attachment-${zone}`, natZones.includes(zone) ? zone : (natZones[0] ?? zone), COMPONENT);
+  }
+  ctx.add('transit-gateway-attachment-egress', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachment', {
+    region: ctx.region,
+    transitGatewayIdRef: { name: ctx.name('transit-gateway') },
+    vpcIdRef: { name: ctx.name(VPC_KEY) },
+    subnetIdRefs: zones.map((z) => ({ name: ctx.name(`subnet-attachment-${z}`) })),
+    // Keeps both directions of a flow in one zone, so NAT sees the replies.
+    applianceModeSupport: 'enable',
+    dnsSupport: 'enable',
+    transitGatewayDefaultRouteTableAssociation: false,
+    transitGatewayDefaultRouteTablePropagation: false,
+    tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment-egress') }),
+  });
+  // A VPC route to a Transit Gateway is refused until the VPC's attachment is available.
+  const attached = ctx.isReady('transit-gateway-attachment-egress');
+  for (const range of PRIVATE_RANGES) {
+    ctx.add(
+      `route-public-spokes-${cidrKey(range)}`,
+      COMPONENT,
+      'ec2.aws.m.upbound.io/v1beta1:Route',
+      attached ? { region: ctx.region, routeTableIdRef: { name: ctx.name('route-table-public') }, destinationCidrBlock: range, transitGatewayIdRef: { name: ctx.name('transit-gateway') } } : undefined,
+    );
+  }
+}
+
+function hubStatus(ctx: AwsComposition, zones: readonly string[]): Record<string, unknown> {
+  const status: Record<string, unknown> = {};
+  const tgw = ctx.observedString('transit-gateway', 'id');
+  if (tgw !== undefined) status.transitGatewayId = tgw;
+  const tables: Record<string, string> = {};
+  for (const table of HUB_ROUTE_TABLES) {
+    const id = ctx.observedString(`transit-gateway-route-table-${table}`, 'id');
+    if (id !== undefined) tables[table] = id;
+  }
+  if (Object.keys(tables).length > 0) status.routeTables = tables;
+  const ips = zones.map((z) => ctx.observedString(`eip-nat-${z}`, 'publicIp')).filter((ip): ip is string => ip !== undefined);
+  if (ips.length > 0) status.egressIps = ips;
+  const vpc = ctx.observedString(VPC_KEY, 'id');
+  if (vpc !== undefined) status.egressVpcId = vpc;
+  if (ctx.pending.length > 0) status.pendingResources = [...ctx.pending].sort();
+  return status;
+}
+
+/** Hub: the Transit Gateway and the egress VPC every spoke Environment uses. */
+export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
+  kind: 'Hub',
+  plural: 'hubs',
+  description: 'The network hub: a Transit Gateway with egress, workload and platform route tables, and an egress VPC with fixed public IPs.',
+  categories: ['platform', 'catalyst-forge'],
+  printerColumns: [
+    { name: 'REGION', type: 'string', jsonPath: '.spec.region' },
+    { name: 'TRANSIT-GATEWAY', type: 'string', jsonPath: '.status.transitGatewayId' },
+  ],
+  spec: hubSpecSchema,
+  status: hubStatusSchema,
+  // The Hub is sized by its own spec; it reads no EnvironmentConfig.
+  config: () => ({ layers: [], schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>> }),
+
+  compose({ xr, spec, observed }): Composed {
+    if (xr.name.length > 20) throw new FatalError(`metadata.name: "${xr.name}" is longer than 20 characters; Hub names prefix every resource name`);
+    const ctx = new AwsComposition({
+      xr,
+      prefix: xr.name,
+      region: spec.region,
+      accountId: '',
+      providerConfigRef: { kind: spec.providerConfigRef?.kind ?? 'ProviderConfig', name: spec.providerConfigRef?.name ?? 'default' },
+      observed,
+      // The egress addresses are allow-listed elsewhere; losing them hurts, but they hold no data.
+      retainStatefulResources: false,
+      environmentTag: 'network-hub',
+    });
+    buildTransitGateway(ctx, spec);
+    buildEgressVpc(ctx, spec);
+    const zones = ['a', 'b', 'c'].slice(0, spec.egress.availabilityZones);
+    const removed = Object.keys(observed).filter((key) => ctx.resources[key] === undefined);
+    return { resources: ctx.resources, status: hubStatus(ctx, zones), intentionallyRemoved: removed, ...(ctx.pending.length > 0 ? { ready: false } : {}) };
+  },
+};
