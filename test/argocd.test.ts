@@ -120,6 +120,17 @@ describe('project repository example (argocd/project)', () => {
     const workloadWaves = ofKind(deployed, 'Deployment').map(waveOf);
     expect(platformWaves.length).toBeGreaterThan(0);
     expect(Math.max(...platformWaves)).toBeLessThan(Math.min(...workloadWaves));
+    // A Network routes to a Service: not before it.
+    const serviceWave = Math.max(...ofKind(deployed, 'Service').map(waveOf));
+    for (const network of ofKind(deployed, 'Network')) expect(waveOf(network)).toBeGreaterThanOrEqual(serviceWave);
+  });
+
+  it('never prunes what holds data', () => {
+    for (const kind of ['Storage', 'Database']) {
+      const found = ofKind(manifests, kind);
+      expect(found.length, kind).toBeGreaterThan(0);
+      for (const m of found) expect(meta(m).annotations?.['argocd.argoproj.io/sync-options'], kind).toBe('Prune=false');
+    }
   });
 });
 
