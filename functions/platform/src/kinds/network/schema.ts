@@ -83,8 +83,13 @@ export const networkSpecSchema = z
       .array(
         z
           .object({
-            path: z.string().min(1).max(1024).regex(HTTP_PATH, { message: 'must be an absolute URL path such as /api (letters, digits and -._~!$&\'()*+,;=:@/ or %XX)' }),
-            type: z.enum(['PathPrefix', 'Exact']).default('PathPrefix'),
+            path: z
+              .string()
+              .min(1)
+              .max(1024)
+              .regex(HTTP_PATH, { message: 'must be an absolute URL path such as /api (letters, digits and -._~!$&\'()*+,;=:@/ or %XX)' })
+              .describe('Absolute URL path; listed once (a trailing "/" does not make it another path).'),
+            type: z.enum(['PathPrefix', 'Exact']).default('PathPrefix').describe('PathPrefix: this path and everything below it; Exact: this path only.'),
           })
           .strict(),
       )
