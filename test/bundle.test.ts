@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +108,27 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('RUN npm run -s bundle');
     const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.bundle).toBe('tsx scripts/bundle.ts');
+  });
+
+  it('builds from the Docker build context alone (.dockerignore lets in what the bundle needs)', () => {
+    // The context is "everything but" a short allow-list; copy exactly that and bundle there.
+    const lines = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    expect(lines[0]).toBe('*');
+    const allowed = lines.slice(1).map((l) => {
+      expect(l.startsWith('!'), l).toBe(true);
+      return l.slice(1).replace(/\/$/, '');
+    });
+    const context = mkdtempSync(join(tmpdir(), 'docker-context-'));
+    try {
+      for (const path of allowed) cpSync(join(REPO_ROOT, path), join(context, path), { recursive: true });
+      // npm ci in the image; here the installed tree stands in for it.
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(context, 'node_modules'), 'dir');
+      const result = spawnSync(process.execPath, ['--import', 'tsx', join(context, 'scripts/bundle.ts')], { cwd: context, encoding: 'utf8', timeout: 60_000 });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(existsSync(join(context, 'dist/bundle/function-platform.mjs'))).toBe(true);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
   });
 });
