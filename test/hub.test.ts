@@ -37,9 +37,9 @@ function settle(render: (observed: Resources) => RunFunctionResponse, atProvider
 
 const hubIds = (key: string): JsonObject => {
   if (key === 'transit-gateway') return { id: 'tgw-hub' };
-  const table = /^transit-gateway-route-table-(.+)$/.exec(key);
+  const table = /^tgw-route-table-(.+)$/.exec(key);
   if (table) return { id: `tgw-rtb-${table[1]}` };
-  if (key === 'transit-gateway-attachment-egress') return { id: 'tgw-attach-egress' };
+  if (key === 'tgw-attachment-egress') return { id: 'tgw-attach-egress' };
   const eip = /^eip-nat-(.)$/.exec(key);
   if (eip) return { publicIp: `198.51.100.${(eip[1] ?? 'a').charCodeAt(0) - 96}` };
   if (key === 'vpc') return { id: 'vpc-egress' };
@@ -123,7 +123,7 @@ class Network {
     readonly hub: Resources,
     readonly spokes: Record<string, Resources>,
   ) {
-    const tableId = (name: string) => `tgw-rtb-${name.replace(/^hub-transit-gateway-route-table-/, '')}`;
+    const tableId = (name: string) => `tgw-rtb-${name.replace(/^hub-tgw-route-table-/, '')}`;
     const addRoute = (table: string, hop: Hop) => this.tgwTables.set(table, [...(this.tgwTables.get(table) ?? []), hop]);
     for (const r of Object.values(hub)) {
       const p = fp(r);
@@ -174,7 +174,7 @@ class Network {
     const ip = ipToNumber(destination);
     const hop = longestMatch(vpcRoutes(this.hub, 'hub-route-table-public'), ip);
     if (hop?.target !== 'tgw') return 'dropped: no route back from the egress VPC';
-    return this.throughTransitGateway('hub-transit-gateway-attachment-egress', ip);
+    return this.throughTransitGateway('hub-tgw-attachment-egress', ip);
   }
 
   private throughTransitGateway(attachment: string, ip: number, hops = 0): string {
@@ -191,7 +191,7 @@ class Network {
     if (longestMatch(vpcRoutes(this.hub, 'hub-route-table-attachment-a'), ip)?.target !== 'nat') return 'dropped: attachment subnet has no NAT route';
     const out = longestMatch(vpcRoutes(this.hub, 'hub-route-table-public'), ip);
     if (out?.target === 'igw') return 'internet';
-    if (out?.target === 'tgw') return this.throughTransitGateway('hub-transit-gateway-attachment-egress', ip, hops + 1);
+    if (out?.target === 'tgw') return this.throughTransitGateway('hub-tgw-attachment-egress', ip, hops + 1);
     return 'dropped: egress VPC has no route';
   }
 }

@@ -24,7 +24,12 @@ function cidrKey(cidr: string): string {
  * quarters, and small /28 Transit Gateway attachment subnets from the last.
  */
 export function egressLayout(cidr: string): Array<{ public: string; attachment: string }> {
-  const vpc = parseCidr(cidr);
+  let vpc;
+  try {
+    vpc = parseCidr(cidr);
+  } catch (error) {
+    throw error instanceof FatalError ? error.wrap('spec.egress.cidr') : error;
+  }
   if (vpc.prefix < 16 || vpc.prefix > 24) throw new FatalError(`spec.egress.cidr: "${cidr}" must be a /16 to /24 network, not /${vpc.prefix}`);
   const lastQuarter = subnet(vpc, vpc.prefix + 2, 3);
   return [0, 1, 2].map((slot) => ({ public: formatCidr(subnet(vpc, vpc.prefix + 2, slot)), attachment: formatCidr(subnet(lastQuarter, 28, slot)) }));
@@ -51,28 +56,28 @@ function buildTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
     tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway') }),
   });
   for (const table of HUB_ROUTE_TABLES) {
-    ctx.add(`transit-gateway-route-table-${table}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTable', {
+    ctx.add(`tgw-route-table-${table}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTable', {
       region: ctx.region,
       transitGatewayIdRef: { name: ctx.name('transit-gateway') },
-      tags: ctx.tags(COMPONENT, { Name: ctx.name(`transit-gateway-route-table-${table}`) }),
+      tags: ctx.tags(COMPONENT, { Name: ctx.name(`tgw-route-table-${table}`) }),
     });
   }
-  const egressAttachment = { name: ctx.name('transit-gateway-attachment-egress') };
-  ctx.add('transit-gateway-association-egress', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation', {
+  const egressAttachment = { name: ctx.name('tgw-attachment-egress') };
+  ctx.add('tgw-association-egress', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation', {
     region: ctx.region,
     transitGatewayAttachmentIdRef: egressAttachment,
-    transitGatewayRouteTableIdRef: { name: ctx.name('transit-gateway-route-table-egress') },
+    transitGatewayRouteTableIdRef: { name: ctx.name('tgw-route-table-egress') },
   });
   for (const table of ['workload', 'platform'] as const) {
-    const tableRef = { name: ctx.name(`transit-gateway-route-table-${table}`) };
-    ctx.add(`transit-gateway-route-${table}-internet`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute', {
+    const tableRef = { name: ctx.name(`tgw-route-table-${table}`) };
+    ctx.add(`tgw-route-${table}-internet`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute', {
       region: ctx.region,
       transitGatewayRouteTableIdRef: tableRef,
       destinationCidrBlock: '0.0.0.0/0',
       transitGatewayAttachmentIdRef: egressAttachment,
     });
     for (const range of PRIVATE_RANGES) {
-      ctx.add(`transit-gateway-route-${table}-blackhole-${cidrKey(range)}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute', {
+      ctx.add(`tgw-route-${table}-blackhole-${cidrKey(range)}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRoute', {
         region: ctx.region,
         transitGatewayRouteTableIdRef: tableRef,
         destinationCidrBlock: range,
@@ -108,7 +113,7 @@ function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
     addRouteTable(ctx, `route-table-attachment-${zone}`, [`subnet-attachment-${zone}`], COMPONENT);
     addNatRoute(ctx, `route-attachment-egress-${zone}`, `route-table-attachment-${zone}`, natZones.includes(zone) ? zone : (natZones[0] ?? zone), COMPONENT);
   }
-  ctx.add('transit-gateway-attachment-egress', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachment', {
+  ctx.add('tgw-attachment-egress', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachment', {
     region: ctx.region,
     transitGatewayIdRef: { name: ctx.name('transit-gateway') },
     vpcIdRef: { name: ctx.name(VPC_KEY) },
@@ -118,10 +123,10 @@ function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
     dnsSupport: 'enable',
     transitGatewayDefaultRouteTableAssociation: false,
     transitGatewayDefaultRouteTablePropagation: false,
-    tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment-egress') }),
+    tags: ctx.tags(COMPONENT, { Name: ctx.name('tgw-attachment-egress') }),
   });
   // A VPC route to a Transit Gateway is refused until the VPC's attachment is available.
-  const attached = ctx.isReady('transit-gateway-attachment-egress');
+  const attached = ctx.isReady('tgw-attachment-egress');
   for (const range of PRIVATE_RANGES) {
     ctx.add(
       `route-public-spokes-${cidrKey(range)}`,
@@ -138,7 +143,7 @@ function hubStatus(ctx: AwsComposition, zones: readonly string[]): Record<string
   if (tgw !== undefined) status.transitGatewayId = tgw;
   const tables: Record<string, string> = {};
   for (const table of HUB_ROUTE_TABLES) {
-    const id = ctx.observedString(`transit-gateway-route-table-${table}`, 'id');
+    const id = ctx.observedString(`tgw-route-table-${table}`, 'id');
     if (id !== undefined) tables[table] = id;
   }
   if (Object.keys(tables).length > 0) status.routeTables = tables;
