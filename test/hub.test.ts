@@ -1,39 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { parseCidr, type Ipv4Block } from '../functions/platform/src/resources/cidr.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { settle, type Resources } from './helpers/settle.js';
 
 const CONFIGS: Record<string, JsonObject> = Object.fromEntries(['base', 'dev', 'staging', 'prod'].map((n) => [n, readManifest(`environment-configs/${n}.yaml`)]));
 const HUB_XR = readManifest('examples/hub/hub.yaml');
 
-type Resources = Record<string, JsonObject>;
-
-function resourcesOf(response: RunFunctionResponse): Resources {
-  expect(response.results.filter((r) => r.severity === Severity.SEVERITY_FATAL)).toEqual([]);
-  return Object.fromEntries(Object.entries(response.desired?.resources ?? {}).map(([k, v]) => [k, v.resource as JsonObject]));
-}
 
 const fp = (r: JsonObject | undefined): JsonObject => ((r?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
 const nameOf = (r: JsonObject): string => (r.metadata as { name: string }).name;
-
-/**
- * Renders until nothing waits any more, feeding each round's desired resources
- * back as observed and Ready, with the ids AWS would report (`atProvider(key)`).
- */
-function settle(render: (observed: Resources) => RunFunctionResponse, atProvider: (key: string) => JsonObject): { resources: Resources; response: RunFunctionResponse } {
-  let observed: Resources = {};
-  for (let round = 0; round < 8; round++) {
-    const response = render(observed);
-    const resources = resourcesOf(response);
-    const pending = (response.desired?.composite?.resource?.status as JsonObject | undefined)?.pendingResources;
-    if (pending === undefined && Object.keys(resources).length === Object.keys(observed).length) return { resources, response };
-    observed = Object.fromEntries(
-      Object.entries(resources).map(([key, resource]) => [key, { ...resource, status: { conditions: [{ type: 'Ready', status: 'True' }], atProvider: atProvider(key) } }]),
-    );
-  }
-  throw new Error('did not settle');
-}
 
 const hubIds = (key: string): JsonObject => {
   if (key === 'transit-gateway') return { id: 'tgw-hub' };

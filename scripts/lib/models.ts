@@ -35,6 +35,7 @@ export const AWS_MODEL_CRDS = [
   'eks.aws.m.upbound.io_accessentries',
   'eks.aws.m.upbound.io_accesspolicyassociations',
   'eks.aws.m.upbound.io_addons',
+  'eks.aws.m.upbound.io_clusterauths',
   'eks.aws.m.upbound.io_clusters',
   'eks.aws.m.upbound.io_nodegroups',
   'eks.aws.m.upbound.io_podidentityassociations',

@@ -205,10 +205,11 @@ export class SchemaValidator {
   addSchemaDirectory(dir: string): void {
     const files = listFiles(dir, ['.yaml', '.yml', '.json']);
     // The core document first: every other one refers to its meta/v1 types.
-    for (const file of files.filter((f) => f.endsWith('.json')).sort((a, b) => Number(!a.endsWith('api__v1_openapi.json')) - Number(!b.endsWith('api__v1_openapi.json')))) {
+    for (const file of files.filter((f) => f.endsWith('_openapi.json')).sort((a, b) => Number(!a.endsWith('api__v1_openapi.json')) - Number(!b.endsWith('api__v1_openapi.json')))) {
       this.addOpenApiDocument(file);
     }
-    for (const file of files.filter((f) => !f.endsWith('.json'))) {
+    // schemas/charts holds Helm chart metadata, not API schemas.
+    for (const file of files.filter((f) => !f.endsWith('.json') && !f.includes('/charts/'))) {
       for (const doc of parseManifests(readFileSync(file, 'utf8'), file)) {
         if (doc.kind === 'CustomResourceDefinition') this.addCrd(doc, file);
       }

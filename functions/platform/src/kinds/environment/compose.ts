@@ -1,6 +1,7 @@
 import { FatalError } from '../../errors.js';
 import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment/platform-config.js';
 import { API_GROUP_VERSION, type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
+import { buildAddons } from './addons/index.js';
 import { buildBuckets } from './buckets.js';
 import { subnetLayout } from '../../resources/cidr.js';
 import { buildCluster } from './cluster.js';
@@ -98,6 +99,7 @@ export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = 
     buildDatabase(ctx);
     buildDns(ctx);
     buildBuckets(ctx);
+    buildAddons(ctx);
     buildUsages(ctx);
 
     // Observed resources no builder asked for were switched off by the spec or config

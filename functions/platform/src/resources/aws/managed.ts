@@ -43,6 +43,7 @@ export interface AwsKinds {
   'eks.aws.m.upbound.io/v1beta1:AccessPolicyAssociation': Models.EksAccessPolicyAssociationForProvider;
   'eks.aws.m.upbound.io/v1beta1:Addon': Models.EksAddonForProvider;
   'eks.aws.m.upbound.io/v1beta1:Cluster': Models.EksClusterForProvider;
+  'eks.aws.m.upbound.io/v1beta1:ClusterAuth': Models.EksClusterAuthForProvider;
   'eks.aws.m.upbound.io/v1beta1:NodeGroup': Models.EksNodeGroupForProvider;
   'eks.aws.m.upbound.io/v1beta1:PodIdentityAssociation': Models.EksPodIdentityAssociationForProvider;
   'iam.aws.m.upbound.io/v1beta1:InstanceProfile': Models.IamInstanceProfileForProvider;

@@ -2022,6 +2022,25 @@ tagsAll?: {
 }
 }
 
+/** ClusterAuth (eks.aws.m.upbound.io/v1beta1). */
+export interface EksClusterAuthForProvider {
+clusterName?: string
+clusterNameRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+refreshPeriod?: string
+region: string
+}
+
+export interface EksClusterAuthAtProvider {
+lastRefreshTime?: string
+}
+
 /** Cluster (eks.aws.m.upbound.io/v1beta1). */
 export interface EksClusterForProvider {
 accessConfig?: {

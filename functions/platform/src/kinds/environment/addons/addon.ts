@@ -1,0 +1,54 @@
+import type { PolicyStatement, ServiceAccountRef } from '../../../resources/aws/iam-policy.js';
+import type { EnvironmentContext } from '../context.js';
+
+/** A Helm release of an add-on: which chart (a key of the config's `addons`), where, with which values. */
+export interface AddonRelease {
+  /** Key of `data.addons` holding repository, chart and pinned version. */
+  chart: string;
+  namespace: string;
+  values: Record<string, unknown>;
+  /** Release name in the cluster; default: the add-on name. */
+  releaseName?: string;
+}
+
+/** The AWS identity of an add-on: a role bound by Pod Identity to exactly one service account. */
+export interface AddonIdentity {
+  serviceAccount: ServiceAccountRef;
+  /** The role's permissions, scoped to this environment's resources. */
+  statements(ctx: EnvironmentContext): PolicyStatement[];
+  /** AWS-managed policies, only where AWS publishes the scoped policy a controller needs. */
+  managedPolicyArns?: readonly string[];
+}
+
+/**
+ * One platform operator: data plus a small builder. Adding the next operator
+ * is one new file exporting an AddonDefinition and one entry in ADDONS.
+ */
+export interface AddonDefinition {
+  /** Unique DNS-label name; keys are `release-<name>`, `role-<name>`, `object-<name>-<key>`. */
+  name: string;
+  /** Whether this environment gets the add-on (role, provider, feature flags). */
+  enabled(ctx: EnvironmentContext): boolean;
+  /** Add-ons whose releases must be ready first (CRDs, webhooks, identities). */
+  dependsOn?: readonly string[];
+  identity?: AddonIdentity;
+  release?(ctx: EnvironmentContext): AddonRelease;
+  /** Kubernetes objects applied once the release is ready (CRs of the CRDs it installs), by key. */
+  objects?(ctx: EnvironmentContext): Record<string, Record<string, unknown>>;
+}
+
+/** Toleration that lets a pod onto the tainted system nodes. */
+export const CRITICAL_ADDONS_TOLERATION = { key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoSchedule' } as const;
+
+/** Node selector of the system node group. */
+export const SYSTEM_NODE_SELECTOR = { 'platform.projectcatalyst.io/node-group': 'system' } as const;
+
+/** Replicas of an add-on's controller: from config, else 2 where the environment keeps stateful resources (prod), else 1. */
+export function replicasOf(ctx: EnvironmentContext, chart: string): number {
+  return ctx.config.addons[chart]?.replicas ?? (ctx.config.protection.retainStatefulResources ? 2 : 1);
+}
+
+/** Whether an add-on should run highly available: more than one replica. */
+export function highlyAvailable(ctx: EnvironmentContext, chart: string): boolean {
+  return replicasOf(ctx, chart) > 1;
+}

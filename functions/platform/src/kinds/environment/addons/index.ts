@@ -1,0 +1,120 @@
+import { FatalError } from '../../../errors.js';
+import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
+import { clusterArn } from '../cluster.js';
+import type { EnvironmentContext } from '../context.js';
+import type { AddonDefinition } from './addon.js';
+import { buildClusterAccess, HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
+import { externalDns } from './external-dns.js';
+import { storageClasses } from './storage-classes.js';
+
+/** Every platform operator, in install order. Adding one is a new file and a line here. */
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns];
+
+const COMPONENT = 'addons';
+
+/** provider-helm wants an OCI repository without the chart name the config's reference ends with. */
+function chartSource(repository: string, chart: string): { repository: string; name: string } {
+  if (repository.startsWith('oci://') && repository.endsWith(`/${chart}`)) return { repository: repository.slice(0, -chart.length - 1), name: chart };
+  return { repository, name: chart };
+}
+
+/** Whether the cluster can take releases: it and its system nodes are ready, and the ProviderConfigs exist. */
+function clusterOpen(ctx: EnvironmentContext): boolean {
+  return ctx.isReady('cluster') && ctx.isReady('node-group-system') && ctx.isReady('cluster-auth') && ctx.observed(HELM_PROVIDER_CONFIG) !== undefined && ctx.observed(KUBERNETES_PROVIDER_CONFIG) !== undefined;
+}
+
+function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
+  const identity = addon.identity;
+  if (identity === undefined) return;
+  const statements = identity.statements(ctx);
+  ctx.add(`role-${addon.name}`, COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
+    assumeRolePolicy: policyJson(podIdentityTrust(clusterArn(ctx), ctx.accountId, identity.serviceAccount)),
+    ...(statements.length > 0 ? { inlinePolicy: [{ name: addon.name, policy: policyJson(policy(...statements)) }] } : {}),
+    ...(identity.managedPolicyArns !== undefined ? { managedPolicyArns: [...identity.managedPolicyArns] } : {}),
+    tags: ctx.tags(COMPONENT, { addon: addon.name }),
+  });
+  ctx.add(
+    `pod-identity-${addon.name}`,
+    COMPONENT,
+    'eks.aws.m.upbound.io/v1beta1:PodIdentityAssociation',
+    ctx.isReady('cluster')
+      ? {
+          region: ctx.region,
+          clusterNameRef: { name: ctx.name('cluster') },
+          namespace: identity.serviceAccount.namespace,
+          serviceAccount: identity.serviceAccount.name,
+          roleArnRef: { name: ctx.name(`role-${addon.name}`) },
+          tags: ctx.tags(COMPONENT, { addon: addon.name }),
+        }
+      : undefined,
+  );
+}
+
+function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean): void {
+  if (addon.release === undefined) return;
+  const release = addon.release(ctx);
+  const chart = ctx.config.addons[release.chart];
+  if (chart === undefined) {
+    throw new FatalError(`cannot use the merged EnvironmentConfig: data.addons.${release.chart}: required by add-on ${addon.name}`);
+  }
+  const depsReady = (addon.dependsOn ?? []).every((dep) => ctx.isReady(`release-${dep}`));
+  const identityReady = addon.identity === undefined || ctx.isReady(`pod-identity-${addon.name}`);
+  ctx.addObject(
+    `release-${addon.name}`,
+    COMPONENT,
+    open && depsReady && identityReady
+      ? {
+          apiVersion: 'helm.m.crossplane.io/v1beta1',
+          kind: 'Release',
+          metadata: { annotations: { 'crossplane.io/external-name': release.releaseName ?? addon.name } },
+          spec: {
+            forProvider: {
+              chart: { ...chartSource(chart.repository, chart.chart), version: chart.version },
+              namespace: release.namespace,
+              values: release.values,
+              wait: true,
+            },
+            providerConfigRef: providerConfigRef(ctx, HELM_PROVIDER_CONFIG),
+          },
+        }
+      : undefined,
+  );
+}
+
+function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean): void {
+  if (addon.objects === undefined) return;
+  // CRs need the CRDs (and webhooks) their release installs.
+  const ready = open && (addon.release === undefined ? (addon.dependsOn ?? []).every((dep) => ctx.isReady(`release-${dep}`)) : ctx.isReady(`release-${addon.name}`));
+  for (const [key, manifest] of Object.entries(addon.objects(ctx))) {
+    ctx.addObject(
+      `object-${addon.name}-${key}`,
+      COMPONENT,
+      ready
+        ? {
+            apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
+            kind: 'Object',
+            spec: { forProvider: { manifest }, providerConfigRef: providerConfigRef(ctx, KUBERNETES_PROVIDER_CONFIG) },
+          }
+        : undefined,
+    );
+  }
+}
+
+/**
+ * The platform operators in the new cluster: access to it, then each enabled
+ * add-on's identity, Helm release and objects, each only once what it needs
+ * is ready, and never removed once observed.
+ */
+export function buildAddons(ctx: EnvironmentContext): void {
+  buildClusterAccess(ctx);
+  const open = clusterOpen(ctx);
+  const names = new Set<string>();
+  for (const addon of ADDONS) {
+    if (names.has(addon.name)) throw new FatalError(`cannot install add-ons: "${addon.name}" is listed twice`);
+    names.add(addon.name);
+    if (!addon.enabled(ctx)) continue;
+    buildIdentity(ctx, addon);
+    buildRelease(ctx, addon, open);
+    buildObjects(ctx, addon, open);
+  }
+}

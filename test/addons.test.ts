@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ADDONS } from '../functions/platform/src/kinds/environment/addons/index.js';
+import { releaseProblems } from '../scripts/lib/charts.js';
+import { defaultValidator, validateManifests } from '../scripts/lib/validation.js';
+import { readManifest, type JsonObject } from './helpers/requests.js';
+import { settleEnvironment } from './helpers/settle.js';
+import { expandManifests, securityFindings } from './security/checks.js';
+
+const validator = defaultValidator();
+const EXAMPLES = ['dev', 'staging', 'prod', 'prod-standalone'];
+
+describe('platform operators in a fully created Environment', () => {
+  for (const example of EXAMPLES) {
+    describe(`examples/environment/${example}.yaml`, () => {
+      const { resources, rounds } = settleEnvironment(readManifest(`examples/environment/${example}.yaml`));
+      const manifests = Object.values(resources);
+      const releases = manifests.filter((m) => m.kind === 'Release');
+      const objects = manifests.filter((m) => m.kind === 'Object');
+
+      it(`settles in ${rounds} rounds with the operators installed`, () => {
+        expect(Object.keys(resources)).toEqual(expect.arrayContaining(['cluster-auth', 'provider-config-helm', 'provider-config-kubernetes', 'release-external-dns', 'object-storage-classes-standard']));
+        // Every identity is bound through Pod Identity, and every bound role exists.
+        for (const key of Object.keys(resources).filter((k) => k.startsWith('pod-identity-'))) expect(resources[key.replace('pod-identity-', 'role-')], key).toBeDefined();
+      });
+
+      it('every manifest, and every object inside an Object, validates against the real schemas', () => {
+        const all = [...manifests, ...objects.map((o) => ((o.spec as JsonObject).forProvider as JsonObject).manifest as JsonObject)];
+        const report = validateManifests(validator, [{ file: example, manifests: all }], { errorOnMissingSchemas: true });
+        expect(report.lines).toEqual([]);
+      });
+
+      it("every release's chart, version and values fit the real chart", () => {
+        const problems = releases.flatMap((r) => releaseProblems(r).map((p) => `${(r.metadata as { name: string }).name}: ${p}`));
+        expect(problems).toEqual([]);
+      });
+
+      it('passes every security check', () => {
+        expect(securityFindings(expandManifests(manifests))).toEqual([]);
+      });
+    });
+  }
+
+  it('add-on names are unique DNS labels', () => {
+    const names = ADDONS.map((a) => a.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+});
+
+describe('release checks bite', () => {
+  const release = (values: JsonObject, version = '1.21.1') => ({
+    apiVersion: 'helm.m.crossplane.io/v1beta1',
+    kind: 'Release',
+    spec: { forProvider: { chart: { name: 'external-dns', repository: 'https://kubernetes-sigs.github.io/external-dns/', version }, values } },
+  });
+  it('a misspelled top-level key', () => expect(releaseProblems(release({ domainFilter: ['x'] }))).toEqual(['values.domainFilter: chart external-dns has no such key']));
+  it('a value the chart schema refuses', () => expect(releaseProblems(release({ policy: 'delete-everything' }))).toEqual([expect.stringContaining('values.policy: must be equal to one of the allowed values')]));
+  it('a version that is not pinned to the catalog', () => expect(releaseProblems(release({}, '1.0.0'))).toEqual(['chart external-dns version 1.0.0 is not the catalog\'s 1.21.1']));
+});
