@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { exampleRenders } from './examples.js';
-import { listFiles, parseManifests } from './schema-validator.js';
+import { listFiles } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
 import { render } from './render.js';
 import { API_GROUP } from '../../functions/platform/src/kinds/kind.js';
@@ -178,12 +178,17 @@ export interface RbacRule {
   verbs: string[];
 }
 
-/** Resource names (plurals) of CRD kinds, from the upstream CRDs in schemas/. */
+/**
+ * Resource names (plurals) of CRD kinds, from the upstream CRDs in schemas/.
+ * Other YAML there (chart catalogs, values schemas) is skipped, not an error.
+ */
 function crdPlurals(root: string): Map<string, string> {
   const plurals = new Map<string, string>();
-  for (const file of listFiles(join(root, 'schemas'), ['.yaml'])) {
-    for (const crd of parseManifests(readFileSync(file, 'utf8'), file)) {
-      const spec = crd.spec as { group?: string; names?: { kind?: string; plural?: string } } | undefined;
+  for (const file of listFiles(join(root, 'schemas'), ['.yaml', '.yml'])) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      const crd: unknown = doc.errors.length === 0 ? doc.toJS() : undefined;
+      if (typeof crd !== 'object' || crd === null || (crd as JsonObject).kind !== 'CustomResourceDefinition') continue;
+      const spec = (crd as JsonObject).spec as { group?: string; names?: { kind?: string; plural?: string } } | undefined;
       if (spec?.group !== undefined && spec.names?.kind !== undefined && spec.names.plural !== undefined) plurals.set(`${spec.group}/${spec.names.kind}`, spec.names.plural);
     }
   }
