@@ -31,6 +31,8 @@ export interface AddonDefinition {
   enabled(ctx: EnvironmentContext): boolean;
   /** Add-ons whose releases must be ready first (CRDs, webhooks, identities). */
   dependsOn?: readonly string[];
+  /** Other composed resources (by key) that must be Ready first, e.g. an identity built elsewhere. */
+  waitFor?: readonly string[];
   identity?: AddonIdentity;
   release?(ctx: EnvironmentContext): AddonRelease;
   /** Kubernetes objects applied once the release is ready (CRs of the CRDs it installs), by key. */

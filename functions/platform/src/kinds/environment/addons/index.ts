@@ -57,7 +57,7 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
   if (chart === undefined) {
     throw new FatalError(`cannot use the merged EnvironmentConfig: data.addons.${release.chart}: required by add-on ${addon.name}`);
   }
-  const depsReady = (addon.dependsOn ?? []).every((dep) => ctx.isReady(`release-${dep}`));
+  const depsReady = (addon.dependsOn ?? []).every((dep) => ctx.isReady(`release-${dep}`)) && (addon.waitFor ?? []).every((key) => ctx.isReady(key));
   const identityReady = addon.identity === undefined || ctx.isReady(`pod-identity-${addon.name}`);
   ctx.addObject(
     `release-${addon.name}`,
