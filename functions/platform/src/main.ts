@@ -24,6 +24,11 @@ Flags:
   --ttl <duration>                 How long Crossplane may cache a response (e.g. 60s, 5m).
                                    Default 60s.
   --grace-period <duration>        Shutdown wait for calls in flight. Default 10s.
+  --metrics-address <host:port>    Prometheus endpoint (GET /metrics). Default 0.0.0.0:8080;
+                                   --metrics-address="" serves none.
+  --health-address <host:port>     Plaintext gRPC server answering only grpc.health.v1.Health,
+                                   for kubelet gRPC probes. Default 0.0.0.0:8081;
+                                   --health-address="" serves none.
   -d, --debug                      Debug logging.
   -h, --help                       Show this help.
 `;
@@ -59,6 +64,8 @@ async function main(): Promise<number> {
         'max-recv-message-size': { type: 'string' },
         ttl: { type: 'string', default: '60s' },
         'grace-period': { type: 'string', default: '10s' },
+        'metrics-address': { type: 'string', default: '0.0.0.0:8080' },
+        'health-address': { type: 'string', default: '0.0.0.0:8081' },
         debug: { type: 'boolean', short: 'd', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -115,6 +122,12 @@ async function main(): Promise<number> {
       ttlSeconds,
       shutdownGraceMs,
       logger,
+      metricsAddress: values['metrics-address'],
+      healthAddress: values['health-address'],
+      // stderr, like the start-up errors: a busy side port is worth a line a person reads,
+      // and RunFunction keeps serving.
+      onListenerError: (listener, address, reason) =>
+        process.stderr.write(`function-platform: warning: cannot serve ${listener} on ${address}: ${reason}; RunFunction serves without it\n`),
     });
   } catch (error) {
     const message = error instanceof StartupError ? error.message : `cannot start: ${String(error)}`;

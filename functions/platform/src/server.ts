@@ -9,6 +9,8 @@ import {
 } from '@crossplane-org/function-sdk-typescript';
 import type { Logger } from 'pino';
 import { runFunction } from './run-function.js';
+import { HealthStatus, ServingStatus } from './health.js';
+import { FunctionMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
 
 /** 16 MiB: a prod Environment's observed state outgrows gRPC's 4 MiB default. */
 export const DEFAULT_MAX_RECV_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -30,12 +32,37 @@ export interface FunctionServerOptions {
   /** How long a graceful shutdown waits for calls in flight before cutting them. */
   shutdownGraceMs: number;
   logger: Logger;
+  /**
+   * host:port of the Prometheus endpoint (`GET /metrics`); unset or empty serves none.
+   * Calls are counted either way when `metrics` is given.
+   */
+  metricsAddress?: string;
+  /** Where calls are counted; one is made when `metricsAddress` is set and this is not. */
+  metrics?: FunctionMetrics;
+  /**
+   * host:port of a plaintext gRPC server answering only `grpc.health.v1.Health`, for
+   * the kubelet's gRPC probe, which cannot present the client certificate the
+   * RunFunction port requires. Unset or empty serves none (Health is on the
+   * RunFunction port either way).
+   */
+  healthAddress?: string;
+  /**
+   * Called when the metrics or health listener cannot start. They are best effort:
+   * RunFunction keeps serving without them. Defaults to a warning in the log.
+   */
+  onListenerError?: (listener: 'metrics' | 'health', address: string, reason: string) => void;
 }
 
 /** A running function server. */
 export interface FunctionServer {
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** Port of the metrics endpoint, or undefined when none is served. */
+  metricsPort?: number;
+  /** Port of the plaintext health server, or undefined when none is served. */
+  healthPort?: number;
+  /** What the Health service reports; SERVING while serving, NOT_SERVING from shutdown on. */
+  health: HealthStatus;
   /** Stops taking calls, waits for those in flight up to the grace period, then closes. */
   shutdown(): Promise<void>;
 }
@@ -92,11 +119,17 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
     'grpc.max_send_message_length': options.maxRecvMessageBytes,
   });
 
+  const metrics = options.metrics ?? (options.metricsAddress ? new FunctionMetrics() : undefined);
+  const health = new HealthStatus();
+  health.addTo(server);
+
   const runFunctionCall: grpc.handleUnaryCall<RunFunctionRequest, RunFunctionResponse> = (call, callback) => {
     const started = performance.now();
     try {
       const { response, summary } = runFunction(call.request, { ttlSeconds: options.ttlSeconds });
-      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const elapsedMs = performance.now() - started;
+      metrics?.observe(summary.kind, summary.outcome, elapsedMs / 1000);
+      const durationMs = Math.round(elapsedMs * 1000) / 1000;
       const line = { kind: summary.kind, namespace: summary.namespace, name: summary.name, outcome: summary.outcome, resources: summary.resources, durationMs };
       if (summary.outcome === 'fatal') logger.warn({ ...line, message: summary.message }, 'RunFunction');
       else logger.info(line, 'RunFunction');
@@ -105,16 +138,62 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
       // runFunction turns every failure into a Fatal; reaching here is a bug, and the
       // server must keep serving, so answer this call with an error and carry on.
       logger.error({ err: error }, 'RunFunction failed unexpectedly');
+      metrics?.observe(undefined, 'error', (performance.now() - started) / 1000);
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
     }
   };
   server.addService(FunctionRunnerServiceService, { runFunction: runFunctionCall });
 
   const port = await bind(server, options.address, credentials);
-  logger.info({ address: options.address, port, tls: !options.insecure }, 'serving RunFunction');
+  const reportListenerError =
+    options.onListenerError ?? ((listener, address, reason) => logger.warn({ listener, address, reason }, `cannot serve ${listener}; RunFunction serves without it`));
+
+  // Best effort, after RunFunction is bound: a busy metrics or probe port must not
+  // stop compositions (the scrape target going down, or failing probes, say so).
+  let metricsServer: MetricsServer | undefined;
+  if (options.metricsAddress && metrics !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(options.metricsAddress, metrics);
+    } catch (error) {
+      reportListenerError('metrics', options.metricsAddress, error instanceof Error ? error.message : String(error));
+    }
+  }
+  let healthServer: grpc.Server | undefined;
+  let healthPort: number | undefined;
+  if (options.healthAddress) {
+    const candidate = new grpc.Server();
+    health.addTo(candidate);
+    try {
+      healthPort = await bind(candidate, options.healthAddress, grpc.ServerCredentials.createInsecure());
+      healthServer = candidate;
+    } catch (error) {
+      candidate.forceShutdown();
+      reportListenerError('health', options.healthAddress, error instanceof Error ? error.message : String(error));
+    }
+  }
+  health.setAll(ServingStatus.SERVING);
+  logger.info(
+    {
+      address: options.address,
+      port,
+      tls: !options.insecure,
+      ...(metricsServer !== undefined ? { metricsPort: metricsServer.port } : {}),
+      ...(healthPort !== undefined ? { healthPort } : {}),
+    },
+    'serving RunFunction',
+  );
+
+  const closeSideServers = async () => {
+    health.endWatches();
+    healthServer?.forceShutdown();
+    await metricsServer?.close();
+  };
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
+    // NOT_SERVING first, so probes and watchers see the pod leaving while calls drain.
+    health.setAll(ServingStatus.NOT_SERVING);
+    health.endWatches();
     stopping ??= new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         logger.warn({ graceMs: options.shutdownGraceMs }, 'grace period over, closing open calls');
@@ -126,8 +205,14 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
         clearTimeout(timer);
         resolve();
       });
-    });
+    }).then(closeSideServers);
     return stopping;
   };
-  return { port, shutdown };
+  return {
+    port,
+    health,
+    shutdown,
+    ...(metricsServer !== undefined ? { metricsPort: metricsServer.port } : {}),
+    ...(healthPort !== undefined ? { healthPort } : {}),
+  };
 }
