@@ -269,3 +269,57 @@ describe('subnet layout', () => {
     expect(subnetLayout('10.1.0.0/16')[0]).toEqual({ private: '10.1.0.0/18', public: '10.1.192.0/21', database: '10.1.224.0/21' });
   });
 });
+
+describe('Kubernetes minor upgrade', () => {
+  const addonVersions = { '1.33': { coredns: 'v1.11.4-eksbuild.2' }, '1.34': { coredns: 'v1.12.1-eksbuild.1' } };
+  const at = (version: string) => (key: string): JsonObject => ({ ...(AT_PROVIDER[key] ?? {}), ...(key === 'cluster' ? { version } : {}), ...(key === 'role-ebs-csi' ? { arn: 'arn:aws:iam::111111111111:role/ebs' } : {}) });
+  const devAt = (version: string, overrides: JsonObject = {}) => ({
+    ...dev,
+    spec: { ...(dev.spec as JsonObject), kubernetes: { version }, overrides: { kubernetes: { addonVersions }, ...overrides } },
+  });
+  function settleAt(version: string): Record<string, JsonObject> {
+    let observed: Record<string, JsonObject> = {};
+    for (let round = 0; round < 8; round++) {
+      const next = desired(run(devAt(version), 'dev', observed));
+      observed = Object.fromEntries(Object.entries(observeAll(next)).map(([k, v]) => [k, { ...v, status: { ...(v.status as JsonObject), atProvider: at(version)(k) } }]));
+    }
+    return observed;
+  }
+  const withClusterAt = (observed: Record<string, JsonObject>, version: string) =>
+    Object.fromEntries(Object.entries(observed).map(([k, v]) => [k, k === 'cluster' ? { ...v, status: { ...(v.status as JsonObject), atProvider: at(version)(k) } } : v]));
+
+  const running133 = settleAt('1.33');
+
+  it('changes the control plane first, then nodes and add-ons once it runs the new minor, updating in place', () => {
+    const before = Object.fromEntries(Object.entries(running133).map(([k, v]) => [k, v]));
+    expect(forProvider(before['node-group-system'])).toMatchObject({ version: '1.33' });
+    expect(forProvider(before['addon-coredns'])).toMatchObject({ addonVersion: 'v1.11.4-eksbuild.2' });
+
+    // Step 1: spec asks for 1.34; the cluster still runs 1.33.
+    const step1 = desired(run(devAt('1.34'), 'dev', running133));
+    expect(forProvider(step1.cluster)).toMatchObject({ version: '1.34' });
+    expect(forProvider(step1['node-group-system'])).toMatchObject({ version: '1.33' });
+    expect(forProvider(step1['addon-coredns'])).toMatchObject({ addonVersion: 'v1.11.4-eksbuild.2' });
+
+    // Step 2: the control plane reports 1.34: nodes and add-ons follow.
+    const step2 = desired(run(devAt('1.34'), 'dev', withClusterAt(running133, '1.34')));
+    expect(forProvider(step2['node-group-system'])).toMatchObject({ version: '1.34' });
+    expect(forProvider(step2['addon-coredns'])).toMatchObject({ addonVersion: 'v1.12.1-eksbuild.1' });
+
+    // In place: the same resources under the same names, nothing added or dropped.
+    for (const step of [step1, step2]) {
+      expect(Object.keys(step).sort()).toEqual(Object.keys(running133).sort());
+      for (const [key, resource] of Object.entries(step)) expect((resource.metadata as JsonObject).name, key).toBe((running133[key]?.metadata as JsonObject).name);
+    }
+  });
+
+  it('goes one minor at a time when the spec jumps ahead', () => {
+    const step = desired(run(devAt('1.35'), 'dev', running133));
+    expect(forProvider(step.cluster)).toMatchObject({ version: '1.34' });
+  });
+
+  it('refuses a downgrade, naming the field', () => {
+    const response = run(devAt('1.32'), 'dev', running133);
+    expect(response.results.map((r) => r.message)).toEqual(['cannot compose Environment env-dev/dev: spec.kubernetes.version: cannot downgrade the cluster from 1.33 to 1.32']);
+  });
+});

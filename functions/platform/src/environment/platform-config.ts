@@ -55,7 +55,15 @@ export const platformConfigSchema = z
         noncurrentVersionRetentionDays: z.number().int().min(1).max(3653),
       })
       .strict(),
-    kubernetes: z.object({ version: kubernetesVersion }).strict(),
+    kubernetes: z
+      .object({
+        version: kubernetesVersion,
+        addonVersions: z
+          .record(z.string().regex(/^1\.[0-9]{2}$/), z.record(z.string(), z.string().min(1).max(64)))
+          .default({})
+          .describe('EKS add-on versions per Kubernetes minor, e.g. {"1.34": {"coredns": "v1.12.4-eksbuild.1"}}; unlisted add-ons keep the version EKS installed.'),
+      })
+      .strict(),
     network: z
       .object({
         availabilityZones: z.number().int().min(2).max(3),

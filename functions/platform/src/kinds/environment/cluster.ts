@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FatalError } from '../../errors.js';
 import { awsManagedPolicy, policyJson, podIdentityTrust, serviceTrust } from '../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from './context.js';
 import { subnetRefs } from './network.js';
@@ -19,6 +20,39 @@ export function principalKey(arn: string): string {
   return createHash('sha256').update(arn).digest('hex').slice(0, 10);
 }
 
+/** The Kubernetes minor the Environment asks for. */
+export function desiredVersion(ctx: EnvironmentContext): string {
+  return ctx.spec.kubernetes?.version ?? ctx.config.kubernetes.version;
+}
+
+/**
+ * The minor the control plane runs now: observed when the cluster exists,
+ * else the desired one (a new cluster starts there). Nodes and add-ons follow
+ * this, so an upgrade changes the control plane first and the rest after it.
+ */
+export function runningVersion(ctx: EnvironmentContext): string {
+  return ctx.observedString('cluster', 'version') ?? desiredVersion(ctx);
+}
+
+function minor(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
+/**
+ * The version to ask of the control plane: the desired one, but never more
+ * than one minor above what runs (EKS upgrades one minor at a time; each
+ * observed step lets the next one through) and never below it.
+ */
+export function controlPlaneVersion(ctx: EnvironmentContext): string {
+  const desired = desiredVersion(ctx);
+  const running = ctx.observedString('cluster', 'version');
+  if (running === undefined) return desired;
+  if (minor(desired) < minor(running)) {
+    throw new FatalError(`spec.kubernetes.version: cannot downgrade the cluster from ${running} to ${desired}`);
+  }
+  return minor(desired) > minor(running) + 1 ? `1.${minor(running) + 1}` : desired;
+}
+
 /** ARN of this environment's EKS cluster. */
 export function clusterArn(ctx: EnvironmentContext): string {
   return ctx.arn('eks', `cluster/${ctx.clusterName}`);
@@ -32,7 +66,7 @@ export function clusterArn(ctx: EnvironmentContext): string {
  */
 export function buildCluster(ctx: EnvironmentContext): void {
   const { region } = ctx;
-  const version = ctx.spec.kubernetes?.version ?? ctx.config.kubernetes.version;
+  const version = controlPlaneVersion(ctx);
 
   ctx.add(
     'kms-key',
@@ -110,6 +144,8 @@ export function buildCluster(ctx: EnvironmentContext): void {
     tags: ctx.tags(COMPONENT),
   });
   const ebsRoleArn = ctx.observedString('role-ebs-csi', 'arn');
+  // Add-ons move to a minor's versions only once the control plane runs that minor.
+  const addonVersions = ctx.config.kubernetes.addonVersions[runningVersion(ctx)] ?? {};
   const nodesReady = ctx.isReady('node-group-system');
 
   for (const addon of EKS_ADDONS) {
@@ -123,6 +159,7 @@ export function buildCluster(ctx: EnvironmentContext): void {
             region,
             clusterNameRef: clusterRef,
             addonName: addon,
+            ...(addonVersions[addon] !== undefined ? { addonVersion: addonVersions[addon] } : {}),
             resolveConflictsOnCreate: 'OVERWRITE',
             resolveConflictsOnUpdate: 'OVERWRITE',
             ...(addon === 'aws-ebs-csi-driver' && ebsRoleArn !== undefined ? { podIdentityAssociation: [{ roleArn: ebsRoleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }] } : {}),

@@ -1,5 +1,6 @@
 import { awsManagedPolicy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from './context.js';
+import { runningVersion } from './cluster.js';
 import { subnetRefs } from './network.js';
 
 const COMPONENT = 'nodes';
@@ -64,6 +65,8 @@ export function buildSystemNodes(ctx: EnvironmentContext): void {
           nodeRoleArnRef: { name: ctx.name('role-node-system') },
           subnetIdRefs: subnetRefs(ctx, 'private'),
           amiType: 'BOTTLEROCKET_x86_64',
+          // Nodes follow the control plane: an upgrade reaches them once the cluster runs the new minor.
+          version: runningVersion(ctx),
           capacityType: 'ON_DEMAND',
           instanceTypes: [...system.instanceTypes],
           scalingConfig: { minSize: system.minSize, maxSize: system.maxSize, desiredSize: system.desiredSize },
