@@ -53,3 +53,24 @@ export const namespacedRef = z
     namespace: dnsLabel(),
   })
   .strict();
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
+
+/** An IPv4 CIDR (`10.1.0.0/16`); prefix limits are checked where the block is carved. */
+export function ipv4Cidr(example: string) {
+  return z.string().max(18).regex(IPV4_CIDR, { message: `must be an IPv4 CIDR such as ${example}` });
+}
+
+/** An AWS region name such as eu-central-1. */
+export function awsRegion() {
+  return z.string().max(32).regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/, { message: 'must be an AWS region such as eu-central-1' });
+}
+
+/** Which provider-aws ProviderConfig a kind's managed resources use (one in the XR's namespace by default). */
+export function awsProviderConfigRef(description: string) {
+  return z
+    .object({ name: objectName(), kind: z.enum(['ProviderConfig', 'ClusterProviderConfig']).default('ProviderConfig') })
+    .strict()
+    .optional()
+    .describe(description);
+}

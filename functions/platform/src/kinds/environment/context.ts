@@ -1,5 +1,6 @@
 import type { PlatformConfig } from '../../environment/platform-config.js';
 import { AwsComposition } from '../../resources/aws/composition.js';
+import { providerConfigReference } from '../../resources/aws/managed.js';
 import type { ObservedResources, XrIdentity } from '../kind.js';
 import type { EnvironmentSpec } from './schema.js';
 
@@ -45,7 +46,7 @@ export class EnvironmentContext extends AwsComposition {
       prefix: spec.environment,
       region: inputs.region,
       accountId: inputs.accountId,
-      providerConfigRef: { kind: spec.providerConfigRef?.kind ?? 'ProviderConfig', name: spec.providerConfigRef?.name ?? 'default' },
+      providerConfigRef: providerConfigReference(spec.providerConfigRef),
       observed: inputs.observed,
       retainStatefulResources: config.protection.retainStatefulResources,
       environmentTag: spec.environment,

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { dnsLabel, objectName } from '../../schema/fields.js';
+import { awsProviderConfigRef, awsRegion, dnsLabel, ipv4Cidr, objectName } from '../../schema/fields.js';
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
 const DNS_ZONE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:(role|user|assumed-role)\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
 
 /**
@@ -16,11 +14,11 @@ export const environmentSpecSchema = z
     environment: dnsLabel(20).describe('Environment name (DNS label, at most 20 characters): selects the EnvironmentConfigs and prefixes names and secrets.'),
     provider: z.enum(['aws', 'onprem']).default('aws').describe('Where the environment runs.'),
     role: z.enum(['workload', 'platform']).default('workload').describe('platform adds the shared services and reaches every environment through the Hub.'),
-    region: z.string().max(32).regex(AWS_REGION, { message: 'must be an AWS region such as eu-central-1' }).optional().describe('AWS region; required for provider aws.'),
+    region: awsRegion().optional().describe('AWS region; required for provider aws.'),
     domain: z.string().max(200).regex(DNS_ZONE, { message: 'must be a DNS domain such as projectcatalyst.io' }).optional().describe('Parent domain: the zone is <environment>.<region>.<domain>.'),
     network: z
       .object({
-        cidr: z.string().max(18).regex(IPV4_CIDR, { message: 'must be an IPv4 CIDR such as 10.1.0.0/16' }).optional().describe('VPC CIDR, /16 to /20; required for provider aws.'),
+        cidr: ipv4Cidr('10.1.0.0/16').optional().describe('VPC CIDR, /16 to /20; required for provider aws.'),
         availabilityZones: z.number().int().min(2).max(3).optional().describe('Number of availability zones (2 or 3); default from the EnvironmentConfig.'),
         hubRef: z
           .object({ name: objectName(), namespace: dnsLabel() })
@@ -42,14 +40,7 @@ export const environmentSpecSchema = z
       })
       .strict()
       .optional(),
-    providerConfigRef: z
-      .object({
-        name: objectName(),
-        kind: z.enum(['ProviderConfig', 'ClusterProviderConfig']).default('ProviderConfig'),
-      })
-      .strict()
-      .optional()
-      .describe('AWS credentials for this environment\'s account (a provider-aws ProviderConfig in this namespace by default).'),
+    providerConfigRef: awsProviderConfigRef('AWS credentials for this environment\'s account (a provider-aws ProviderConfig in this namespace by default).'),
     kubeconfigSecretRef: z
       .object({ name: objectName(), key: z.string().max(253).default('kubeconfig') })
       .strict()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FatalError } from '../../errors.js';
 import { AwsComposition } from '../../resources/aws/composition.js';
+import { providerConfigReference } from '../../resources/aws/managed.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc, VPC_KEY } from '../../resources/aws/vpc.js';
 import { formatCidr, parseCidr, subnet } from '../../resources/cidr.js';
 import type { Composed, KindDefinition } from '../kind.js';
@@ -177,7 +178,7 @@ export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
       prefix: xr.name,
       region: spec.region,
       accountId: '',
-      providerConfigRef: { kind: spec.providerConfigRef?.kind ?? 'ProviderConfig', name: spec.providerConfigRef?.name ?? 'default' },
+      providerConfigRef: providerConfigReference(spec.providerConfigRef),
       observed,
       // The egress addresses are allow-listed elsewhere; losing them hurts, but they hold no data.
       retainStatefulResources: false,

@@ -1,25 +1,19 @@
 import { z } from 'zod';
-import { objectName } from '../../schema/fields.js';
-
-const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
+import { awsProviderConfigRef, awsRegion, ipv4Cidr } from '../../schema/fields.js';
 
 /** Hub spec: the one definition behind the XRD and the function's validation. */
 export const hubSpecSchema = z
   .object({
-    region: z.string().max(32).regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/, { message: 'must be an AWS region such as eu-central-1' }).describe('AWS region of the Transit Gateway and the egress VPC.'),
+    region: awsRegion().describe('AWS region of the Transit Gateway and the egress VPC.'),
     egress: z
       .object({
-        cidr: z.string().max(18).regex(IPV4_CIDR, { message: 'must be an IPv4 CIDR such as 10.0.0.0/20' }).describe('Egress VPC CIDR, /16 to /24; must not overlap any spoke.'),
+        cidr: ipv4Cidr('10.0.0.0/20').describe('Egress VPC CIDR, /16 to /24; must not overlap any spoke.'),
         availabilityZones: z.number().int().min(2).max(3).default(3).describe('Zones of the egress VPC.'),
         natGateways: z.number().int().min(1).max(3).default(3).describe('NAT gateways (each with a fixed Elastic IP), at most one per zone.'),
       })
       .strict(),
     amazonSideAsn: z.number().int().min(64512).max(65534).default(64512).describe('Private ASN of the Transit Gateway.'),
-    providerConfigRef: z
-      .object({ name: objectName(), kind: z.enum(['ProviderConfig', 'ClusterProviderConfig']).default('ProviderConfig') })
-      .strict()
-      .optional()
-      .describe('AWS credentials of the network account (a ProviderConfig in this namespace by default).'),
+    providerConfigRef: awsProviderConfigRef('AWS credentials of the network account (a ProviderConfig in this namespace by default).'),
   })
   .strict()
   .describe('The network hub: a Transit Gateway with egress, workload and platform route tables, and an egress VPC with fixed public IPs.');

@@ -12,6 +12,11 @@ export interface ProviderConfigReference {
   name: string;
 }
 
+/** The ProviderConfig a spec names, or the namespace's `default` one. */
+export function providerConfigReference(ref: { name: string; kind: ProviderConfigReference['kind'] } | undefined): ProviderConfigReference {
+  return { kind: ref?.kind ?? 'ProviderConfig', name: ref?.name ?? 'default' };
+}
+
 /**
  * The namespaced (Crossplane v2) provider-upjet-aws kinds this package composes,
  * each with the forProvider type generated from its CRD.
