@@ -29,7 +29,10 @@ export function chartCatalog(): CatalogChart[] {
 /** The catalog entry of a chart by repository and chart name (OCI references may carry the chart name). */
 export function findChart(repository: string, chart: string): CatalogChart | undefined {
   const normalise = (r: string) => r.replace(/\/+$/, '').replace(new RegExp(`/${chart}$`), '');
-  return chartCatalog().find((c) => c.chart === chart && normalise(c.repository) === normalise(repository));
+  const strip = (r: string) => r.replace(/\/+$/, '');
+  // A Release names an OCI repository without the chart (provider-helm adds it); the org may share
+  // the chart's name (oci://public.ecr.aws/karpenter/karpenter), so strip the chart once, from the catalog side.
+  return chartCatalog().find((c) => c.chart === chart && (normalise(c.repository) === normalise(repository) || normalise(c.repository) === strip(repository)));
 }
 
 const validators = new Map<string, (values: unknown) => string[]>();

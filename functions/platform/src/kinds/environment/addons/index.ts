@@ -5,10 +5,27 @@ import type { EnvironmentContext } from '../context.js';
 import type { AddonDefinition } from './addon.js';
 import { buildClusterAccess, HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
 import { externalDns } from './external-dns.js';
+import { alloy } from './alloy.js';
+import { argoCd } from './argo-cd.js';
+import { crossplane } from './crossplane.js';
+import { istioBase, istioCni, istiod, ztunnel } from './istio.js';
+import { karpenter } from './karpenter.js';
+import { keda } from './keda.js';
 import { storageClasses } from './storage-classes.js';
+import { argoCdCentral } from './argo-cd-central.js';
+import { argoWorkflows } from './argo-workflows.js';
+import { cilium } from './cilium.js';
+import { falco, falcoTalon } from './falco.js';
+import { goldilocks } from './goldilocks.js';
+import { kyverno } from './kyverno.js';
+import { metricsServer } from './metrics-server.js';
+import { nats } from './nats.js';
+import { reloader } from './reloader.js';
+import { trivyOperator } from './trivy-operator.js';
+import { velero } from './velero.js';
 
 /** Every platform operator, in install order. Adding one is a new file and a line here. */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, alloy, crossplane, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 

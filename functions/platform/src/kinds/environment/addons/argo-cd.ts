@@ -1,0 +1,61 @@
+import { parse, stringify } from 'yaml';
+import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { ARGOCD_CM_DATA } from './argocd-cm.generated.js';
+
+/** Namespace of the environment cluster's Argo CD; the project Applications live here (docs/argocd.md). */
+export const ARGOCD_NAMESPACE = 'argocd';
+
+/**
+ * Exclusions the chart sets by default: `resource.exclusions` from
+ * argocd/argocd-cm.yaml replaces the chart's whole list, so the high-churn
+ * kinds it excluded are kept here next to ours.
+ */
+const CHART_DEFAULT_EXCLUSIONS = [
+  { apiGroups: ['', 'discovery.k8s.io'], kinds: ['Endpoints', 'EndpointSlice'] },
+  { apiGroups: ['coordination.k8s.io'], kinds: ['Lease'] },
+  { apiGroups: ['authentication.k8s.io', 'authorization.k8s.io'], kinds: ['SelfSubjectReview', 'TokenReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'] },
+  { apiGroups: ['certificates.k8s.io'], kinds: ['CertificateSigningRequest'] },
+  { apiGroups: ['cert-manager.io'], kinds: ['CertificateRequest'] },
+];
+
+/** argocd-cm of the environment cluster: argocd/argocd-cm.yaml, with the chart's default exclusions kept. */
+export function argocdCm(): Record<string, string> {
+  const ours = parse(ARGOCD_CM_DATA['resource.exclusions'] ?? '[]') as unknown[];
+  return { ...ARGOCD_CM_DATA, 'resource.exclusions': stringify([...CHART_DEFAULT_EXCLUSIONS, ...ours]) };
+}
+
+/**
+ * Argo CD of the environment cluster, which syncs the project repositories
+ * (Network, Storage, Database and workloads). Health checks for this
+ * package's kinds and annotation tracking come from argocd/argocd-cm.yaml
+ * (one source, tested by running the Lua). Prod runs it highly available:
+ * Redis HA, two API servers, repo servers and ApplicationSet controllers,
+ * each with a PodDisruptionBudget. No AWS identity: it only talks to Git and
+ * the cluster.
+ */
+export const argoCd: AddonDefinition = {
+  name: 'argo-cd',
+  enabled: () => true,
+  release(ctx) {
+    const replicas = replicasOf(ctx, 'argo-cd');
+    const ha = highlyAvailable(ctx, 'argo-cd');
+    const pdb = ha ? { pdb: { enabled: true, minAvailable: 1 } } : {};
+    const resources = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+    return {
+      chart: 'argo-cd',
+      namespace: ARGOCD_NAMESPACE,
+      values: {
+        global: { nodeSelector: SYSTEM_NODE_SELECTOR, tolerations: [CRITICAL_ADDONS_TOLERATION] },
+        configs: { cm: argocdCm() },
+        // One application controller: more replicas only shard clusters, and this Argo CD manages one.
+        controller: { replicas: 1, resources: resources('250m', '512Mi', '2Gi'), ...pdb },
+        server: { replicas, resources: resources('100m', '128Mi', '512Mi'), ...pdb },
+        repoServer: { replicas, resources: resources('100m', '256Mi', '1Gi'), ...pdb },
+        applicationSet: { replicas, resources: resources('50m', '64Mi', '256Mi'), ...pdb },
+        // Redis HA needs three nodes for its anti-affinity; prod's system group has three.
+        redis: { enabled: !ha },
+        'redis-ha': ha ? { enabled: true, nodeSelector: SYSTEM_NODE_SELECTOR, tolerations: [CRITICAL_ADDONS_TOLERATION] } : { enabled: false },
+      },
+    };
+  },
+};

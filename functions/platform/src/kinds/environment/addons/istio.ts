@@ -1,0 +1,117 @@
+import type { EnvironmentContext } from '../context.js';
+import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+
+/** Istio's root namespace: policies here apply to the whole mesh. */
+export const ISTIO_NAMESPACE = 'istio-system';
+
+/** Trust domain of the mesh: principals are `<trustDomain>/ns/<namespace>/sa/<name>`. */
+export const MESH_TRUST_DOMAIN = 'cluster.local';
+
+/**
+ * Namespace of the Envoy Gateway proxies (the chart's default, where its
+ * Gateways' Envoy deployments run unless the controller is told otherwise).
+ */
+export const GATEWAY_NAMESPACE = 'envoy-gateway-system';
+
+/** Istio ambient runs unless the environment chose Cilium as its mesh instead. */
+function meshIsIstio(ctx: EnvironmentContext): boolean {
+  return !ctx.config.features.cilium;
+}
+
+/** Every node runs the CNI agent and ztunnel, whatever its taints (Karpenter pools included). */
+const EVERY_NODE = [{ operator: 'Exists' }];
+
+/**
+ * The Istio CRDs and cluster-wide resources; the first of the four charts.
+ * Each chart gets the ambient profile as global.profile, which the charts
+ * merge like a top-level `profile` (the catalog lists only global).
+ */
+export const istioBase: AddonDefinition = {
+  name: 'istio-base',
+  enabled: meshIsIstio,
+  release: () => ({ chart: 'istio-base', namespace: ISTIO_NAMESPACE, releaseName: 'istio-base', values: { global: { profile: 'ambient' }, defaultRevision: 'default' } }),
+};
+
+/**
+ * istiod with the ambient profile, and the mesh-wide default deny: an empty
+ * ALLOW-nothing policy in the root namespace, so every workload in the mesh
+ * takes only what an AuthorizationPolicy admits (Network composes those for
+ * project services). The gateways' namespace is admitted as a whole: traffic
+ * there comes from the load balancers, outside the mesh, and the Envoy
+ * Gateway controller there serves its proxies and the API server.
+ */
+export const istiod: AddonDefinition = {
+  name: 'istiod',
+  enabled: meshIsIstio,
+  dependsOn: ['istio-base'],
+  release(ctx) {
+    const replicas = replicasOf(ctx, 'istiod');
+    return {
+      chart: 'istiod',
+      namespace: ISTIO_NAMESPACE,
+      values: {
+        // A fixed replica count: the HPA would scale the control plane down to one in prod.
+        autoscaleEnabled: false,
+        replicaCount: replicas,
+        ...(highlyAvailable(ctx, 'istiod') ? { pdb: { minAvailable: 1 } } : {}),
+        resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+        nodeSelector: SYSTEM_NODE_SELECTOR,
+        tolerations: [CRITICAL_ADDONS_TOLERATION],
+        meshConfig: { trustDomain: MESH_TRUST_DOMAIN },
+        global: { profile: 'ambient', multiCluster: { clusterName: ctx.clusterName } },
+      },
+    };
+  },
+  objects: () => ({
+    'default-deny': {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'default-deny', namespace: ISTIO_NAMESPACE },
+      // No selector, no rules, in the root namespace: allow nothing, anywhere in the mesh.
+      spec: {},
+    },
+    'allow-gateways': {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'allow-gateways', namespace: GATEWAY_NAMESPACE },
+      // One empty rule matches every request: the gateways take traffic from outside the mesh.
+      spec: { action: 'ALLOW', rules: [{}] },
+    },
+  }),
+};
+
+/** The Istio CNI node agent, which redirects ambient pods' traffic to ztunnel. */
+export const istioCni: AddonDefinition = {
+  name: 'istio-cni',
+  enabled: meshIsIstio,
+  dependsOn: ['istiod'],
+  release: () => ({
+    chart: 'istio-cni',
+    namespace: ISTIO_NAMESPACE,
+    values: {
+      global: { profile: 'ambient' },
+      ambient: { enabled: true },
+      // Amazon VPC CNI stays primary; Istio's plugin chains after it.
+      chained: true,
+      resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { memory: '256Mi' } },
+      tolerations: EVERY_NODE,
+    },
+  }),
+};
+
+/** ztunnel: the per-node L4 proxy that carries mTLS and enforces L4 policy in ambient mode. */
+export const ztunnel: AddonDefinition = {
+  name: 'ztunnel',
+  enabled: meshIsIstio,
+  dependsOn: ['istio-cni'],
+  release: (ctx) => ({
+    chart: 'ztunnel',
+    namespace: ISTIO_NAMESPACE,
+    values: {
+      global: { profile: 'ambient' },
+      multiCluster: { clusterName: ctx.clusterName },
+      resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      tolerations: EVERY_NODE,
+    },
+  }),
+};

@@ -1,0 +1,33 @@
+import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+
+/**
+ * KEDA: event-driven autoscaling of project workloads. It calls no AWS API
+ * itself (scalers that need AWS get their own TriggerAuthentication), so it
+ * has no identity. Operator, metrics server and webhooks run on the system
+ * nodes; in prod each runs twice behind a PodDisruptionBudget.
+ */
+export const keda: AddonDefinition = {
+  name: 'keda',
+  enabled: () => true,
+  release(ctx) {
+    const replicas = replicasOf(ctx, 'keda');
+    const pdb = { minAvailable: 1 };
+    return {
+      chart: 'keda',
+      namespace: 'keda',
+      values: {
+        operator: { replicaCount: replicas },
+        metricsServer: { replicaCount: replicas },
+        webhooks: { enabled: true, replicaCount: replicas },
+        ...(highlyAvailable(ctx, 'keda') ? { podDisruptionBudget: { operator: pdb, metricServer: pdb, webhooks: pdb } } : {}),
+        resources: {
+          operator: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+          metricServer: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+          webhooks: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+        },
+        nodeSelector: SYSTEM_NODE_SELECTOR,
+        tolerations: [CRITICAL_ADDONS_TOLERATION],
+      },
+    };
+  },
+};
