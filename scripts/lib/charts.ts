@@ -49,7 +49,10 @@ function schemaValidator(entry: CatalogChart): ((values: unknown) => string[]) |
   const options = { strict: false, allErrors: true, validateFormats: false, logger: false } as const;
   const ajv = draft.includes('2020-12') ? new Ajv2020(options) : draft.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
   const validate = ajv.compile(body as AnySchema);
-  const check = (values: unknown) => (validate(values) ? [] : (validate.errors ?? []).map((e) => `values${e.instancePath.replaceAll('/', '.')}: ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`));
+  // Helm validates the user's values merged over the chart's defaults, which supply every
+  // property a schema marks required (velero requires image, rbac, ...): a partial override
+  // is judged on what it sets, not on what it leaves to the defaults.
+  const check = (values: unknown) => (validate(values) ? [] : (validate.errors ?? []).filter((e) => e.keyword !== 'required').map((e) => `values${e.instancePath.replaceAll('/', '.')}: ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`));
   validators.set(path, check);
   return check;
 }
