@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { platformEnvironmentSchema } from '../functions/platform/src/environment/platform-environment.js';
+import { ARGOCD_CM_DATA } from '../functions/platform/src/kinds/environment/addons/argocd-cm.generated.js';
+import { argocdCmModule } from '../scripts/lib/generated.js';
+import { readManifest, type JsonObject } from './helpers/requests.js';
+import { settleEnvironment, type Resources } from './helpers/settle.js';
+import { parse } from 'yaml';
+
+const forProvider = (m: JsonObject | undefined) => ((m?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
+const values = (resources: Resources, _env: string, addon: string) => forProvider(resources[`release-${addon}`]).values as JsonObject;
+const manifest = (resources: Resources, key: string) => forProvider(resources[key]).manifest as JsonObject;
+
+function settled(example: string, overrides?: JsonObject): Resources {
+  const xr = readManifest(`examples/environment/${example}.yaml`);
+  if (overrides !== undefined) (xr.spec as JsonObject).overrides = overrides;
+  return settleEnvironment(xr).resources;
+}
+
+const dev = settled('dev');
+const prod = settled('prod');
+
+describe('Karpenter', () => {
+  it('is configured for this cluster and its interruption queue, on the system nodes, after its Pod Identity association', () => {
+    const v = values(dev, 'dev', 'karpenter');
+    expect(v.settings).toEqual({ clusterName: 'dev-cluster', interruptionQueue: 'dev-queue-interruptions' });
+    expect(v.serviceAccount).toEqual({ create: true, name: 'karpenter' });
+    expect(forProvider(dev['release-karpenter']).namespace).toBe('karpenter');
+    expect(v.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(v.replicas).toBe(1);
+    expect(values(prod, 'prod', 'karpenter').replicas).toBe(2);
+    expect(values(prod, 'prod', 'karpenter').podDisruptionBudget).toBeDefined();
+    expect(dev['role-karpenter']).toBeUndefined();
+  });
+
+  it('has a NodePool and an EC2NodeClass per enabled workload class, gpu off by default', () => {
+    const pools = Object.keys(dev).filter((k) => k.startsWith('object-karpenter-node-pool-')).sort();
+    expect(pools).toEqual(['object-karpenter-node-pool-compute', 'object-karpenter-node-pool-general', 'object-karpenter-node-pool-memory']);
+    const withGpu = settled('dev', { nodes: { pools: { gpu: { enabled: true, instanceCategories: ['g'], cpuLimit: 64 } } } });
+    expect(withGpu['object-karpenter-node-pool-gpu']).toBeDefined();
+    expect(withGpu['object-karpenter-node-class-gpu']).toBeDefined();
+  });
+
+  it('uses spot and on-demand outside prod, on-demand only in prod, with the configured consolidation and limits', () => {
+    const capacity = (r: Resources) =>
+      (((manifest(r, 'object-karpenter-node-pool-general').spec as JsonObject).template as JsonObject).spec as { requirements: { key: string; values: string[] }[] }).requirements.find((q) => q.key === 'karpenter.sh/capacity-type')?.values;
+    expect(capacity(dev)).toEqual(['spot', 'on-demand']);
+    expect(capacity(prod)).toEqual(['on-demand']);
+    const spec = manifest(prod, 'object-karpenter-node-pool-compute').spec as JsonObject;
+    expect(spec.disruption).toMatchObject({ consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '1m' });
+    expect(spec.limits).toEqual({ cpu: '200' });
+  });
+
+  it('launches Bottlerocket with the node role, discovered subnets and the cluster security group, IMDSv2 hop 1, encrypted disks', () => {
+    const spec = manifest(dev, 'object-karpenter-node-class-general').spec as JsonObject;
+    expect(spec.amiSelectorTerms).toEqual([{ alias: 'bottlerocket@latest' }]);
+    expect(spec.role).toBe('dev-role-node-karpenter');
+    expect(dev['role-node-karpenter']).toBeDefined();
+    expect(spec.subnetSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'dev-cluster' } }]);
+    expect(spec.securityGroupSelectorTerms).toEqual([{ tags: { 'aws:eks:cluster-name': 'dev-cluster' } }]);
+    expect(spec.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    for (const device of spec.blockDeviceMappings as { ebs: { encrypted: boolean } }[]) expect(device.ebs.encrypted).toBe(true);
+  });
+});
+
+describe('KEDA', () => {
+  it('runs once outside prod and twice with PodDisruptionBudgets in prod', () => {
+    expect((values(dev, 'dev', 'keda').operator as JsonObject).replicaCount).toBe(1);
+    expect(values(dev, 'dev', 'keda').podDisruptionBudget).toBeUndefined();
+    expect((values(prod, 'prod', 'keda').operator as JsonObject).replicaCount).toBe(2);
+    expect(values(prod, 'prod', 'keda').podDisruptionBudget).toBeDefined();
+  });
+});
+
+describe('Istio ambient', () => {
+  it('installs base, istiod, CNI and ztunnel in dependency order with the ambient profile', () => {
+    for (const addon of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) {
+      expect(forProvider(dev[`release-${addon}`]).namespace).toBe('istio-system');
+      expect((values(dev, 'dev', addon).global as JsonObject).profile).toBe('ambient');
+    }
+    expect(values(prod, 'prod', 'istiod')).toMatchObject({ replicaCount: 2, autoscaleEnabled: false, pdb: { minAvailable: 1 } });
+  });
+
+  it('denies everything mesh-wide and admits the gateways', () => {
+    expect(manifest(dev, 'object-istiod-default-deny')).toMatchObject({ kind: 'AuthorizationPolicy', metadata: { namespace: 'istio-system' }, spec: {} });
+    expect(manifest(dev, 'object-istiod-allow-gateways')).toMatchObject({ metadata: { namespace: 'envoy-gateway-system' }, spec: { action: 'ALLOW', rules: [{}] } });
+  });
+
+  it('is left out when the environment uses Cilium', () => {
+    const cilium = settled('dev', { features: { cilium: true } });
+    for (const addon of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) expect(cilium[`release-${addon}`]).toBeUndefined();
+    expect(cilium['object-istiod-default-deny']).toBeUndefined();
+  });
+});
+
+describe('Argo CD', () => {
+  it('takes argocd-cm from argocd/argocd-cm.yaml: Lua health for the platform kinds, annotation tracking, ProviderConfigUsage excluded', () => {
+    const cm = ((values(dev, 'dev', 'argo-cd').configs as JsonObject).cm ?? {}) as Record<string, string>;
+    expect(cm['application.resourceTrackingMethod']).toBe('annotation');
+    expect(cm['resource.customizations']).toBe(ARGOCD_CM_DATA['resource.customizations']);
+    expect(cm['resource.customizations']).toContain('platform.projectcatalyst.io/*');
+    const exclusions = parse(cm['resource.exclusions'] ?? '') as { kinds: string[] }[];
+    expect(exclusions.flatMap((e) => e.kinds)).toEqual(expect.arrayContaining(['ProviderConfigUsage', 'ClusterProviderConfigUsage', 'Endpoints', 'Lease']));
+  });
+
+  it('the generated module is argocd/argocd-cm.yaml as committed', () => {
+    expect(argocdCmModule()).toContain(JSON.stringify(ARGOCD_CM_DATA, null, 2));
+  });
+
+  it('is highly available in prod only', () => {
+    expect(values(dev, 'dev', 'argo-cd')).toMatchObject({ 'redis-ha': { enabled: false }, server: { replicas: 1 } });
+    expect(values(prod, 'prod', 'argo-cd')).toMatchObject({ 'redis-ha': { enabled: true }, redis: { enabled: false }, server: { replicas: 2, pdb: { enabled: true } }, repoServer: { replicas: 2 } });
+  });
+});
+
+describe('Grafana Alloy', () => {
+  it('sends to the in-cluster Prometheus and Loki by default, without credentials', () => {
+    const content = (((values(dev, 'dev', 'alloy').alloy as JsonObject).configMap as JsonObject).content as string);
+    expect(content).toContain('kube-prometheus-stack-prometheus.monitoring.svc');
+    expect(content).toContain('loki.monitoring.svc');
+    expect(content).not.toContain('basic_auth');
+    expect(Object.keys(dev).some((k) => k.startsWith('object-alloy-'))).toBe(false);
+  });
+
+  it('sends to Grafana Cloud with the key from a Secrets Manager secret synced by External Secrets', () => {
+    const cloud = settled('dev', {
+      observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.grafana.example/api/prom/push', lokiUrl: 'https://logs.grafana.example/loki/api/v1/push', credentialsSecret: 'dev/observability/grafana-cloud' } },
+    });
+    const alloy = values(cloud, 'dev', 'alloy').alloy as JsonObject;
+    expect((alloy.configMap as JsonObject).content).toContain('https://prom.grafana.example/api/prom/push');
+    expect((alloy.configMap as JsonObject).content).toContain('sys.env("GRAFANA_CLOUD_TOKEN")');
+    const secret = manifest(cloud, 'object-alloy-grafana-cloud-credentials');
+    expect(secret).toMatchObject({ kind: 'ExternalSecret', spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' } } });
+    expect(JSON.stringify(secret)).toContain('dev/observability/grafana-cloud');
+  });
+});
+
+describe('Crossplane', () => {
+  it('installs this package and the providers the project kinds need', () => {
+    expect(manifest(dev, 'object-crossplane-configuration')).toMatchObject({ kind: 'Configuration', spec: { package: expect.stringMatching(/catalyst-forge\/platform:v/) } });
+    for (const p of ['provider-sql', 'provider-helm', 'provider-kubernetes']) {
+      expect(manifest(dev, `object-crossplane-${p}`)).toMatchObject({ kind: 'Provider', spec: { package: expect.stringContaining(`crossplane-contrib/${p}:v`) } });
+    }
+  });
+
+  it('writes a platform-environment the project kinds accept', () => {
+    const config = manifest(prod, 'object-crossplane-environment-config');
+    expect((config.metadata as JsonObject).name).toBe('platform-environment');
+    const data = platformEnvironmentSchema.parse(config.data);
+    expect(data).toMatchObject({
+      environment: 'prod',
+      mesh: { trustDomain: 'cluster.local' },
+      database: { host: 'prod-database.example', port: 5432 },
+      secrets: { prefix: 'prod/', store: { kind: 'ClusterSecretStore', name: 'platform-secrets' } },
+      gateways: { public: { name: 'public', namespace: 'envoy-gateway-system', sectionName: 'https' } },
+    });
+    expect(data.zone).toMatch(/^prod\./);
+    expect(data.storageClasses?.standard.name).toBe('standard');
+  });
+});
