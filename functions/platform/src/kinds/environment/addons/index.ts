@@ -5,6 +5,10 @@ import type { EnvironmentContext } from '../context.js';
 import type { AddonDefinition } from './addon.js';
 import { buildClusterAccess, HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
 import { externalDns } from './external-dns.js';
+import { awsLoadBalancerController } from './aws-load-balancer-controller.js';
+import { certManager } from './cert-manager.js';
+import { envoyGateway } from './envoy-gateway.js';
+import { externalSecrets } from './external-secrets.js';
 import { alloy } from './alloy.js';
 import { argoCd } from './argo-cd.js';
 import { crossplane } from './crossplane.js';
@@ -25,7 +29,7 @@ import { trivyOperator } from './trivy-operator.js';
 import { velero } from './velero.js';
 
 /** Every platform operator, in install order. Adding one is a new file and a line here. */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, alloy, crossplane, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, alloy, crossplane, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 

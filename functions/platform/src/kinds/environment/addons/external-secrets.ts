@@ -1,0 +1,102 @@
+import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
+import type { SecretStoreRef } from '../../../resources/external-secrets.js';
+import type { EnvironmentContext } from '../context.js';
+import { rootSecretName } from '../database.js';
+import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+
+const CHART = 'external-secrets';
+
+/** The operator's service account: its role trusts exactly this one. */
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = { namespace: 'external-secrets', name: 'external-secrets' };
+
+/**
+ * The store every project kind uses (`platform-environment` `data.secrets.store`):
+ * AWS Secrets Manager in the environment's region, through the operator's own identity.
+ */
+export const PLATFORM_SECRET_STORE: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'platform-secrets' };
+
+/** Prefix shared by every environment: read-only for all of them. */
+export const GLOBAL_SECRET_PREFIX = 'global/';
+
+/** `data.secrets.prefix` of `platform-environment`: this environment's own secrets. */
+export function environmentSecretPrefix(ctx: EnvironmentContext): string {
+  return `${ctx.environment}/`;
+}
+
+/**
+ * Read and write (PushSecret creates, updates, tags and, with deletionPolicy
+ * Delete, removes) under `<environment>/`; read only under `global/`. Never
+ * the database root credentials, although they live under the prefix: any
+ * namespace can point an ExternalSecret at the ClusterSecretStore, so the
+ * operator must not be able to hand them out. No ListSecrets: it cannot be
+ * scoped, so `dataFrom.find` is not supported; name secrets explicitly.
+ */
+export function externalSecretsPolicy(ctx: EnvironmentContext): PolicyStatement[] {
+  const secrets = (prefix: string) => ctx.arn('secretsmanager', `secret:${prefix}*`);
+  const read = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds'];
+  return [
+    {
+      Sid: 'ReadWriteEnvironmentSecrets',
+      Effect: 'Allow',
+      Action: [...read, 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UntagResource', 'secretsmanager:UpdateSecret'],
+      Resource: secrets(environmentSecretPrefix(ctx)),
+    },
+    { Sid: 'ReadGlobalSecrets', Effect: 'Allow', Action: read, Resource: secrets(GLOBAL_SECRET_PREFIX) },
+    {
+      Sid: 'NeverTheDatabaseRoot',
+      Effect: 'Deny',
+      Action: [...read, 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'],
+      // Secrets Manager appends "-" and six random characters to the name in the ARN.
+      Resource: ctx.arn('secretsmanager', `secret:${rootSecretName(ctx.environment)}-??????`),
+    },
+  ];
+}
+
+/** Scheduling and size of one of the chart's three deployments (controller, webhook, cert controller). */
+function component(ctx: EnvironmentContext, memory: string) {
+  return {
+    tolerations: [CRITICAL_ADDONS_TOLERATION],
+    nodeSelector: SYSTEM_NODE_SELECTOR,
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory } },
+    ...(highlyAvailable(ctx, CHART) ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {}),
+  };
+}
+
+/**
+ * External Secrets Operator and the environment's ClusterSecretStore
+ * `platform-secrets` on AWS Secrets Manager. The store names no credentials:
+ * the operator's Pod Identity role is the only way in, scoped by
+ * {@link externalSecretsPolicy}.
+ */
+export const externalSecrets: AddonDefinition = {
+  name: 'external-secrets',
+  enabled: () => true,
+  identity: { serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT, statements: externalSecretsPolicy },
+  release(ctx) {
+    const replicas = replicasOf(ctx, CHART);
+    return {
+      chart: CHART,
+      namespace: EXTERNAL_SECRETS_SERVICE_ACCOUNT.namespace,
+      values: {
+        installCRDs: true,
+        replicaCount: replicas,
+        // Several controller replicas must elect one leader; the chart leaves election off.
+        leaderElect: replicas > 1,
+        serviceAccount: { create: true, name: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name },
+        ...component(ctx, '256Mi'),
+        webhook: { replicaCount: replicas, ...component(ctx, '128Mi') },
+        certController: { replicaCount: replicas, ...component(ctx, '128Mi') },
+      },
+    };
+  },
+  objects(ctx) {
+    return {
+      store: {
+        apiVersion: 'external-secrets.io/v1',
+        kind: PLATFORM_SECRET_STORE.kind,
+        metadata: { name: PLATFORM_SECRET_STORE.name },
+        spec: { provider: { aws: { service: 'SecretsManager', region: ctx.region } } },
+      },
+    };
+  },
+};
