@@ -103,7 +103,8 @@ export const istioCni: AddonDefinition = {
 export const ztunnel: AddonDefinition = {
   name: 'ztunnel',
   enabled: meshIsIstio,
-  dependsOn: ['istio-cni'],
+  // After istiod like the CNI agent, not after it: the two start side by side, one round sooner.
+  dependsOn: ['istiod'],
   release: (ctx) => ({
     chart: 'ztunnel',
     namespace: ISTIO_NAMESPACE,
