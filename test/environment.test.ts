@@ -169,12 +169,18 @@ describe('Environment sequencing', () => {
       expect(step3['node-group-system']).toBeDefined();
       expect(forProvider(step3['oidc-provider'])).toMatchObject({ url: 'https://oidc.eks.eu-central-1.amazonaws.com/id/ABCDEF' });
 
-      // Step 4: nodes ready: the add-ons that need nodes follow; then everything settles.
-      const fourth = run(xr, environment, observeAll(step3));
-      const step4 = desired(fourth);
-      const fifth = run(xr, environment, observeAll(step4));
+      // Then: nodes ready, the add-ons that need nodes follow, then the operators, one wave
+      // per render, until nothing waits; no round ever drops what the previous one desired.
+      let previous = step3;
+      let fifth = run(xr, environment, observeAll(step3));
+      for (let round = 0; round < 10 && status(fifth).pendingResources !== undefined; round++) {
+        const current = desired(fifth);
+        expect(Object.keys(previous).filter((k) => current[k] === undefined)).toEqual([]);
+        previous = current;
+        fifth = run(xr, environment, observeAll(current));
+      }
       const step5 = desired(fifth);
-      expect(Object.keys(step4).filter((k) => step5[k] === undefined)).toEqual([]);
+      expect(Object.keys(previous).filter((k) => step5[k] === undefined)).toEqual([]);
       expect(status(fifth).pendingResources).toBeUndefined();
       expect(fifth.desired?.composite?.ready).toBe(0);
       expect(status(fifth)).toMatchObject({
