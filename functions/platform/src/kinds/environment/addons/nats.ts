@@ -25,7 +25,6 @@ export function isPlatformEnvironment(ctx: EnvironmentContext): boolean {
 export const nats: AddonDefinition = {
   name: 'nats',
   enabled: isPlatformEnvironment,
-  dependsOn: ['storage-classes'],
   release(ctx) {
     const ha = highlyAvailable(ctx, 'nats');
     const prod = ctx.config.protection.retainStatefulResources;
