@@ -44,6 +44,18 @@ describe('platform operators in a fully created Environment', () => {
     });
   }
 
+  it('dependsOn names add-ons that have a release (objects-only add-ons are waited for with waitFor)', () => {
+    const withRelease = new Set(ADDONS.filter((a) => a.release !== undefined).map((a) => a.name));
+    for (const addon of ADDONS) for (const dep of addon.dependsOn ?? []) expect(withRelease.has(dep), `${addon.name} -> ${dep}`).toBe(true);
+  });
+
+  it('in-cluster observability installs Prometheus and Loki, Loki writing only under its prefix of the logs bucket', () => {
+    const { resources } = settleEnvironment(readManifest('examples/environment/dev.yaml'));
+    expect(resources['release-kube-prometheus-stack']).toBeDefined();
+    const role = ((resources['role-loki']?.spec as JsonObject).forProvider as { inlinePolicy: Array<{ policy: string }> }).inlinePolicy[0]?.policy ?? '';
+    expect(JSON.parse(role).Statement[1].Resource).toBe('arn:aws:s3:::dev-eu-central-1-projectcatalyst-io-logs/loki/*');
+  });
+
   it('add-on names are unique DNS labels', () => {
     const names = ADDONS.map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);

@@ -24,12 +24,13 @@ import { goldilocks } from './goldilocks.js';
 import { kyverno } from './kyverno.js';
 import { metricsServer } from './metrics-server.js';
 import { nats } from './nats.js';
+import { kubePrometheusStack, loki } from './observability.js';
 import { reloader } from './reloader.js';
 import { trivyOperator } from './trivy-operator.js';
 import { velero } from './velero.js';
 
 /** Every platform operator, in install order. Adding one is a new file and a line here. */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, alloy, crossplane, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, kubePrometheusStack, loki, alloy, crossplane, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 
