@@ -56,6 +56,21 @@ describe('platform operators in a fully created Environment', () => {
     expect(JSON.parse(role).Statement[1].Resource).toBe('arn:aws:s3:::dev-eu-central-1-projectcatalyst-io-logs/loki/*');
   });
 
+  it('provider-sql reaches the database as root through a store only its own service account can use', () => {
+    const { resources } = settleEnvironment(readManifest('examples/environment/prod.yaml'));
+    const manifest = (key: string) => ((resources[key]?.spec as JsonObject).forProvider as JsonObject).manifest as JsonObject;
+    expect(manifest('object-database-access-provider-config')).toMatchObject({
+      kind: 'ClusterProviderConfig',
+      metadata: { name: 'platform-database' },
+      spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: 'platform-database-root', namespace: 'crossplane-system' } }, sslMode: 'require' },
+    });
+    expect(manifest('object-database-access-connection-secret')).toMatchObject({
+      spec: { secretStoreRef: { kind: 'SecretStore', name: 'platform-database-root' }, data: [{ secretKey: 'password', remoteRef: { key: 'prod/db/root_account' } }] },
+    });
+    const trust = JSON.parse(String(((resources['role-database-root-reader']?.spec as JsonObject).forProvider as JsonObject).assumeRolePolicy));
+    expect(trust.Statement[0].Condition.StringEquals['oidc.eks.eu-central-1.amazonaws.com/id/PROD:sub']).toBe('system:serviceaccount:crossplane-system:platform-database-root-reader');
+  });
+
   it('add-on names are unique DNS labels', () => {
     const names = ADDONS.map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);

@@ -66,7 +66,8 @@ export function environmentAtProvider(environment: string) {
       case 'transit-gateway-attachment':
         return { id: `tgw-attach-${environment}` };
       default:
-        return {};
+        // Roles report their ARN; some composers wait for one (Pod Identity, IRSA annotations).
+        return key.startsWith('role-') ? { arn: `arn:aws:iam::111111111111:role/${environment}-${key}` } : {};
     }
   };
 }

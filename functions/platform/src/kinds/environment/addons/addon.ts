@@ -34,9 +34,15 @@ export interface AddonDefinition {
   /** Other composed resources (by key) that must be Ready first, e.g. an identity built elsewhere. */
   waitFor?: readonly string[];
   identity?: AddonIdentity;
+  /** AWS resources of its own beyond a Pod Identity role (for example an IRSA role for one service account). */
+  build?(ctx: EnvironmentContext): void;
   release?(ctx: EnvironmentContext): AddonRelease;
-  /** Kubernetes objects applied once the release is ready (CRs of the CRDs it installs), by key. */
-  objects?(ctx: EnvironmentContext): Record<string, Record<string, unknown>>;
+  /**
+   * Kubernetes objects applied once the release is ready (CRs of the CRDs it
+   * installs), by key. Always return the same keys; an object whose inputs are
+   * not there yet is `undefined` (it waits, and once created it is kept).
+   */
+  objects?(ctx: EnvironmentContext): Record<string, Record<string, unknown> | undefined>;
 }
 
 /** Toleration that lets a pod onto the tainted system nodes. */

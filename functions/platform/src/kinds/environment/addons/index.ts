@@ -12,6 +12,7 @@ import { externalSecrets } from './external-secrets.js';
 import { alloy } from './alloy.js';
 import { argoCd } from './argo-cd.js';
 import { crossplane } from './crossplane.js';
+import { databaseAccess } from './database-access.js';
 import { istioBase, istioCni, istiod, ztunnel } from './istio.js';
 import { karpenter } from './karpenter.js';
 import { keda } from './keda.js';
@@ -30,7 +31,7 @@ import { trivyOperator } from './trivy-operator.js';
 import { velero } from './velero.js';
 
 /** Every platform operator, in install order. Adding one is a new file and a line here. */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, kubePrometheusStack, loki, alloy, crossplane, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, kubePrometheusStack, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 
@@ -111,7 +112,7 @@ function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
     ctx.addObject(
       `object-${addon.name}-${key}`,
       COMPONENT,
-      ready
+      ready && manifest !== undefined
         ? {
             apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
             kind: 'Object',
@@ -136,6 +137,7 @@ export function buildAddons(ctx: EnvironmentContext): void {
     names.add(addon.name);
     if (!addon.enabled(ctx)) continue;
     buildIdentity(ctx, addon);
+    addon.build?.(ctx);
     buildRelease(ctx, addon, open);
     buildObjects(ctx, addon, open);
   }

@@ -1,0 +1,110 @@
+import { irsaTrust, policy, policyJson } from '../../../resources/aws/iam-policy.js';
+import type { EnvironmentContext } from '../context.js';
+import { rootSecretName } from '../database.js';
+import type { AddonDefinition } from './addon.js';
+import { DATABASE_PROVIDER_CONFIG } from './crossplane.js';
+
+const COMPONENT = 'addons';
+const NAMESPACE = 'crossplane-system';
+/** The one service account allowed to read the database root password. */
+const READER = { namespace: NAMESPACE, name: 'platform-database-root-reader' };
+const STORE = 'platform-database-root';
+const CONNECTION_SECRET = 'platform-database-root';
+
+/** The reader's role, trusted through IRSA by exactly one service account (ESO's jwt auth), able to read only the root secret. */
+function readerRole(ctx: EnvironmentContext): void {
+  const issuer = ctx.observedString('cluster', 'identity', 'oidc', 'issuer');
+  const issuerHost = issuer?.replace(/^https:\/\//, '');
+  ctx.add(
+    'role-database-root-reader',
+    COMPONENT,
+    'iam.aws.m.upbound.io/v1beta1:Role',
+    issuerHost !== undefined
+      ? {
+          assumeRolePolicy: policyJson(irsaTrust(ctx.arn('iam', `oidc-provider/${issuerHost}`, { global: true }), issuerHost, READER)),
+          inlinePolicy: [
+            {
+              name: 'read-database-root',
+              policy: policyJson(
+                policy(
+                  {
+                    Sid: 'ReadRootSecret',
+                    Effect: 'Allow',
+                    Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+                    // Secrets Manager appends six random characters to a secret's ARN.
+                    Resource: ctx.arn('secretsmanager', `secret:${rootSecretName(ctx.environment)}-??????`),
+                  },
+                  {
+                    Sid: 'DecryptWithEnvironmentKey',
+                    Effect: 'Allow',
+                    Action: 'kms:Decrypt',
+                    Resource: ctx.arn('kms', 'key/*'),
+                    Condition: { StringEquals: { 'aws:ResourceTag/environment': ctx.environment, 'kms:ViaService': `secretsmanager.${ctx.region}.amazonaws.com` } },
+                  },
+                ),
+              ),
+            },
+          ],
+          tags: ctx.tags(COMPONENT, { addon: 'database-access' }),
+        }
+      : undefined,
+  );
+}
+
+/**
+ * How provider-sql in the new cluster reaches the shared PostgreSQL as root:
+ * a SecretStore of its own in crossplane-system (the cluster-wide store is
+ * denied the root secret on purpose), an ExternalSecret that assembles the
+ * connection Secret, and the ClusterProviderConfig `platform-database` that
+ * Database XRs use. The password never passes through the function.
+ */
+export const databaseAccess: AddonDefinition = {
+  name: 'database-access',
+  enabled: () => true,
+  dependsOn: ['crossplane', 'external-secrets'],
+  waitFor: ['role-database-root-reader'],
+  build: readerRole,
+  objects(ctx) {
+    const host = ctx.observedString('database', 'address');
+    const roleArn = ctx.observedString('role-database-root-reader', 'arn');
+    return {
+      'service-account':
+        roleArn !== undefined
+          ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER.name, namespace: NAMESPACE, annotations: { 'eks.amazonaws.com/role-arn': roleArn } } }
+          : undefined,
+      store: {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: STORE, namespace: NAMESPACE },
+        spec: { provider: { aws: { service: 'SecretsManager', region: ctx.region, auth: { jwt: { serviceAccountRef: { name: READER.name } } } } } },
+      },
+      'connection-secret':
+        host !== undefined
+          ? {
+              apiVersion: 'external-secrets.io/v1',
+              kind: 'ExternalSecret',
+              metadata: { name: CONNECTION_SECRET, namespace: NAMESPACE },
+              spec: {
+                refreshInterval: '1h',
+                secretStoreRef: { kind: 'SecretStore', name: STORE },
+                target: {
+                  name: CONNECTION_SECRET,
+                  creationPolicy: 'Owner',
+                  template: {
+                    engineVersion: 'v2',
+                    data: { endpoint: host, port: '5432', username: ctx.config.database.masterUsername, password: '{{ .password }}' },
+                  },
+                },
+                data: [{ secretKey: 'password', remoteRef: { key: rootSecretName(ctx.environment) } }],
+              },
+            }
+          : undefined,
+      'provider-config': {
+        apiVersion: 'postgresql.sql.m.crossplane.io/v1alpha1',
+        kind: 'ClusterProviderConfig',
+        metadata: { name: DATABASE_PROVIDER_CONFIG },
+        spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: CONNECTION_SECRET, namespace: NAMESPACE } }, sslMode: 'require' },
+      },
+    };
+  },
+};
