@@ -123,7 +123,10 @@ describe('health service over real gRPC', () => {
       await until(() => watched.statuses.length === 2);
       expect(watched.statuses).toEqual([ServingStatus.SERVING, ServingStatus.NOT_SERVING]);
       await stopping;
-      await expect(check(probe, '')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+      // A new connection, as the next kubelet probe makes: the port is closed.
+      const next = healthClient(`127.0.0.1:${String(server.healthPort)}`);
+      await expect(check(next, '')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+      next.close();
     } finally {
       probe.close();
     }
