@@ -81,14 +81,14 @@ describe('Istio ambient', () => {
   });
 
   it('denies everything mesh-wide and admits the gateways', () => {
-    expect(manifest(dev, 'object-istiod-default-deny')).toMatchObject({ kind: 'AuthorizationPolicy', metadata: { namespace: 'istio-system' }, spec: {} });
-    expect(manifest(dev, 'object-istiod-allow-gateways')).toMatchObject({ metadata: { namespace: 'envoy-gateway-system' }, spec: { action: 'ALLOW', rules: [{}] } });
+    expect(manifest(dev, 'object-mesh-policies-default-deny')).toMatchObject({ kind: 'AuthorizationPolicy', metadata: { namespace: 'istio-system' }, spec: {} });
+    expect(manifest(dev, 'object-mesh-policies-allow-gateways')).toMatchObject({ metadata: { namespace: 'envoy-gateway-system' }, spec: { action: 'ALLOW', rules: [{}] } });
   });
 
   it('is left out when the environment uses Cilium', () => {
     const cilium = settled('dev', { features: { cilium: true } });
     for (const addon of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) expect(cilium[`release-${addon}`]).toBeUndefined();
-    expect(cilium['object-istiod-default-deny']).toBeUndefined();
+    expect(cilium['object-mesh-policies-default-deny']).toBeUndefined();
   });
 });
 

@@ -13,7 +13,7 @@ import { alloy } from './alloy.js';
 import { argoCd } from './argo-cd.js';
 import { crossplane } from './crossplane.js';
 import { databaseAccess } from './database-access.js';
-import { istioBase, istioCni, istiod, ztunnel } from './istio.js';
+import { istioBase, istioCni, istiod, meshPolicies, ztunnel } from './istio.js';
 import { karpenter } from './karpenter.js';
 import { keda } from './keda.js';
 import { storageClasses } from './storage-classes.js';
@@ -31,7 +31,7 @@ import { trivyOperator } from './trivy-operator.js';
 import { velero } from './velero.js';
 
 /** Every platform operator, in install order. Adding one is a new file and a line here. */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, argoCd, kubePrometheusStack, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 

@@ -62,6 +62,17 @@ export const istiod: AddonDefinition = {
       },
     };
   },
+};
+
+/**
+ * Mesh-wide default deny, with the gateways admitted. Applied once istiod runs
+ * and the gateway namespace exists (Envoy Gateway installed), so neither
+ * policy is applied into a missing namespace.
+ */
+export const meshPolicies: AddonDefinition = {
+  name: 'mesh-policies',
+  enabled: meshIsIstio,
+  dependsOn: ['istiod', 'envoy-gateway'],
   objects: () => ({
     'default-deny': {
       apiVersion: 'security.istio.io/v1',
