@@ -1,0 +1,218 @@
+/**
+ * RunFunctionRequest from wire bytes to the SDK's message shape, field for
+ * field as the SDK's `RunFunctionRequest.decode` (ts-proto, apiextensions.fn.proto.v1),
+ * with Struct contents read straight into plain objects.
+ */
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, State } from '@crossplane-org/function-sdk-typescript';
+import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, PROTO_KEY, readStruct, skipField } from './struct.js';
+
+type RequestMeta = NonNullable<RunFunctionRequest['meta']>;
+
+// Tags (field number << 3 | wire type) of the request's messages.
+const REQUEST_META = 10;
+const REQUEST_OBSERVED = 18;
+const REQUEST_DESIRED = 26;
+const REQUEST_INPUT = 34;
+const REQUEST_CONTEXT = 42;
+const REQUEST_EXTRA_RESOURCES = 50;
+const REQUEST_CREDENTIALS = 58;
+const REQUEST_REQUIRED_RESOURCES = 66;
+const REQUEST_REQUIRED_SCHEMAS = 74;
+const META_TAG = 10;
+const META_CAPABILITIES_UNPACKED = 16;
+const META_CAPABILITIES_PACKED = 18;
+const STATE_COMPOSITE = 10;
+const STATE_RESOURCES = 18;
+const RESOURCE_RESOURCE = 10;
+const RESOURCE_CONNECTION_DETAILS = 18;
+const RESOURCE_READY = 24;
+const RESOURCES_ITEMS = 10;
+const CREDENTIALS_CREDENTIAL_DATA = 10;
+const CREDENTIAL_DATA_DATA = 10;
+const SCHEMA_OPENAPI_V3 = 10;
+const ENTRY_KEY = 10;
+const ENTRY_VALUE = 18;
+
+/** Reads a message's length prefix and checks the depth limit the SDK applies; returns where the message ends. */
+function open(reader: BinaryReader, end: number, depth: number): number {
+  if (depth >= MAX_DECODE_DEPTH) throw new Error('protobuf decode recursion limit exceeded');
+  return fieldEnd(reader, reader.uint32(), end);
+}
+
+/**
+ * Reads one map entry (key field 1, value field 2) and stores it in `map`,
+ * as ts-proto does: an entry without a value is left out, a later entry for
+ * the same key wins, and `__proto__` is dropped (see {@link PROTO_KEY}).
+ */
+function readMapEntry<T>(reader: BinaryReader, end: number, depth: number, map: Record<string, T>, readValue: (entryEnd: number) => T, missing: T | undefined): void {
+  const entryEnd = open(reader, end, depth);
+  let key = '';
+  let value = missing;
+  while (reader.pos < entryEnd) {
+    const tag = reader.uint32();
+    if (tag === ENTRY_KEY) key = reader.string();
+    else if (tag === ENTRY_VALUE) value = readValue(entryEnd);
+    else skipField(reader, tag, entryEnd);
+  }
+  expectEnd(reader, entryEnd);
+  if (value !== undefined && key !== PROTO_KEY) map[key] = value;
+}
+
+/** bytes fields: a copy as a Buffer, like the SDK (the request buffer is gRPC's and is reused). */
+function readBuffer(reader: BinaryReader, end: number): Buffer {
+  const bytes = Buffer.from(reader.bytes());
+  if (reader.pos > end) throw new RangeError('premature EOF: field longer than its enclosing message');
+  return bytes;
+}
+
+function readMeta(reader: BinaryReader, end: number, depth: number): RequestMeta {
+  const metaEnd = open(reader, end, depth);
+  const meta: RequestMeta = { tag: '', capabilities: [] };
+  while (reader.pos < metaEnd) {
+    const tag = reader.uint32();
+    if (tag === META_TAG) meta.tag = reader.string();
+    else if (tag === META_CAPABILITIES_UNPACKED) meta.capabilities.push(reader.int32());
+    else if (tag === META_CAPABILITIES_PACKED) {
+      const packedEnd = fieldEnd(reader, reader.uint32(), metaEnd);
+      while (reader.pos < packedEnd) meta.capabilities.push(reader.int32());
+      expectEnd(reader, packedEnd);
+    } else skipField(reader, tag, metaEnd);
+  }
+  expectEnd(reader, metaEnd);
+  return meta;
+}
+
+function readResource(reader: BinaryReader, end: number, depth: number): Resource {
+  const resourceEnd = open(reader, end, depth);
+  const resource: Resource = { resource: undefined, connectionDetails: {}, ready: 0 };
+  while (reader.pos < resourceEnd) {
+    const tag = reader.uint32();
+    if (tag === RESOURCE_RESOURCE) resource.resource = readStruct(reader, resourceEnd, depth + 1);
+    else if (tag === RESOURCE_CONNECTION_DETAILS) {
+      readMapEntry(reader, resourceEnd, depth + 1, resource.connectionDetails, (entryEnd) => readBuffer(reader, entryEnd), Buffer.alloc(0));
+    } else if (tag === RESOURCE_READY) resource.ready = reader.int32();
+    else skipField(reader, tag, resourceEnd);
+  }
+  expectEnd(reader, resourceEnd);
+  return resource;
+}
+
+function readState(reader: BinaryReader, end: number, depth: number): State {
+  const stateEnd = open(reader, end, depth);
+  const state: State = { composite: undefined, resources: {} };
+  while (reader.pos < stateEnd) {
+    const tag = reader.uint32();
+    if (tag === STATE_COMPOSITE) state.composite = readResource(reader, stateEnd, depth + 1);
+    else if (tag === STATE_RESOURCES) {
+      readMapEntry(reader, stateEnd, depth + 1, state.resources, (entryEnd) => readResource(reader, entryEnd, depth + 2), undefined);
+    } else skipField(reader, tag, stateEnd);
+  }
+  expectEnd(reader, stateEnd);
+  return state;
+}
+
+function readResources(reader: BinaryReader, end: number, depth: number): Resources {
+  const resourcesEnd = open(reader, end, depth);
+  const resources: Resources = { items: [] };
+  while (reader.pos < resourcesEnd) {
+    const tag = reader.uint32();
+    if (tag === RESOURCES_ITEMS) resources.items.push(readResource(reader, resourcesEnd, depth + 1));
+    else skipField(reader, tag, resourcesEnd);
+  }
+  expectEnd(reader, resourcesEnd);
+  return resources;
+}
+
+function readCredentials(reader: BinaryReader, end: number, depth: number): Credentials {
+  const credentialsEnd = open(reader, end, depth);
+  const credentials: Credentials = { credentialData: undefined };
+  while (reader.pos < credentialsEnd) {
+    const tag = reader.uint32();
+    if (tag === CREDENTIALS_CREDENTIAL_DATA) {
+      const dataEnd = open(reader, credentialsEnd, depth + 1);
+      const credentialData = { data: {} as Record<string, Buffer> };
+      while (reader.pos < dataEnd) {
+        const dataTag = reader.uint32();
+        if (dataTag === CREDENTIAL_DATA_DATA) {
+          readMapEntry(reader, dataEnd, depth + 2, credentialData.data, (entryEnd) => readBuffer(reader, entryEnd), Buffer.alloc(0));
+        } else skipField(reader, dataTag, dataEnd);
+      }
+      expectEnd(reader, dataEnd);
+      credentials.credentialData = credentialData;
+    } else skipField(reader, tag, credentialsEnd);
+  }
+  expectEnd(reader, credentialsEnd);
+  return credentials;
+}
+
+function readSchema(reader: BinaryReader, end: number, depth: number): Schema {
+  const schemaEnd = open(reader, end, depth);
+  const schema: Schema = { openapiV3: undefined };
+  while (reader.pos < schemaEnd) {
+    const tag = reader.uint32();
+    if (tag === SCHEMA_OPENAPI_V3) schema.openapiV3 = readStruct(reader, schemaEnd, depth + 1);
+    else skipField(reader, tag, schemaEnd);
+  }
+  expectEnd(reader, schemaEnd);
+  return schema;
+}
+
+/**
+ * Decodes a RunFunctionRequest: the same value the SDK's
+ * `RunFunctionRequest.decode` gives for every well-formed message (unknown
+ * fields skipped). Malformed bytes throw: a length past its enclosing
+ * message, a truncated field, tag 0 or a stray end-group tag, nesting of
+ * `MAX_DECODE_DEPTH` (100) messages, as the SDK.
+ */
+export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
+  const reader = new BinaryReader(bytes);
+  const end = bytes.length;
+  const request: RunFunctionRequest = {
+    meta: undefined,
+    observed: undefined,
+    desired: undefined,
+    input: undefined,
+    context: undefined,
+    extraResources: {},
+    credentials: {},
+    requiredResources: {},
+    requiredSchemas: {},
+  };
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case REQUEST_META:
+        request.meta = readMeta(reader, end, 1);
+        break;
+      case REQUEST_OBSERVED:
+        request.observed = readState(reader, end, 1);
+        break;
+      case REQUEST_DESIRED:
+        request.desired = readState(reader, end, 1);
+        break;
+      case REQUEST_INPUT:
+        request.input = readStruct(reader, end, 1);
+        break;
+      case REQUEST_CONTEXT:
+        request.context = readStruct(reader, end, 1);
+        break;
+      case REQUEST_EXTRA_RESOURCES:
+        readMapEntry(reader, end, 1, request.extraResources, (entryEnd) => readResources(reader, entryEnd, 2), undefined);
+        break;
+      case REQUEST_CREDENTIALS:
+        readMapEntry(reader, end, 1, request.credentials, (entryEnd) => readCredentials(reader, entryEnd, 2), undefined);
+        break;
+      case REQUEST_REQUIRED_RESOURCES:
+        readMapEntry(reader, end, 1, request.requiredResources, (entryEnd) => readResources(reader, entryEnd, 2), undefined);
+        break;
+      case REQUEST_REQUIRED_SCHEMAS:
+        readMapEntry(reader, end, 1, request.requiredSchemas, (entryEnd) => readSchema(reader, entryEnd, 2), undefined);
+        break;
+      default:
+        skipField(reader, tag, end);
+    }
+  }
+  expectEnd(reader, end);
+  return request;
+}

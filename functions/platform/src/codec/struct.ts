@@ -1,0 +1,222 @@
+/**
+ * google.protobuf.Struct, Value and ListValue straight between wire bytes and
+ * plain JavaScript values: the shape the SDK's messages carry (`{ [key]: any }`),
+ * without the SDK's intermediate `Struct`/`Value` objects, `Object.entries`
+ * arrays and per-entry objects, which were most of the cost of a call.
+ *
+ * Behaviour follows the SDK's ts-proto code (`Struct.wrap`/`Value.wrap` when
+ * encoding, `Value.unwrap` when decoding) so bytes and values are identical;
+ * the few deliberate differences (malformed input is refused rather than read
+ * on) are in docs/function.md.
+ */
+import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+
+/**
+ * A JSON-like value as the SDK's Struct fields hold it. `unknown` on purpose:
+ * the SDK types Struct contents as `any`; we narrow at runtime like `Value.wrap`.
+ */
+export type StructObject = Record<string, unknown>;
+
+// Tags (field number << 3 | wire type), as ts-proto writes them.
+const STRUCT_FIELDS = 10; // Struct.fields, map<string, Value>: entry messages
+const ENTRY_KEY = 10;
+const ENTRY_VALUE = 18;
+const VALUE_NULL = 8; // Value.null_value, varint
+const VALUE_NUMBER = 17; // Value.number_value, 64-bit
+const VALUE_STRING = 26;
+const VALUE_BOOL = 32;
+const VALUE_STRUCT = 42;
+const VALUE_LIST = 50;
+const LIST_VALUES = 10;
+
+/**
+ * The SDK's decoders refuse nesting of 100 messages or more (each JSON object
+ * level is three: Struct, map entry, Value). Same limit, so the same requests
+ * are accepted; it also keeps recursion far from the stack's end.
+ */
+export const MAX_DECODE_DEPTH = 100;
+
+/**
+ * A key the SDK drops silently: it assigns Struct and map entries with
+ * `obj[key] = value`, and for `__proto__` that sets the prototype instead of
+ * adding a key. We drop it too (same bytes, same values), and never touch a
+ * prototype.
+ */
+export const PROTO_KEY = '__proto__';
+
+/** Writes the fields of a Struct (not its tag or length) from a plain object, as `Struct.encode(Struct.wrap(object))`. */
+export function writeStruct(writer: BinaryWriter, object: object): void {
+  for (const key of Object.keys(object)) {
+    if (key === PROTO_KEY) continue;
+    const value: unknown = (object as StructObject)[key];
+    if (value === undefined) continue;
+    writer.uint32(STRUCT_FIELDS).fork();
+    if (key !== '') writer.uint32(ENTRY_KEY).string(key);
+    writer.uint32(ENTRY_VALUE).fork();
+    writeValue(writer, value);
+    writer.join();
+    writer.join();
+  }
+}
+
+/** Writes the fields of a Value, as `Value.encode(Value.wrap(value))`: undefined is an empty Value. */
+export function writeValue(writer: BinaryWriter, value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      writer.uint32(VALUE_STRING).string(value);
+      return;
+    case 'number':
+      // NaN, ±Infinity and -0 go out as the doubles they are, like the SDK.
+      writer.uint32(VALUE_NUMBER).double(value);
+      return;
+    case 'boolean':
+      writer.uint32(VALUE_BOOL).bool(value);
+      return;
+    case 'undefined':
+      return;
+    case 'object':
+      if (value === null) {
+        writer.uint32(VALUE_NULL).int32(0);
+      } else if (Array.isArray(value)) {
+        writer.uint32(VALUE_LIST).fork();
+        for (let i = 0; i < value.length; i++) {
+          writer.uint32(LIST_VALUES).fork();
+          writeValue(writer, value[i]);
+          writer.join();
+        }
+        writer.join();
+      } else {
+        // Any other object is a Struct of its own enumerable keys: a Date becomes {} as in the SDK.
+        writer.uint32(VALUE_STRUCT).fork();
+        writeStruct(writer, value);
+        writer.join();
+      }
+      return;
+    default:
+      throw new Error(`Unsupported any value type: ${typeof value}`);
+  }
+}
+
+/** Throws unless a length-delimited field of `length` bytes fits before `end`; returns where it ends. */
+export function fieldEnd(reader: BinaryReader, length: number, end: number): number {
+  const fieldEnd = reader.pos + length;
+  if (fieldEnd > end) throw new RangeError('premature EOF: field longer than its enclosing message');
+  return fieldEnd;
+}
+
+/** Throws unless a nested message was read exactly to its end. */
+export function expectEnd(reader: BinaryReader, end: number): void {
+  if (reader.pos !== end) throw new RangeError('premature EOF: field overruns its enclosing message');
+}
+
+/**
+ * Skips an unknown field. Tag 0 and end-group tags are malformed here; the
+ * SDK stops reading the message at them and carries on misaligned, we refuse.
+ */
+export function skipField(reader: BinaryReader, tag: number, end: number): void {
+  const wireType = tag & 7;
+  if (tag >>> 3 === 0 || wireType === 4) throw new Error(`illegal tag ${tag}`);
+  reader.skip(wireType, tag >>> 3);
+  if (reader.pos > end) throw new RangeError('premature EOF: unknown field overruns its enclosing message');
+}
+
+function checkDepth(depth: number): void {
+  if (depth >= MAX_DECODE_DEPTH) throw new Error('protobuf decode recursion limit exceeded');
+}
+
+/**
+ * Reads a length-prefixed Struct at `reader.pos` into a plain object, as
+ * `Struct.unwrap(Struct.decode(...))`. `depth` counts enclosing messages.
+ */
+export function readStruct(reader: BinaryReader, end: number, depth: number): StructObject {
+  checkDepth(depth);
+  const structEnd = fieldEnd(reader, reader.uint32(), end);
+  const object: StructObject = {};
+  while (reader.pos < structEnd) {
+    const tag = reader.uint32();
+    if (tag !== STRUCT_FIELDS) {
+      skipField(reader, tag, structEnd);
+      continue;
+    }
+    checkDepth(depth + 1);
+    const entryEnd = fieldEnd(reader, reader.uint32(), structEnd);
+    let key = '';
+    let value: unknown;
+    while (reader.pos < entryEnd) {
+      const entryTag = reader.uint32();
+      if (entryTag === ENTRY_KEY) key = reader.string();
+      else if (entryTag === ENTRY_VALUE) value = readValue(reader, entryEnd, depth + 2);
+      else skipField(reader, entryTag, entryEnd);
+    }
+    expectEnd(reader, entryEnd);
+    // An entry whose Value has no kind set unwraps to undefined; the SDK leaves such keys out.
+    if (value !== undefined && key !== PROTO_KEY) object[key] = value;
+  }
+  expectEnd(reader, structEnd);
+  return object;
+}
+
+/** Reads a length-prefixed ListValue into an array, as `ListValue.unwrap(ListValue.decode(...))`. */
+function readList(reader: BinaryReader, end: number, depth: number): unknown[] {
+  checkDepth(depth);
+  const listEnd = fieldEnd(reader, reader.uint32(), end);
+  const values: unknown[] = [];
+  while (reader.pos < listEnd) {
+    const tag = reader.uint32();
+    // An empty Value in a list stays in it as undefined, as in the SDK.
+    if (tag === LIST_VALUES) values.push(readValue(reader, listEnd, depth + 1));
+    else skipField(reader, tag, listEnd);
+  }
+  expectEnd(reader, listEnd);
+  return values;
+}
+
+/**
+ * Reads a length-prefixed Value, as `Value.unwrap(Value.decode(...))`. A
+ * well-formed Value sets one kind; should several be present, the SDK's
+ * unwrap order decides (string, number, bool, struct, list, null), and a
+ * repeated kind replaces the earlier one.
+ */
+export function readValue(reader: BinaryReader, end: number, depth: number): unknown {
+  checkDepth(depth);
+  const valueEnd = fieldEnd(reader, reader.uint32(), end);
+  let string: string | undefined;
+  let number: number | undefined;
+  let bool: boolean | undefined;
+  let struct: StructObject | undefined;
+  let list: unknown[] | undefined;
+  let isNull = false;
+  while (reader.pos < valueEnd) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case VALUE_STRING:
+        string = reader.string();
+        break;
+      case VALUE_NUMBER:
+        number = reader.double();
+        break;
+      case VALUE_BOOL:
+        bool = reader.bool();
+        break;
+      case VALUE_STRUCT:
+        struct = readStruct(reader, valueEnd, depth + 1);
+        break;
+      case VALUE_LIST:
+        list = readList(reader, valueEnd, depth + 1);
+        break;
+      case VALUE_NULL:
+        reader.int32();
+        isNull = true;
+        break;
+      default:
+        skipField(reader, tag, valueEnd);
+    }
+  }
+  expectEnd(reader, valueEnd);
+  if (string !== undefined) return string;
+  if (number !== undefined) return number;
+  if (bool !== undefined) return bool;
+  if (struct !== undefined) return struct;
+  if (list !== undefined) return list;
+  return isNull ? null : undefined;
+}

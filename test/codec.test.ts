@@ -1,0 +1,297 @@
+import { isDeepStrictEqual } from 'node:util';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status, Target } from '@crossplane-org/function-sdk-typescript';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeRunFunctionRequest, encodeRunFunctionResponse, fastFunctionRunnerService } from '../functions/platform/src/codec/index.js';
+import { exampleRenders } from '../scripts/lib/examples.js';
+import { composeInProcess, requestFor } from '../scripts/lib/in-process.js';
+import { readManifest } from './helpers/requests.js';
+import { settleEnvironment } from './helpers/settle.js';
+
+type JsonObject = Record<string, unknown>;
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 1);
+const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: 20_261_122, numRuns: Math.max(1, Math.round(numRuns * RUNS)), endOnFailure: true });
+
+/** The SDK's bytes for a response: the reference the codec must match exactly. */
+const sdkBytes = (response: RunFunctionResponse) => Buffer.from(RunFunctionResponse.encode(response).finish());
+
+/** Our encoder gives the SDK's bytes, byte for byte. */
+function expectSameEncoding(response: RunFunctionResponse): void {
+  const ours = encodeRunFunctionResponse(response);
+  const theirs = sdkBytes(response);
+  if (!ours.equals(theirs)) expect(ours.toString('hex')).toBe(theirs.toString('hex'));
+}
+
+/**
+ * Our decoder gives the SDK's value. `isDeepStrictEqual` because it tells -0
+ * from 0 and checks prototypes; `toEqual` first for a readable diff.
+ */
+function expectSameDecoding(bytes: Uint8Array): void {
+  const ours = decodeRunFunctionRequest(bytes);
+  const theirs = RunFunctionRequest.decode(bytes);
+  expect(ours).toEqual(theirs);
+  expect(isDeepStrictEqual(ours, theirs)).toBe(true);
+}
+
+const requestBytes = (request: RunFunctionRequest) => RunFunctionRequest.encode(request).finish();
+
+/** Any value the SDK's Value.wrap accepts, nested; undefined and Dates included (lossy in the SDK, so they must be lossy alike). */
+const structArbitraries = fc.letrec((tie) => ({
+  leaf: fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) }), // lone surrogates too
+    fc.string({ minLength: 100, maxLength: 400 }), // past the writer's short-string path
+    fc.double(),
+    fc.integer(),
+    fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MAX_VALUE, Number.MIN_VALUE),
+    fc.boolean(),
+    fc.constant(null),
+  ),
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('list'), tie('object')),
+  list: fc.array(fc.oneof(tie('value'), fc.constant(undefined)), { maxLength: 6 }),
+  object: fc.dictionary(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('', '__proto__', 'constructor', '0', '10', 'apiVersion')), fc.oneof(tie('value'), fc.constant(undefined), fc.date({ noInvalidDate: true })), {
+    maxKeys: 6,
+  }),
+}));
+const arbitraryStruct = structArbitraries.object as fc.Arbitrary<JsonObject>;
+
+function responseWith(struct: JsonObject): RunFunctionResponse {
+  return {
+    meta: { tag: 'tag', ttl: { seconds: 60, nanos: 0 } },
+    desired: { composite: { resource: struct, connectionDetails: {}, ready: Ready.READY_TRUE }, resources: { a: { resource: struct, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED } } },
+    results: [],
+    context: struct,
+    requirements: undefined,
+    conditions: [],
+    output: struct,
+  };
+}
+
+function requestWith(struct: JsonObject): RunFunctionRequest {
+  return {
+    ...requestFor(struct, { observed: { a: struct } }),
+    input: struct,
+    context: struct,
+    requiredSchemas: { s: { openapiV3: struct } },
+  };
+}
+
+describe('codec: the SDK bytes and values for every example', () => {
+  const examples = exampleRenders();
+  it.each(examples.map((e) => [e.file, e] as const))('%s', (_file, example) => {
+    const { request, response } = composeInProcess(example.input.xr, example.input.requiredResources ?? []);
+    expectSameEncoding(response);
+    expectSameDecoding(requestBytes(request));
+  });
+});
+
+describe('codec: settled Environments (large observed states)', () => {
+  it.each(['dev', 'staging', 'prod', 'prod-standalone'])('%s', (name) => {
+    const xr = readManifest(`examples/environment/${name}.yaml`);
+    const { resources, response } = settleEnvironment(xr);
+    expectSameEncoding(response);
+    const request = requestFor(xr, { observed: resources });
+    request.desired = response.desired;
+    expectSameDecoding(requestBytes(request));
+  });
+});
+
+describe('codec: every message field', () => {
+  it('encodes results, conditions, requirements, selectors, connection details, TTL and output like the SDK', () => {
+    const response: RunFunctionResponse = {
+      meta: { tag: 'ünïcode tag', ttl: { seconds: 3_000_000_000, nanos: 5 } },
+      desired: {
+        composite: { resource: { a: 1 }, connectionDetails: { password: Buffer.from('secret'), empty: Buffer.alloc(0) }, ready: Ready.READY_FALSE },
+        resources: { '': { resource: undefined, connectionDetails: {}, ready: Ready.READY_TRUE }, b: { resource: {}, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED } },
+      },
+      results: [
+        { severity: Severity.SEVERITY_FATAL, message: 'boom', reason: 'Why', target: Target.TARGET_COMPOSITE_AND_CLAIM },
+        { severity: Severity.SEVERITY_UNSPECIFIED, message: '' },
+      ],
+      context: { 'apiextensions.crossplane.io/environment': { x: [1, 'two', null, true] } },
+      requirements: {
+        extraResources: { old: { apiVersion: 'v1', kind: 'ConfigMap', matchName: 'cm' } },
+        resources: {
+          byLabels: { apiVersion: 'v1', kind: 'Secret', matchLabels: { labels: { a: 'b', empty: '' } }, namespace: 'ns' },
+          empty: { apiVersion: '', kind: '' },
+        },
+        schemas: { s: { apiVersion: 'example.org/v1', kind: 'Thing' } },
+      },
+      conditions: [
+        { type: 'Ready', status: Status.STATUS_CONDITION_TRUE, reason: 'Available', message: 'ok', target: Target.TARGET_COMPOSITE },
+        { type: '', status: Status.STATUS_CONDITION_UNSPECIFIED, reason: '' },
+      ],
+      output: { count: 2 },
+    };
+    expectSameEncoding(response);
+    expectSameEncoding({ meta: undefined, desired: undefined, results: [], requirements: undefined, conditions: [] });
+    expectSameEncoding({ meta: { tag: '', ttl: { seconds: -1, nanos: -1 } }, desired: undefined, results: [], requirements: undefined, conditions: [] });
+  });
+
+  it('decodes meta, capabilities, extra and required resources, credentials and schemas like the SDK', () => {
+    const request: RunFunctionRequest = {
+      meta: { tag: 't', capabilities: [1, 2, 3, 4, 5] },
+      observed: { composite: { resource: { kind: 'X' }, connectionDetails: { k: Buffer.from([0, 255, 1]) }, ready: Ready.READY_TRUE }, resources: { r: { resource: { a: [] }, connectionDetails: {}, ready: Ready.READY_FALSE } } },
+      desired: { composite: undefined, resources: {} },
+      input: { apiVersion: 'in/v1' },
+      context: { c: { d: 1.5 } },
+      extraResources: { e: { items: [{ resource: { x: 1 }, connectionDetails: {}, ready: 0 }] }, none: { items: [] } },
+      credentials: { creds: { credentialData: { data: { password: Buffer.from('pw'), blank: Buffer.alloc(0) } } }, nothing: { credentialData: undefined } },
+      requiredResources: { cfg: { items: [{ resource: { data: { a: 'b' } }, connectionDetails: {}, ready: 0 }] } },
+      requiredSchemas: { s: { openapiV3: { type: 'object' } }, missing: { openapiV3: undefined } },
+    };
+    expectSameDecoding(requestBytes(request));
+    expectSameDecoding(new Uint8Array(0));
+  });
+
+  it('reads capabilities unpacked as well as packed', () => {
+    const writer = new BinaryWriter();
+    writer.uint32(10).fork().uint32(16).int32(3).uint32(16).int32(-1).uint32(18).fork().int32(1).int32(2).join().join();
+    expectSameDecoding(writer.finish());
+  });
+});
+
+describe('codec: property tests against the SDK', () => {
+  it('encodes any Struct content to the SDK bytes', () => {
+    fc.assert(
+      fc.property(arbitraryStruct, (struct) => {
+        expectSameEncoding(responseWith(struct));
+      }),
+      params(300),
+    );
+  });
+
+  it('decodes any Struct content to the SDK value', () => {
+    fc.assert(
+      fc.property(arbitraryStruct, (struct) => {
+        expectSameDecoding(requestBytes(requestWith(struct)));
+      }),
+      params(300),
+    );
+  });
+
+  it('refuses what the SDK refuses to encode', () => {
+    for (const bad of [10n, Symbol('s'), () => 1]) {
+      const response = responseWith({ bad });
+      expect(() => sdkBytes(response)).toThrow('Unsupported any value type');
+      expect(() => encodeRunFunctionResponse(response)).toThrow('Unsupported any value type');
+    }
+  });
+
+  it('never decodes random bytes to anything but the SDK value: equal, or an Error', () => {
+    const valid = requestBytes(requestWith({ a: [1, 'b', { c: null }], d: true }));
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.uint8Array({ minLength: 1, maxLength: 4 })).map(([at, bytes]) => {
+      const copy = Uint8Array.from(valid);
+      copy.set(bytes.subarray(0, copy.length - at), at);
+      return copy;
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), mutated), (bytes) => {
+        let ours: RunFunctionRequest;
+        try {
+          ours = decodeRunFunctionRequest(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          return;
+        }
+        // Whatever we accept, the SDK accepts and reads the same way (we are only ever stricter).
+        expect(isDeepStrictEqual(ours, RunFunctionRequest.decode(bytes))).toBe(true);
+      }),
+      params(2000),
+    );
+  });
+});
+
+describe('codec: unknown and malformed input', () => {
+  /** A Struct entry, a Value and the request itself, each with fields this proto does not have. */
+  function withUnknownFields(): Uint8Array {
+    const unknown = (w: BinaryWriter) => {
+      w.uint32((99 << 3) | 0).uint64(123_456_789_012n); // varint
+      w.uint32((98 << 3) | 1).fixed64(7n); // 64-bit
+      w.uint32((97 << 3) | 2).bytes(new Uint8Array([1, 2, 3])); // length-delimited
+      w.uint32((96 << 3) | 5).fixed32(9); // 32-bit
+      w.uint32((95 << 3) | 3).uint32((94 << 3) | 0).uint32(1).uint32((95 << 3) | 4); // a group
+      w.uint32((1 << 3) | 0).uint32(5); // a known field number with the wrong wire type
+    };
+    const w = new BinaryWriter();
+    w.uint32(42).fork(); // context: Struct
+    w.uint32(10).fork(); // fields entry
+    unknown(w);
+    w.uint32(10).string('key');
+    w.uint32(18).fork(); // Value
+    unknown(w);
+    w.uint32(26).string('value');
+    w.join();
+    w.join();
+    w.uint32(10).fork().uint32(10).string('empty').uint32(18).fork().join().join(); // an entry whose Value is empty: left out
+    w.uint32(10).fork().uint32(10).string('__proto__').uint32(18).fork().uint32(42).fork().join().join().join(); // the SDK cannot keep this key either
+    w.join();
+    unknown(w);
+    w.uint32(10).fork().uint32(10).string('tag').join(); // meta
+    return w.finish();
+  }
+
+  it('skips unknown fields at every level, as the SDK does', () => {
+    const bytes = withUnknownFields();
+    expectSameDecoding(bytes);
+    expect(decodeRunFunctionRequest(bytes).context).toEqual({ key: 'value' });
+  });
+
+  it('throws on malformed bytes', () => {
+    const cases: Record<string, number[]> = {
+      'length past the end': [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01],
+      'truncated varint': [0x0a, 0x80],
+      'tag 0': [0x00, 0x00],
+      'end group without start': [0x0c],
+      'wire type 7': [0x0f],
+      'nested length past its parent': [0x2a, 0x03, 0x0a, 0x05, 0x0a, 0x01, 0x61, 0x00, 0x00],
+      'truncated double': [0x2a, 0x06, 0x0a, 0x04, 0x12, 0x02, 0x11, 0x00],
+    };
+    for (const [name, bytes] of Object.entries(cases)) {
+      expect(() => decodeRunFunctionRequest(Uint8Array.from(bytes)), name).toThrow(Error);
+    }
+  });
+
+  it('throws on every truncation of a real request that is not a field boundary', () => {
+    const xr = readManifest('examples/environment/dev.yaml');
+    const bytes = requestBytes(requestFor(xr, { observed: { a: xr } }));
+    for (let length = 0; length < bytes.length; length++) {
+      const prefix = bytes.subarray(0, length);
+      let ours: RunFunctionRequest | undefined;
+      try {
+        ours = decodeRunFunctionRequest(prefix);
+      } catch {
+        continue;
+      }
+      expect(isDeepStrictEqual(ours, RunFunctionRequest.decode(prefix)), `prefix of ${length} bytes`).toBe(true);
+    }
+  });
+
+  it('refuses nesting at the depth the SDK refuses, and accepts what it accepts', () => {
+    const nested = (levels: number): JsonObject => (levels === 0 ? { leaf: 1 } : { n: nested(levels - 1) });
+    for (const levels of [20, 30, 31, 32, 40]) {
+      const bytes = requestBytes(requestWith(nested(levels)));
+      let sdkError: unknown;
+      try {
+        RunFunctionRequest.decode(bytes);
+      } catch (error) {
+        sdkError = error;
+      }
+      if (sdkError === undefined) expectSameDecoding(bytes);
+      else expect(() => decodeRunFunctionRequest(bytes), `${levels} levels`).toThrow('recursion limit');
+    }
+  });
+});
+
+describe('codec: service definition', () => {
+  it('keeps the SDK service path and flags, with our server-side codecs', () => {
+    const ours = fastFunctionRunnerService.runFunction;
+    expect(ours.path).toBe('/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction');
+    expect(ours.requestStream).toBe(false);
+    expect(ours.responseStream).toBe(false);
+    expect(ours.requestDeserialize).toBe(decodeRunFunctionRequest);
+    expect(ours.responseSerialize).toBe(encodeRunFunctionResponse);
+  });
+});
