@@ -34,6 +34,9 @@ const trustOf = (resources: Resources, addon: string): JsonObject => (JSON.parse
 const ALL_FLAGS = { cilium: true, hubbleUi: true, falco: true, falcoKillMode: true, trivyAdmission: true, kyverno: true, veleroBackups: true, goldilocks: true, reloader: true, metricsServer: true };
 
 /** Variants beyond the committed examples: the platform role, and every flag on in a small and a highly available environment. */
+/** Settling and validating a whole Environment takes seconds; more on a busy machine than the default allows. */
+const SLOW = { timeout: 120_000 };
+
 const VARIANTS: Record<string, JsonObject> = {
   'staging as platform': variant('staging', { role: 'platform' }),
   'prod as platform': variant('prod', { role: 'platform' }),
@@ -44,7 +47,7 @@ const VARIANTS: Record<string, JsonObject> = {
 const PLATFORM_ADDONS = ['nats', 'argo-workflows', 'argo-cd-central'];
 const FLAGGED_ADDONS = ['cilium', 'falco', 'falco-talon', 'trivy-operator', 'kyverno', 'velero', 'goldilocks', 'reloader', 'metrics-server'];
 
-describe('extras add-ons: every variant fits the real charts, CRDs and security checks', () => {
+describe('extras add-ons: every variant fits the real charts, CRDs and security checks', SLOW, () => {
   for (const [name, xr] of Object.entries(VARIANTS)) {
     it(name, () => {
       const resources = render(name, xr);
@@ -58,7 +61,7 @@ describe('extras add-ons: every variant fits the real charts, CRDs and security 
   }
 });
 
-describe('role: platform', () => {
+describe('role: platform', SLOW, () => {
   it('adds NATS JetStream, Argo Workflows and the central Argo CD only to platform environments', () => {
     const platform = render('staging as platform', VARIANTS['staging as platform'] as JsonObject);
     for (const addon of PLATFORM_ADDONS) expect(platform[`release-${addon}`], addon).toBeDefined();
@@ -107,7 +110,7 @@ describe('role: platform', () => {
   });
 });
 
-describe('feature flags', () => {
+describe('feature flags', SLOW, () => {
   it('install nothing optional where the flags are off (dev: only the base defaults reloader and metrics-server)', () => {
     const dev = settleEnvironment(readManifest('examples/environment/dev.yaml')).resources;
     const present = FLAGGED_ADDONS.filter((addon) => dev[`release-${addon}`] !== undefined);
