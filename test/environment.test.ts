@@ -329,3 +329,14 @@ describe('Kubernetes minor upgrade', () => {
     expect(response.results.map((r) => r.message)).toEqual(['cannot compose Environment env-dev/dev: spec.kubernetes.version: cannot downgrade the cluster from 1.33 to 1.32']);
   });
 });
+
+describe('CNI choice', () => {
+  it('does not install the VPC CNI add-on when Cilium owns pod networking', () => {
+    const withCilium = { ...dev, spec: { ...(dev.spec as JsonObject), overrides: { features: { cilium: true } } } };
+    const step1 = desired(run(withCilium, 'dev'));
+    const step2 = desired(run(withCilium, 'dev', observeAll(step1)));
+    const step3 = desired(run(withCilium, 'dev', observeAll(step2)));
+    expect(step3['addon-kube-proxy']).toBeDefined();
+    expect(step3['addon-vpc-cni']).toBeUndefined();
+  });
+});

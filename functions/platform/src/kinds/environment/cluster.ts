@@ -149,6 +149,8 @@ export function buildCluster(ctx: EnvironmentContext): void {
   const nodesReady = ctx.isReady('node-group-system');
 
   for (const addon of EKS_ADDONS) {
+    // With Cilium (ENI mode, WireGuard) Cilium owns pod networking; the VPC CNI must not run beside it.
+    if (addon === 'vpc-cni' && ctx.config.features.cilium) continue;
     const ready = clusterReady && (!NEEDS_NODES.has(addon) || nodesReady) && (addon !== 'aws-ebs-csi-driver' || ebsRoleArn !== undefined);
     ctx.add(
       `addon-${addon}`,
