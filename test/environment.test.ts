@@ -3,6 +3,7 @@ import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/resources/cidr.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { observeAll as observeReady } from './helpers/settle.js';
 
 const CONFIGS: Record<string, JsonObject> = Object.fromEntries(
   ['base', 'dev', 'staging', 'prod', 'onprem'].map((name) => [name, readManifest(`environment-configs/${name}.yaml`)]),
@@ -60,18 +61,9 @@ const AT_PROVIDER: Record<string, JsonObject> = {
   'transit-gateway-attachment': { id: 'tgw-attach-0abc' },
 };
 
-/** Turns desired resources into observed ones: everything exists, Ready, with what AWS reports. */
+/** Everything desired exists, Ready, reporting what AWS would (roles their ARN). */
 function observeAll(resources: Record<string, JsonObject>): Record<string, JsonObject> {
-  return Object.fromEntries(
-    Object.entries(resources).map(([key, resource]) => [
-      key,
-      {
-        ...resource,
-        metadata: { ...(resource.metadata as JsonObject), annotations: { 'crossplane.io/composition-resource-name': key } },
-        status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Synced', status: 'True' }], atProvider: AT_PROVIDER[key] ?? {} },
-      },
-    ]),
-  );
+  return observeReady(resources, (key) => AT_PROVIDER[key] ?? (key.startsWith('role-') ? { arn: `arn:aws:iam::111111111111:role/${key}` } : {}));
 }
 
 const dev = readManifest('examples/environment/dev.yaml');
