@@ -3,7 +3,7 @@ import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescrip
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { parseCidr, type Ipv4Block } from '../functions/platform/src/resources/cidr.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';
-import { settle, type Resources } from './helpers/settle.js';
+import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
 
 const CONFIGS: Record<string, JsonObject> = Object.fromEntries(['base', 'dev', 'staging', 'prod'].map((n) => [n, readManifest(`environment-configs/${n}.yaml`)]));
 const HUB_XR = readManifest('examples/hub/hub.yaml');
@@ -42,18 +42,6 @@ function renderSpoke(spoke: Spoke, hub: JsonObject, observed: Resources): RunFun
   };
   const required = { 'environment-config-base': [CONFIGS.base as JsonObject], 'environment-config-environment': [CONFIGS[spoke.environment] as JsonObject], hub: [hub] };
   return runFunction(request(xr, { required, observed }), { ttlSeconds: 60 }).response;
-}
-
-function spokeIds(environment: string) {
-  return (key: string): JsonObject => {
-    if (key === 'transit-gateway-attachment') return { id: `tgw-attach-${environment}` };
-    if (key === 'kms-key') return { arn: 'arn:aws:kms:eu-central-1:111111111111:key/k' };
-    if (key === 'cluster') return { identity: [{ oidc: [{ issuer: 'https://oidc.example/id/x' }] }], vpcConfig: { clusterSecurityGroupId: 'sg-c' } };
-    if (key === 'launch-template-system') return { id: 'lt-1', latestVersion: 1 };
-    if (key === 'zone') return { nameServers: ['ns-1.example'] };
-    if (key === 'role-ebs-csi') return { arn: 'arn:aws:iam::111111111111:role/ebs' };
-    return {};
-  };
 }
 
 // --- A router over the rendered manifests alone ---------------------------------------
@@ -196,7 +184,7 @@ describe('Hub', () => {
     { environment: 'dev', role: 'workload', cidr: '10.20.0.0/16' },
     { environment: 'staging', role: 'workload', cidr: '10.30.0.0/16' },
   ];
-  const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), spokeIds(s.environment)).resources]));
+  const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentAtProvider(s.environment)).resources]));
   const network = new Network(hub.resources, rendered);
   const host = { prod: '10.10.1.10', dev: '10.20.1.10', staging: '10.30.1.10' } as const;
 
