@@ -2,15 +2,15 @@
  * RunFunctionResponse from the SDK's message shape to wire bytes, field for
  * field and in the same order as the SDK's `RunFunctionResponse.encode`
  * (ts-proto, apiextensions.fn.proto.v1), so the bytes are identical, with
- * Struct contents written straight from plain objects.
+ * Struct contents written straight from plain objects, as a binary string
+ * (binary-string.ts). Each function returns the fields of its message.
  */
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { Condition, Requirements, Resource, ResourceSelector, Result, RunFunctionResponse, SchemaSelector, State } from '@crossplane-org/function-sdk-typescript';
-import { writeStruct } from './struct.js';
+import { encodeBinary, type BinaryStringEncoder } from './binary-string.js';
+import { encodeStruct } from './struct.js';
 
 type ResponseMeta = NonNullable<RunFunctionResponse['meta']>;
 type Duration = NonNullable<ResponseMeta['ttl']>;
-type MatchLabels = NonNullable<ResourceSelector['matchLabels']>;
 
 // Tags (field number << 3 | wire type) of the response's messages.
 const RESPONSE_META = 10;
@@ -49,91 +49,91 @@ const CONDITION_TARGET = 40;
 const ENTRY_KEY = 10;
 const ENTRY_VALUE = 18;
 
-/** Writes `map` as repeated entries of `tag`, in key order of `Object.keys` (as the SDK's `Object.entries`). */
-function writeMap<T>(writer: BinaryWriter, tag: number, map: Record<string, T>, writeEntryValue: (value: T) => void): void {
+/** `map` as repeated entries of `tag`, in the key order of `Object.keys` (as the SDK's `Object.entries`). */
+function encodeMap<T>(e: BinaryStringEncoder, tag: number, map: Record<string, T>, encodeEntryValue: (value: T) => string): string {
+  let out = '';
   for (const key of Object.keys(map)) {
-    writer.uint32(tag).fork();
-    if (key !== '') writer.uint32(ENTRY_KEY).string(key);
-    writeEntryValue(map[key] as T);
-    writer.join();
+    out += e.delimited(tag, (key === '' ? '' : e.string(ENTRY_KEY, key)) + encodeEntryValue(map[key] as T));
   }
+  return out;
 }
 
-/** A message-typed field: tag, then the message length-prefixed. */
-function writeMessage<T>(writer: BinaryWriter, tag: number, message: T, writeFields: (writer: BinaryWriter, message: T) => void): void {
-  writer.uint32(tag).fork();
-  writeFields(writer, message);
-  writer.join();
+function encodeDuration(e: BinaryStringEncoder, duration: Duration): string {
+  return (duration.seconds !== 0 ? e.varint(DURATION_SECONDS, duration.seconds) : '') + (duration.nanos !== 0 ? e.varint(DURATION_NANOS, duration.nanos) : '');
 }
 
-function writeDuration(writer: BinaryWriter, duration: Duration): void {
-  if (duration.seconds !== 0) writer.uint32(DURATION_SECONDS).int64(duration.seconds);
-  if (duration.nanos !== 0) writer.uint32(DURATION_NANOS).int32(duration.nanos);
+function encodeMeta(e: BinaryStringEncoder, meta: ResponseMeta): string {
+  return (meta.tag !== '' ? e.string(META_TAG, meta.tag) : '') + (meta.ttl !== undefined ? e.delimited(META_TTL, encodeDuration(e, meta.ttl)) : '');
 }
 
-function writeMeta(writer: BinaryWriter, meta: ResponseMeta): void {
-  if (meta.tag !== '') writer.uint32(META_TAG).string(meta.tag);
-  if (meta.ttl !== undefined) writeMessage(writer, META_TTL, meta.ttl, writeDuration);
+function encodeResource(e: BinaryStringEncoder, resource: Resource): string {
+  return (
+    (resource.resource !== undefined ? e.delimited(RESOURCE_RESOURCE, encodeStruct(e, resource.resource)) : '') +
+    encodeMap(e, RESOURCE_CONNECTION_DETAILS, resource.connectionDetails, (value) => (value.length !== 0 ? e.bytes(ENTRY_VALUE, value) : '')) +
+    (resource.ready !== 0 ? e.varint(RESOURCE_READY, resource.ready) : '')
+  );
 }
 
-function writeResource(writer: BinaryWriter, resource: Resource): void {
-  if (resource.resource !== undefined) writeMessage(writer, RESOURCE_RESOURCE, resource.resource, writeStruct);
-  writeMap(writer, RESOURCE_CONNECTION_DETAILS, resource.connectionDetails, (value) => {
-    if (value.length !== 0) writer.uint32(ENTRY_VALUE).bytes(value);
-  });
-  if (resource.ready !== 0) writer.uint32(RESOURCE_READY).int32(resource.ready);
+function encodeState(e: BinaryStringEncoder, state: State): string {
+  return (
+    (state.composite !== undefined ? e.delimited(STATE_COMPOSITE, encodeResource(e, state.composite)) : '') +
+    encodeMap(e, STATE_RESOURCES, state.resources, (value) => (value !== undefined ? e.delimited(ENTRY_VALUE, encodeResource(e, value)) : ''))
+  );
 }
 
-function writeState(writer: BinaryWriter, state: State): void {
-  if (state.composite !== undefined) writeMessage(writer, STATE_COMPOSITE, state.composite, writeResource);
-  writeMap(writer, STATE_RESOURCES, state.resources, (value) => {
-    if (value !== undefined) writeMessage(writer, ENTRY_VALUE, value, writeResource);
-  });
+function encodeResult(e: BinaryStringEncoder, result: Result): string {
+  return (
+    (result.severity !== 0 ? e.varint(RESULT_SEVERITY, result.severity) : '') +
+    (result.message !== '' ? e.string(RESULT_MESSAGE, result.message) : '') +
+    (result.reason !== undefined ? e.string(RESULT_REASON, result.reason) : '') +
+    (result.target !== undefined ? e.varint(RESULT_TARGET, result.target) : '')
+  );
 }
 
-function writeResult(writer: BinaryWriter, result: Result): void {
-  if (result.severity !== 0) writer.uint32(RESULT_SEVERITY).int32(result.severity);
-  if (result.message !== '') writer.uint32(RESULT_MESSAGE).string(result.message);
-  if (result.reason !== undefined) writer.uint32(RESULT_REASON).string(result.reason);
-  if (result.target !== undefined) writer.uint32(RESULT_TARGET).int32(result.target);
+function encodeResourceSelector(e: BinaryStringEncoder, selector: ResourceSelector): string {
+  const labels = selector.matchLabels;
+  return (
+    (selector.apiVersion !== '' ? e.string(SELECTOR_API_VERSION, selector.apiVersion) : '') +
+    (selector.kind !== '' ? e.string(SELECTOR_KIND, selector.kind) : '') +
+    (selector.matchName !== undefined ? e.string(SELECTOR_MATCH_NAME, selector.matchName) : '') +
+    (labels !== undefined ? e.delimited(SELECTOR_MATCH_LABELS, encodeMap(e, ENTRY_KEY, labels.labels, (value) => (value !== '' ? e.string(ENTRY_VALUE, value) : ''))) : '') +
+    (selector.namespace !== undefined ? e.string(SELECTOR_NAMESPACE, selector.namespace) : '')
+  );
 }
 
-function writeMatchLabels(writer: BinaryWriter, matchLabels: MatchLabels): void {
-  writeMap(writer, ENTRY_KEY, matchLabels.labels, (value) => {
-    if (value !== '') writer.uint32(ENTRY_VALUE).string(value);
-  });
+function encodeSchemaSelector(e: BinaryStringEncoder, selector: SchemaSelector): string {
+  return (selector.apiVersion !== '' ? e.string(SELECTOR_API_VERSION, selector.apiVersion) : '') + (selector.kind !== '' ? e.string(SELECTOR_KIND, selector.kind) : '');
 }
 
-function writeResourceSelector(writer: BinaryWriter, selector: ResourceSelector): void {
-  if (selector.apiVersion !== '') writer.uint32(SELECTOR_API_VERSION).string(selector.apiVersion);
-  if (selector.kind !== '') writer.uint32(SELECTOR_KIND).string(selector.kind);
-  if (selector.matchName !== undefined) writer.uint32(SELECTOR_MATCH_NAME).string(selector.matchName);
-  if (selector.matchLabels !== undefined) writeMessage(writer, SELECTOR_MATCH_LABELS, selector.matchLabels, writeMatchLabels);
-  if (selector.namespace !== undefined) writer.uint32(SELECTOR_NAMESPACE).string(selector.namespace);
+function encodeRequirements(e: BinaryStringEncoder, requirements: Requirements): string {
+  const selectorEntry = (value: ResourceSelector | undefined) => (value !== undefined ? e.delimited(ENTRY_VALUE, encodeResourceSelector(e, value)) : '');
+  return (
+    encodeMap(e, REQUIREMENTS_EXTRA_RESOURCES, requirements.extraResources, selectorEntry) +
+    encodeMap(e, REQUIREMENTS_RESOURCES, requirements.resources, selectorEntry) +
+    encodeMap(e, REQUIREMENTS_SCHEMAS, requirements.schemas, (value: SchemaSelector | undefined) => (value !== undefined ? e.delimited(ENTRY_VALUE, encodeSchemaSelector(e, value)) : ''))
+  );
 }
 
-function writeSchemaSelector(writer: BinaryWriter, selector: SchemaSelector): void {
-  if (selector.apiVersion !== '') writer.uint32(SELECTOR_API_VERSION).string(selector.apiVersion);
-  if (selector.kind !== '') writer.uint32(SELECTOR_KIND).string(selector.kind);
+function encodeCondition(e: BinaryStringEncoder, condition: Condition): string {
+  return (
+    (condition.type !== '' ? e.string(CONDITION_TYPE, condition.type) : '') +
+    (condition.status !== 0 ? e.varint(CONDITION_STATUS, condition.status) : '') +
+    (condition.reason !== '' ? e.string(CONDITION_REASON, condition.reason) : '') +
+    (condition.message !== undefined ? e.string(CONDITION_MESSAGE, condition.message) : '') +
+    (condition.target !== undefined ? e.varint(CONDITION_TARGET, condition.target) : '')
+  );
 }
 
-function writeRequirements(writer: BinaryWriter, requirements: Requirements): void {
-  const selectorEntry = (value: ResourceSelector | undefined) => {
-    if (value !== undefined) writeMessage(writer, ENTRY_VALUE, value, writeResourceSelector);
-  };
-  writeMap(writer, REQUIREMENTS_EXTRA_RESOURCES, requirements.extraResources, selectorEntry);
-  writeMap(writer, REQUIREMENTS_RESOURCES, requirements.resources, selectorEntry);
-  writeMap(writer, REQUIREMENTS_SCHEMAS, requirements.schemas, (value: SchemaSelector | undefined) => {
-    if (value !== undefined) writeMessage(writer, ENTRY_VALUE, value, writeSchemaSelector);
-  });
-}
-
-function writeCondition(writer: BinaryWriter, condition: Condition): void {
-  if (condition.type !== '') writer.uint32(CONDITION_TYPE).string(condition.type);
-  if (condition.status !== 0) writer.uint32(CONDITION_STATUS).int32(condition.status);
-  if (condition.reason !== '') writer.uint32(CONDITION_REASON).string(condition.reason);
-  if (condition.message !== undefined) writer.uint32(CONDITION_MESSAGE).string(condition.message);
-  if (condition.target !== undefined) writer.uint32(CONDITION_TARGET).int32(condition.target);
+function encodeResponse(e: BinaryStringEncoder, response: RunFunctionResponse): string {
+  let out = '';
+  if (response.meta !== undefined) out += e.delimited(RESPONSE_META, encodeMeta(e, response.meta));
+  if (response.desired !== undefined) out += e.delimited(RESPONSE_DESIRED, encodeState(e, response.desired));
+  for (const result of response.results) out += e.delimited(RESPONSE_RESULTS, encodeResult(e, result));
+  if (response.context !== undefined) out += e.delimited(RESPONSE_CONTEXT, encodeStruct(e, response.context));
+  if (response.requirements !== undefined) out += e.delimited(RESPONSE_REQUIREMENTS, encodeRequirements(e, response.requirements));
+  for (const condition of response.conditions) out += e.delimited(RESPONSE_CONDITIONS, encodeCondition(e, condition));
+  if (response.output !== undefined) out += e.delimited(RESPONSE_OUTPUT, encodeStruct(e, response.output));
+  return out;
 }
 
 /**
@@ -143,15 +143,5 @@ function writeCondition(writer: BinaryWriter, condition: Condition): void {
  * list as an empty Value, a Date as `{}`, other non-JSON values refused).
  */
 export function encodeRunFunctionResponse(response: RunFunctionResponse): Buffer {
-  const writer = new BinaryWriter();
-  if (response.meta !== undefined) writeMessage(writer, RESPONSE_META, response.meta, writeMeta);
-  if (response.desired !== undefined) writeMessage(writer, RESPONSE_DESIRED, response.desired, writeState);
-  for (const result of response.results) writeMessage(writer, RESPONSE_RESULTS, result, writeResult);
-  if (response.context !== undefined) writeMessage(writer, RESPONSE_CONTEXT, response.context, writeStruct);
-  if (response.requirements !== undefined) writeMessage(writer, RESPONSE_REQUIREMENTS, response.requirements, writeRequirements);
-  for (const condition of response.conditions) writeMessage(writer, RESPONSE_CONDITIONS, condition, writeCondition);
-  if (response.output !== undefined) writeMessage(writer, RESPONSE_OUTPUT, response.output, writeStruct);
-  const bytes = writer.finish();
-  // A view, not a copy: finish() already returned a fresh array.
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return encodeBinary((encoder) => encodeResponse(encoder, response));
 }

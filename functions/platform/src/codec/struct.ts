@@ -2,14 +2,16 @@
  * google.protobuf.Struct, Value and ListValue straight between wire bytes and
  * plain JavaScript values: the shape the SDK's messages carry (`{ [key]: any }`),
  * without the SDK's intermediate `Struct`/`Value` objects, `Object.entries`
- * arrays and per-entry objects, which were most of the cost of a call.
+ * arrays and per-entry objects. Encoding builds a binary string
+ * (binary-string.ts); decoding reads with `@bufbuild/protobuf`'s BinaryReader.
  *
  * Behaviour follows the SDK's ts-proto code (`Struct.wrap`/`Value.wrap` when
  * encoding, `Value.unwrap` when decoding) so bytes and values are identical;
  * the few deliberate differences (malformed input is refused rather than read
  * on) are in docs/function.md.
  */
-import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import type { BinaryReader } from '@bufbuild/protobuf/wire';
+import type { BinaryStringEncoder } from './binary-string.js';
 
 /**
  * A JSON-like value as the SDK's Struct fields hold it. `unknown` on purpose:
@@ -44,54 +46,43 @@ export const MAX_DECODE_DEPTH = 100;
  */
 export const PROTO_KEY = '__proto__';
 
-/** Writes the fields of a Struct (not its tag or length) from a plain object, as `Struct.encode(Struct.wrap(object))`. */
-export function writeStruct(writer: BinaryWriter, object: object): void {
+/**
+ * The fields of a Struct (not its tag or length) for a plain object, as
+ * `Struct.encode(Struct.wrap(object))` writes them.
+ */
+export function encodeStruct(encoder: BinaryStringEncoder, object: object): string {
+  let out = '';
   for (const key of Object.keys(object)) {
     if (key === PROTO_KEY) continue;
     const value: unknown = (object as StructObject)[key];
     if (value === undefined) continue;
-    writer.uint32(STRUCT_FIELDS).fork();
-    if (key !== '') writer.uint32(ENTRY_KEY).string(key);
-    writer.uint32(ENTRY_VALUE).fork();
-    writeValue(writer, value);
-    writer.join();
-    writer.join();
+    const entry = key === '' ? '' : encoder.string(ENTRY_KEY, key);
+    out += encoder.delimited(STRUCT_FIELDS, entry + encoder.delimited(ENTRY_VALUE, encodeValue(encoder, value)));
   }
+  return out;
 }
 
-/** Writes the fields of a Value, as `Value.encode(Value.wrap(value))`: undefined is an empty Value. */
-export function writeValue(writer: BinaryWriter, value: unknown): void {
+/** The fields of a Value, as `Value.encode(Value.wrap(value))`: undefined is an empty Value. */
+function encodeValue(encoder: BinaryStringEncoder, value: unknown): string {
   switch (typeof value) {
     case 'string':
-      writer.uint32(VALUE_STRING).string(value);
-      return;
+      return encoder.string(VALUE_STRING, value);
     case 'number':
-      // NaN, ±Infinity and -0 go out as the doubles they are, like the SDK.
-      writer.uint32(VALUE_NUMBER).double(value);
-      return;
+      return encoder.double(VALUE_NUMBER, value);
     case 'boolean':
-      writer.uint32(VALUE_BOOL).bool(value);
-      return;
+      return encoder.varint(VALUE_BOOL, value ? 1 : 0);
     case 'undefined':
-      return;
-    case 'object':
-      if (value === null) {
-        writer.uint32(VALUE_NULL).int32(0);
-      } else if (Array.isArray(value)) {
-        writer.uint32(VALUE_LIST).fork();
-        for (let i = 0; i < value.length; i++) {
-          writer.uint32(LIST_VALUES).fork();
-          writeValue(writer, value[i]);
-          writer.join();
-        }
-        writer.join();
-      } else {
-        // Any other object is a Struct of its own enumerable keys: a Date becomes {} as in the SDK.
-        writer.uint32(VALUE_STRUCT).fork();
-        writeStruct(writer, value);
-        writer.join();
+      return '';
+    case 'object': {
+      if (value === null) return encoder.varint(VALUE_NULL, 0);
+      if (Array.isArray(value)) {
+        let list = '';
+        for (let i = 0; i < value.length; i++) list += encoder.delimited(LIST_VALUES, encodeValue(encoder, value[i]));
+        return encoder.delimited(VALUE_LIST, list);
       }
-      return;
+      // Any other object is a Struct of its own enumerable keys: a Date becomes {} as in the SDK.
+      return encoder.delimited(VALUE_STRUCT, encodeStruct(encoder, value));
+    }
     default:
       throw new Error(`Unsupported any value type: ${typeof value}`);
   }
@@ -177,7 +168,7 @@ function readList(reader: BinaryReader, end: number, depth: number): unknown[] {
  * unwrap order decides (string, number, bool, struct, list, null), and a
  * repeated kind replaces the earlier one.
  */
-export function readValue(reader: BinaryReader, end: number, depth: number): unknown {
+function readValue(reader: BinaryReader, end: number, depth: number): unknown {
   checkDepth(depth);
   const valueEnd = fieldEnd(reader, reader.uint32(), end);
   let string: string | undefined;
