@@ -14,7 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { bundleFunction } from './lib/bundle.js';
 import { benchCases, latency, RawClient, startServerProcess, stats, throughput, timeSync, type ServerProcess, type Stats } from './lib/bench.js';
@@ -49,6 +51,10 @@ interface Row {
   composeMs: Stats;
   /** Decode the request, compose, encode the response: the server's own work per call, without gRPC. */
   serverWorkMs: Stats;
+  /** Decode the request and encode the response, no compose: the server's codec (functions/platform/src/codec). */
+  codecMs: Stats;
+  /** The same with the SDK's ts-proto codecs, which the server used before: the reference. */
+  sdkCodecMs: Stats;
   grpcMs: Stats;
   echoMs: Stats;
   grpcOverEcho: number;
@@ -71,13 +77,15 @@ async function startups(command: string, args: string[], times: number): Promise
 }
 
 function table(rows: Row[]): string {
-  const header = ['example', 'kind', 'res', 'resp KiB', 'compose med/p99 ms', 'decode+compose+encode ms', 'gRPC med/p99 ms', 'echo med/p99 ms', 'gRPC/echo', 'gRPC req/s', 'echo req/s', 'RSS MiB'];
+  const header = ['example', 'kind', 'res', 'req KiB', 'resp KiB', 'compose med/p99 ms', 'codec ms (SDK ms)', 'decode+compose+encode ms', 'gRPC med/p99 ms', 'echo med/p99 ms', 'gRPC/echo', 'gRPC req/s', 'echo req/s', 'RSS MiB'];
   const lines = rows.map((r) => [
     relative('examples', r.file),
     r.environment !== undefined ? `${r.kind} (${r.environment})` : r.kind,
     String(r.resources),
+    (r.requestBytes / 1024).toFixed(1),
     (r.responseBytes / 1024).toFixed(1),
     `${r.composeMs.median.toFixed(3)} / ${r.composeMs.p99.toFixed(3)}`,
+    `${r.codecMs.median.toFixed(3)} (${r.sdkCodecMs.median.toFixed(3)})`,
     r.serverWorkMs.median.toFixed(3),
     `${r.grpcMs.median.toFixed(3)} / ${r.grpcMs.p99.toFixed(3)}`,
     `${r.echoMs.median.toFixed(3)} / ${r.echoMs.p99.toFixed(3)}`,
@@ -120,11 +128,23 @@ async function main(): Promise<void> {
         if (!echoed.equals(c.responseBytes)) throw new Error(`${c.file}: the echo server answered other bytes`);
 
         const composeMs = timeSync(() => runFunction(c.request, { ttlSeconds: 60 }), ITERATIONS, 30);
-        const serverWorkMs = timeSync(
-          () => RunFunctionResponse.encode(runFunction(RunFunctionRequest.decode(c.requestBytes), { ttlSeconds: 60 }).response).finish(),
-          ITERATIONS,
-          30,
-        );
+        const serverWorkMs = timeSync(() => encodeRunFunctionResponse(runFunction(decodeRunFunctionRequest(c.requestBytes), { ttlSeconds: 60 }).response), ITERATIONS, 30);
+        const response = runFunction(c.request, { ttlSeconds: 60 }).response;
+        // Interleaved, so load from elsewhere on the machine hits both codecs alike.
+        const codecSamples: number[] = [];
+        const sdkCodecSamples: number[] = [];
+        for (let i = 0; i < ITERATIONS + 30; i++) {
+          let start = performance.now();
+          decodeRunFunctionRequest(c.requestBytes);
+          encodeRunFunctionResponse(response);
+          if (i >= 30) codecSamples.push(performance.now() - start);
+          start = performance.now();
+          RunFunctionRequest.decode(c.requestBytes);
+          RunFunctionResponse.encode(response).finish();
+          if (i >= 30) sdkCodecSamples.push(performance.now() - start);
+        }
+        const codecMs = stats(codecSamples);
+        const sdkCodecMs = stats(sdkCodecSamples);
         const total = Math.max(200, ITERATIONS * 3);
         // Interleave function and echo runs so drift (thermal, GC elsewhere) hits both alike.
         const grpcMs = await latency(fnClient, c.requestBytes, index, ITERATIONS, 30);
@@ -140,6 +160,8 @@ async function main(): Promise<void> {
           responseBytes: c.responseBytes.length,
           composeMs,
           serverWorkMs,
+          codecMs,
+          sdkCodecMs,
           grpcMs,
           echoMs,
           grpcOverEcho: grpcMs.median / echoMs.median,
@@ -148,7 +170,7 @@ async function main(): Promise<void> {
           rssMiB: fn.rss().rssMiB,
         };
         rows.push(row);
-        process.stderr.write(`  ${c.file}: compose ${composeMs.median.toFixed(3)} ms, gRPC ${grpcMs.median.toFixed(3)} ms (echo ${echoMs.median.toFixed(3)} ms)\n`);
+        process.stderr.write(`  ${c.file}: compose ${composeMs.median.toFixed(3)} ms, codec ${codecMs.median.toFixed(3)} ms (SDK ${sdkCodecMs.median.toFixed(3)} ms), gRPC ${grpcMs.median.toFixed(3)} ms (echo ${echoMs.median.toFixed(3)} ms)\n`);
       }
     } finally {
       fnClient.close();
