@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel } from '../schema/fields.js';
 import type { ConfigLayer } from './resolve.js';
+import { onpremConfigSchema } from './onprem-config.js';
 import { storageClassesSchema } from './storage-classes.js';
 
 /** Label that ties an EnvironmentConfig in the platform cluster to an environment (or `base`). */
@@ -42,6 +43,7 @@ export const platformConfigSchema = z
       .strict()
       .optional()
       .describe('Required for provider aws.'),
+    onprem: onpremConfigSchema.optional().describe('Required for provider onprem: the existing cluster\'s secret store, DNS, certificates and storage.'),
     protection: z
       .object({
         retainStatefulResources: z

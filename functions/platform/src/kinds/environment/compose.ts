@@ -2,14 +2,16 @@ import { FatalError } from '../../errors.js';
 import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment/platform-config.js';
 import { API_GROUP_VERSION, type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
 import { buildAddons } from './addons/index.js';
+import { buildClusterAccess } from './addons/cluster-access.js';
 import { buildBuckets } from './buckets.js';
 import { subnetLayout } from '../../resources/cidr.js';
 import { buildCluster } from './cluster.js';
-import { EnvironmentContext, STATEFUL_LABEL, type HubAttachment } from './context.js';
+import { EnvironmentContext, STATEFUL_LABEL, type AwsInputs, type HubAttachment } from './context.js';
 import { buildDatabase } from './database.js';
 import { buildDns } from './dns.js';
 import { buildKarpenter } from './karpenter.js';
 import { buildNetwork } from './network.js';
+import { buildOnprem, onpremInputs } from './onprem.js';
 import { buildSystemNodes } from './nodes.js';
 import { environmentSpecSchema, environmentStatusSchema, type EnvironmentSpec } from './schema.js';
 import { environmentStatus } from './status.js';
@@ -42,7 +44,8 @@ function readHub(spec: EnvironmentSpec, found: RequiredResources): HubAttachment
 }
 
 /** Checks the AWS-only fields up front, naming each, before any builder runs. */
-function awsInputs(spec: EnvironmentSpec, config: PlatformConfig) {
+function awsInputs(spec: EnvironmentSpec, config: PlatformConfig, found: RequiredResources): { domain: string; aws: AwsInputs } {
+  const hub = readHub(spec, found);
   const region = required(spec.region, 'spec.region: required when provider is aws');
   const cidr = required(spec.network?.cidr, 'spec.network.cidr: required when provider is aws');
   try {
@@ -54,14 +57,28 @@ function awsInputs(spec: EnvironmentSpec, config: PlatformConfig) {
   const domain = required(spec.domain, 'spec.domain: required when provider is aws');
   const accountId = required(config.aws?.accountId, 'cannot use the merged EnvironmentConfig: data.aws.accountId: required when provider is aws');
   const parentZoneId = required(config.dns?.parentZoneId, 'cannot use the merged EnvironmentConfig: data.dns.parentZoneId: required when provider is aws');
-  return { region, cidr, domain, accountId, parentZoneId };
+  return { domain, aws: { region, cidr, accountId, parentZoneId, hub } };
 }
 
-/** Environment: everything an environment needs in AWS, built by one builder per concern. */
+/** The AWS resources of an Environment, one builder per concern, then the operators in the new cluster. */
+function buildAws(ctx: EnvironmentContext): void {
+  buildNetwork(ctx);
+  buildCluster(ctx);
+  buildSystemNodes(ctx);
+  buildKarpenter(ctx);
+  buildDatabase(ctx);
+  buildDns(ctx);
+  buildBuckets(ctx);
+  buildClusterAccess(ctx);
+  buildAddons(ctx);
+  buildUsages(ctx);
+}
+
+/** Environment: everything an environment needs, in AWS or on an existing cluster, built by one builder per concern. */
 export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = {
   kind: 'Environment',
   plural: 'environments',
-  description: 'A whole environment: network, EKS cluster, nodes, database, DNS, buckets and IAM.',
+  description: 'A whole environment: on AWS the network, EKS cluster, nodes, database, DNS, buckets and IAM; on-prem the platform operators on an existing cluster.',
   categories: ['platform', 'catalyst-forge'],
   printerColumns: [
     { name: 'ENVIRONMENT', type: 'string', jsonPath: '.spec.environment' },
@@ -86,21 +103,14 @@ export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = 
   },
 
   compose({ xr, spec, config, observed, required: found }): Composed {
-    if (spec.provider === 'onprem') {
-      throw new FatalError('spec.provider: onprem Environments are not composed by this version of the package yet');
-    }
-    const hub = readHub(spec, found);
-    const ctx = new EnvironmentContext({ xr, spec, config, hub, observed, ...awsInputs(spec, config) });
-
-    buildNetwork(ctx);
-    buildCluster(ctx);
-    buildSystemNodes(ctx);
-    buildKarpenter(ctx);
-    buildDatabase(ctx);
-    buildDns(ctx);
-    buildBuckets(ctx);
-    buildAddons(ctx);
-    buildUsages(ctx);
+    const base = { xr, spec, config, observed };
+    const ctx =
+      spec.provider === 'onprem'
+        ? new EnvironmentContext({ ...base, provider: 'onprem', ...onpremInputs(spec, config) })
+        : new EnvironmentContext({ ...base, provider: 'aws', ...awsInputs(spec, config, found) });
+    if (ctx.provider === 'onprem') buildOnprem(ctx);
+    else buildAws(ctx);
+    const hub = ctx.provider === 'aws' ? ctx.aws.hub : undefined;
 
     // Observed resources no builder asked for were switched off by the spec or config
     // (fewer zones, a Hub instead of NAT, an admin removed). Data never goes that way.

@@ -1,10 +1,15 @@
+import { FatalError } from '../../errors.js';
+import type { OnpremConfig } from '../../environment/onprem-config.js';
 import type { PlatformConfig } from '../../environment/platform-config.js';
-import { AwsComposition } from '../../resources/aws/composition.js';
-import { providerConfigReference } from '../../resources/aws/managed.js';
+import { AwsComposition, type AddOptions } from '../../resources/aws/composition.js';
+import { providerConfigReference, type AwsKind, type AwsKinds } from '../../resources/aws/managed.js';
 import type { ObservedResources, XrIdentity } from '../kind.js';
 import type { EnvironmentSpec } from './schema.js';
 
 export { STATEFUL_LABEL } from '../../resources/aws/composition.js';
+
+/** Where an Environment runs. */
+export type EnvironmentProvider = EnvironmentSpec['provider'];
 
 /** What a Hub publishes in its status, as an Environment needs it. */
 export interface HubAttachment {
@@ -12,31 +17,46 @@ export interface HubAttachment {
   routeTables: { egress: string; workload: string; platform: string };
 }
 
-/** Inputs every Environment builder reads; validated before any builder runs. */
-export interface EnvironmentInputs {
-  xr: XrIdentity;
-  spec: EnvironmentSpec;
-  config: PlatformConfig;
+/** The AWS-only inputs of an Environment, validated before any builder runs. */
+export interface AwsInputs {
   region: string;
   cidr: string;
-  domain: string;
   accountId: string;
   parentZoneId: string;
   /** Hub referenced by spec.network.hubRef, once it has published its ids; undefined without a Hub. */
   hub: HubAttachment | 'pending' | undefined;
-  observed: ObservedResources;
 }
 
+/** The on-prem-only inputs of an Environment, validated before any builder runs. */
+export interface OnpremInputs {
+  /** Secret in the XR's namespace holding the existing cluster's kubeconfig, and its key. */
+  kubeconfigSecretRef: { name: string; key: string };
+  config: OnpremConfig;
+}
+
+/** Inputs every Environment builder reads; exactly one of `aws` and `onprem` is set, matching `provider`. */
+export type EnvironmentInputs = {
+  xr: XrIdentity;
+  spec: EnvironmentSpec;
+  config: PlatformConfig;
+  /** Parent DNS domain: the zone is `<environment>.<region>.<domain>` on AWS, `<environment>.<domain>` on-prem. */
+  domain: string;
+  observed: ObservedResources;
+} & ({ provider: 'aws'; aws: AwsInputs } | { provider: 'onprem'; onprem: OnpremInputs });
+
 /**
- * The state of one Environment composition: the shared AWS composition state
- * plus what every Environment builder reads (spec, merged config, zone and
- * cluster names, the zones in use).
+ * The state of one Environment composition: the shared composition state
+ * (naming, observed state, the resources builders add) plus what every
+ * Environment builder reads (provider, spec, merged config, zone and cluster
+ * names). AWS inputs sit behind {@link aws}, on-prem ones behind {@link onprem}:
+ * reading the other provider's part is a bug and fails loudly.
  */
 export class EnvironmentContext extends AwsComposition {
+  readonly provider: EnvironmentProvider;
   readonly environment: string;
   readonly zoneName: string;
   readonly clusterName: string;
-  /** Letters of the availability zones in use, e.g. ['a', 'b', 'c']. */
+  /** Letters of the availability zones in use, e.g. ['a', 'b', 'c']; none on-prem. */
   readonly zones: readonly string[];
 
   constructor(readonly inputs: EnvironmentInputs) {
@@ -44,18 +64,26 @@ export class EnvironmentContext extends AwsComposition {
     super({
       xr: inputs.xr,
       prefix: spec.environment,
-      region: inputs.region,
-      accountId: inputs.accountId,
+      // On-prem composes no AWS resource (add() refuses), so no region or account is ever written.
+      region: inputs.provider === 'aws' ? inputs.aws.region : '',
+      accountId: inputs.provider === 'aws' ? inputs.aws.accountId : '',
       providerConfigRef: providerConfigReference(spec.providerConfigRef),
       observed: inputs.observed,
       retainStatefulResources: config.protection.retainStatefulResources,
       environmentTag: spec.environment,
     });
+    this.provider = inputs.provider;
     this.environment = spec.environment;
-    this.zoneName = `${spec.environment}.${inputs.region}.${inputs.domain}`;
-    this.clusterName = this.name('cluster');
-    const count = spec.network?.availabilityZones ?? config.network.availabilityZones;
-    this.zones = ['a', 'b', 'c'].slice(0, count);
+    if (inputs.provider === 'aws') {
+      this.zoneName = `${spec.environment}.${inputs.aws.region}.${inputs.domain}`;
+      this.clusterName = this.name('cluster');
+      const count = spec.network?.availabilityZones ?? config.network.availabilityZones;
+      this.zones = ['a', 'b', 'c'].slice(0, count);
+    } else {
+      this.zoneName = `${spec.environment}.${inputs.domain}`;
+      this.clusterName = inputs.onprem.config.clusterName ?? spec.environment;
+      this.zones = [];
+    }
   }
 
   get config(): PlatformConfig {
@@ -64,5 +92,31 @@ export class EnvironmentContext extends AwsComposition {
 
   get spec(): EnvironmentSpec {
     return this.inputs.spec;
+  }
+
+  /** The AWS inputs; only AWS builders call this. */
+  get aws(): AwsInputs {
+    if (this.inputs.provider !== 'aws') throw new Error('internal error: an AWS builder ran for an on-prem Environment');
+    return this.inputs.aws;
+  }
+
+  /** The on-prem inputs; only on-prem builders call this. */
+  get onprem(): OnpremInputs {
+    if (this.inputs.provider !== 'onprem') throw new Error('internal error: an on-prem builder ran for an AWS Environment');
+    return this.inputs.onprem;
+  }
+
+  /** The on-prem config when this Environment is on-prem, else undefined: for add-ons that differ by provider. */
+  get onpremConfig(): OnpremConfig | undefined {
+    return this.inputs.provider === 'onprem' ? this.inputs.onprem.config : undefined;
+  }
+
+  /**
+   * An AWS managed resource. Refused on-prem: that an on-prem Environment
+   * never composes anything in AWS is held here, not by each builder's care.
+   */
+  override add<K extends AwsKind>(key: string, component: string, kind: K, forProvider: AwsKinds[K] | undefined, options: AddOptions = {}): void {
+    if (this.provider !== 'aws') throw new FatalError(`cannot compose "${key}" (${kind}): an on-prem Environment composes no AWS resources`);
+    super.add(key, component, kind, forProvider, options);
   }
 }

@@ -21,7 +21,7 @@ export function buildDns(ctx: EnvironmentContext): void {
     'route53.aws.m.upbound.io/v1beta1:Record',
     nameServers !== undefined
       ? {
-      zoneId: ctx.inputs.parentZoneId,
+      zoneId: ctx.aws.parentZoneId,
       name: ctx.zoneName,
       type: 'NS',
       ttl: ctx.config.dns?.recordTtl ?? 300,

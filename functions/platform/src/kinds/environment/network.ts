@@ -36,9 +36,9 @@ export const HUB_ROUTING: Readonly<Record<'workload' | 'platform', { associate: 
  */
 export function buildNetwork(ctx: EnvironmentContext): void {
   const clusterTag = `kubernetes.io/cluster/${ctx.clusterName}`;
-  addVpc(ctx, ctx.inputs.cidr, COMPONENT);
+  addVpc(ctx, ctx.aws.cidr, COMPONENT);
 
-  const layout = subnetLayout(ctx.inputs.cidr);
+  const layout = subnetLayout(ctx.aws.cidr);
   const tierTags = {
     public: { tier: 'public', 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared' },
     private: { tier: 'private', 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared', 'karpenter.sh/discovery': ctx.clusterName },
@@ -77,7 +77,7 @@ function buildNatEgress(ctx: EnvironmentContext): void {
  * Hub's egress VPC. Waits until the Hub has published its ids.
  */
 function buildHubEgress(ctx: EnvironmentContext): void {
-  const hub = ctx.inputs.hub === 'pending' ? undefined : ctx.inputs.hub;
+  const hub = ctx.aws.hub === 'pending' ? undefined : ctx.aws.hub;
   const routing = HUB_ROUTING[ctx.spec.role];
   ctx.add(
     'transit-gateway-attachment',

@@ -2,6 +2,10 @@ import type { EnvironmentContext } from './context.js';
 
 /** The Environment status, filled from observed resources as they appear; absent values are left out. */
 export function environmentStatus(ctx: EnvironmentContext): Record<string, unknown> {
+  if (ctx.provider !== 'aws') {
+    // On-prem there is no zone id, VPC, endpoint or account to report: the zone's name and the cluster's.
+    return { clusterName: ctx.clusterName, zone: { name: ctx.zoneName }, ...(ctx.pending.length > 0 ? { pendingResources: [...ctx.pending].sort() } : {}) };
+  }
   const status: Record<string, unknown> = { clusterName: ctx.clusterName, accountId: ctx.accountId };
   const zoneId = ctx.observedString('zone', 'zoneId');
   const nameServers = ctx.observedStrings('zone', 'nameServers');

@@ -27,12 +27,21 @@ export interface AddonIdentity {
 export interface AddonDefinition {
   /** Unique DNS-label name; keys are `release-<name>`, `role-<name>`, `object-<name>-<key>`. */
   name: string;
-  /** Whether this environment gets the add-on (role, provider, feature flags). */
+  /**
+   * Whether this environment gets the add-on (role, provider, feature flags).
+   * Every definition says whether it applies on-prem: {@link everywhere},
+   * {@link onAws}, {@link onOnprem} or a test of its own.
+   */
   enabled(ctx: EnvironmentContext): boolean;
-  /** Add-ons whose releases must be ready first (CRDs, webhooks, identities). */
+  /**
+   * Add-ons whose releases must be ready first (CRDs, webhooks, identities).
+   * One this environment does not install (the AWS Load Balancer Controller
+   * on-prem) is not waited for.
+   */
   dependsOn?: readonly string[];
-  /** Other composed resources (by key) that must be Ready first, e.g. an identity built elsewhere. */
-  waitFor?: readonly string[];
+  /** Other composed resources (by key) that must be Ready first, e.g. an identity built elsewhere; per provider where they differ. */
+  waitFor?: readonly string[] | ((ctx: EnvironmentContext) => readonly string[]);
+  /** The add-on's AWS identity (Pod Identity role); AWS only, never composed on-prem. */
   identity?: AddonIdentity;
   /** AWS resources of its own beyond a Pod Identity role (for example an IRSA role for one service account). */
   build?(ctx: EnvironmentContext): void;
@@ -43,6 +52,25 @@ export interface AddonDefinition {
    * not there yet is `undefined` (it waits, and once created it is kept).
    */
   objects?(ctx: EnvironmentContext): Record<string, Record<string, unknown> | undefined>;
+}
+
+/** Applies to every provider. */
+export const everywhere = (): boolean => true;
+
+/** Applies on AWS only (it calls AWS APIs or needs AWS infrastructure). */
+export function onAws(ctx: EnvironmentContext): boolean {
+  return ctx.provider === 'aws';
+}
+
+/** Applies on-prem only (it stands in for something AWS provides). */
+export function onOnprem(ctx: EnvironmentContext): boolean {
+  return ctx.provider === 'onprem';
+}
+
+/** The keys an add-on waits for in this environment. */
+export function waitForOf(addon: AddonDefinition, ctx: EnvironmentContext): readonly string[] {
+  const waitFor = addon.waitFor ?? [];
+  return typeof waitFor === 'function' ? waitFor(ctx) : waitFor;
 }
 
 /** Toleration that lets a pod onto the tainted system nodes. */

@@ -1,5 +1,5 @@
 import type { EnvironmentContext } from '../context.js';
-import type { AddonDefinition } from './addon.js';
+import { everywhere, type AddonDefinition } from './addon.js';
 import { PLATFORM_SECRET_STORE } from './crossplane.js';
 
 const NAMESPACE = 'alloy';
@@ -112,7 +112,7 @@ function secretEnv(name: string, key: string): Record<string, unknown> {
  */
 export const alloy: AddonDefinition = {
   name: 'alloy',
-  enabled: () => true,
+  enabled: everywhere,
   release(ctx) {
     const { credentials } = alloyOutputs(ctx);
     return {

@@ -1,5 +1,5 @@
 import { parse, stringify } from 'yaml';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { ARGOCD_CM_DATA } from './argocd-cm.generated.js';
 
 /** Namespace of the environment cluster's Argo CD; the project Applications live here (docs/argocd.md). */
@@ -35,7 +35,7 @@ export function argocdCm(): Record<string, string> {
  */
 export const argoCd: AddonDefinition = {
   name: 'argo-cd',
-  enabled: () => true,
+  enabled: everywhere,
   release(ctx) {
     const replicas = replicasOf(ctx, 'argo-cd');
     const ha = highlyAvailable(ctx, 'argo-cd');

@@ -1,6 +1,6 @@
 import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { onAws, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const CHART = 'aws-load-balancer-controller';
 
@@ -204,7 +204,7 @@ export function loadBalancerControllerPolicy(ctx: EnvironmentContext, vpcId: str
  */
 export const awsLoadBalancerController: AddonDefinition = {
   name: 'aws-load-balancer-controller',
-  enabled: () => true,
+  enabled: onAws,
   waitFor: ['vpc'],
   identity: {
     serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,

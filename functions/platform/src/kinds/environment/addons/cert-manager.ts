@@ -1,6 +1,7 @@
 import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { CA_SECRET, TSIG_SECRET } from './onprem-secrets.js';
 
 const CHART = 'cert-manager';
 
@@ -12,6 +13,22 @@ export const CLUSTER_ISSUER = 'letsencrypt';
 
 /** Let's Encrypt staging: same solver, untrusted certificates, generous rate limits; for trying things out. */
 export const STAGING_CLUSTER_ISSUER = 'letsencrypt-staging';
+
+/** On-prem: the ClusterIssuer signing with the platform team's CA (`certificates.issuer: ca`). */
+export const CA_CLUSTER_ISSUER = 'platform-ca';
+
+/** On-prem: the ClusterIssuer of the configured ACME directory (`certificates.issuer: acme`). */
+export const ACME_CLUSTER_ISSUER = 'acme';
+
+/** cert-manager spells the TSIG algorithms its own way. */
+const CERT_MANAGER_TSIG_ALGORITHMS = { 'hmac-sha256': 'HMACSHA256', 'hmac-sha512': 'HMACSHA512' } as const;
+
+/** The ClusterIssuer of this environment's wildcard certificate. */
+export function wildcardIssuer(ctx: EnvironmentContext): string {
+  const certificates = ctx.onpremConfig?.certificates;
+  if (certificates === undefined) return CLUSTER_ISSUER;
+  return certificates.issuer === 'ca' ? CA_CLUSTER_ISSUER : ACME_CLUSTER_ISSUER;
+}
 
 const LETSENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
 const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
@@ -74,16 +91,58 @@ function acmeIssuer(ctx: EnvironmentContext, name: string, server: string, zoneI
 }
 
 /**
- * cert-manager (CRDs from the chart, kept on uninstall) with Let's Encrypt
- * ClusterIssuers solving DNS-01 in this environment's Route53 zone. The
- * wildcard Certificate lives with the Gateways that serve it (envoy-gateway
- * add-on), in their namespace.
+ * The on-prem ClusterIssuer: the platform team's CA (its certificate and key
+ * synced from Vault by onprem-secrets), or an ACME directory answering
+ * DNS-01 for this zone through RFC 2136 with the TSIG key of the DNS config.
+ */
+function onpremIssuer(ctx: EnvironmentContext): Record<string, unknown> | undefined {
+  const onprem = ctx.onpremConfig;
+  if (onprem === undefined) return undefined;
+  const { certificates, dns } = onprem;
+  if (certificates.issuer === 'ca') {
+    return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: CA_CLUSTER_ISSUER }, spec: { ca: { secretName: CA_SECRET } } };
+  }
+  // The config schema refuses acme without rfc2136; this only narrows the type.
+  if (dns.provider !== 'rfc2136') return undefined;
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name: ACME_CLUSTER_ISSUER },
+    spec: {
+      acme: {
+        server: certificates.server,
+        ...(certificates.email !== undefined ? { email: certificates.email } : {}),
+        privateKeySecretRef: { name: `${ACME_CLUSTER_ISSUER}-account-key` },
+        solvers: [
+          {
+            selector: { dnsZones: [ctx.zoneName] },
+            dns01: {
+              rfc2136: {
+                nameserver: `${dns.host}:${dns.port}`,
+                tsigKeyName: dns.tsigKeyName,
+                tsigAlgorithm: CERT_MANAGER_TSIG_ALGORITHMS[dns.tsigAlgorithm],
+                tsigSecretSecretRef: { name: TSIG_SECRET, key: 'secret' },
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * cert-manager (CRDs from the chart, kept on uninstall) with the issuer of
+ * the zone's wildcard certificate: on AWS Let's Encrypt ClusterIssuers
+ * solving DNS-01 in this environment's Route53 zone, on-prem the configured
+ * CA or ACME directory ({@link onpremIssuer}). The wildcard Certificate lives
+ * with the Gateways that serve it (envoy-gateway add-on), in their namespace.
  */
 export const certManager: AddonDefinition = {
   name: 'cert-manager',
-  enabled: () => true,
-  // The issuers name the hosted zone; it must exist first.
-  waitFor: ['zone'],
+  enabled: everywhere,
+  // On AWS the issuers name the hosted zone; it must exist first.
+  waitFor: (ctx) => (ctx.provider === 'aws' ? ['zone'] : []),
   identity: {
     serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
     statements(ctx) {
@@ -106,6 +165,7 @@ export const certManager: AddonDefinition = {
     };
   },
   objects(ctx) {
+    if (ctx.provider !== 'aws') return { issuer: onpremIssuer(ctx) };
     const zoneId = ctx.observedString('zone', 'zoneId');
     return {
       issuer: acmeIssuer(ctx, CLUSTER_ISSUER, LETSENCRYPT, zoneId),

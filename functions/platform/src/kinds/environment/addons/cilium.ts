@@ -3,9 +3,13 @@ import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SE
 
 const OPERATOR_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'cilium-operator' };
 
-/** Whether Cilium replaces Istio ambient as the dataplane (config `features.cilium`). */
+/**
+ * Whether Cilium replaces Istio ambient as the dataplane (config
+ * `features.cilium`). AWS only: it runs in ENI mode; an existing cluster
+ * keeps the CNI it was built with.
+ */
 export function ciliumEnabled(ctx: EnvironmentContext): boolean {
-  return ctx.config.features.cilium;
+  return ctx.provider === 'aws' && ctx.config.features.cilium;
 }
 
 /**
@@ -70,7 +74,7 @@ export const cilium: AddonDefinition = {
         eni: { enabled: true, awsEnablePrefixDelegation: true },
         ipam: { mode: 'eni' },
         routingMode: 'native',
-        ipv4NativeRoutingCIDR: ctx.inputs.cidr,
+        ipv4NativeRoutingCIDR: ctx.aws.cidr,
         enableIPv4Masquerade: false,
         encryption: { enabled: true, type: 'wireguard', nodeEncryption: false },
         // The agent runs on every node, tainted or not.

@@ -1,6 +1,6 @@
 import { PLATFORM_ENVIRONMENT_CONFIG, type PlatformEnvironment } from '../../../environment/platform-environment.js';
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { everywhere, CRITICAL_ADDONS_TOLERATION, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { GATEWAY_NAMESPACE, MESH_TRUST_DOMAIN } from './istio.js';
 
 /**
@@ -42,17 +42,31 @@ export function gatewayRefs(): NonNullable<PlatformEnvironment['gateways']> {
   return { public: gateway('public'), internal: gateway('internal') };
 }
 
+/**
+ * Where Database XRs compose. AWS: the environment's RDS instance, whose
+ * address is known once RDS reports it; until then Database XRs wait (a
+ * Fatal naming data.database). On-prem: the PostgreSQL the config names, or
+ * none, and then the cluster serves no Database XRs.
+ */
+function databaseSection(ctx: EnvironmentContext): PlatformEnvironment['database'] {
+  if (ctx.provider !== 'aws') {
+    const database = ctx.onprem.config.database;
+    return database === undefined ? undefined : { host: database.host, port: database.port, providerConfigName: DATABASE_PROVIDER_CONFIG, sslMode: database.sslMode };
+  }
+  const host = ctx.observedString('database', 'address');
+  return host !== undefined ? { host, port: 5432, providerConfigName: DATABASE_PROVIDER_CONFIG, sslMode: 'require' } : undefined;
+}
+
 /** Data of `platform-environment`: what Network, Storage and Database read in this cluster. */
 export function platformEnvironmentData(ctx: EnvironmentContext): PlatformEnvironment {
-  const host = ctx.observedString('database', 'address');
+  const database = databaseSection(ctx);
   return {
     environment: ctx.environment,
     zone: ctx.zoneName,
     gateways: gatewayRefs(),
     mesh: { trustDomain: MESH_TRUST_DOMAIN },
     storageClasses: ctx.config.storageClasses,
-    // The instance's address is known once RDS reports it; without it Database XRs wait (a Fatal naming data.database).
-    ...(host !== undefined ? { database: { host, port: 5432, providerConfigName: DATABASE_PROVIDER_CONFIG, sslMode: 'require' as const } } : {}),
+    ...(database !== undefined ? { database } : {}),
     secrets: { prefix: `${ctx.environment}/`, store: { kind: 'ClusterSecretStore', name: PLATFORM_SECRET_STORE } },
   };
 }
@@ -65,7 +79,7 @@ export function platformEnvironmentData(ctx: EnvironmentContext): PlatformEnviro
  */
 export const crossplane: AddonDefinition = {
   name: 'crossplane',
-  enabled: () => true,
+  enabled: everywhere,
   release(ctx) {
     const replicas = replicasOf(ctx, 'crossplane');
     return {

@@ -52,6 +52,58 @@ function readerRole(ctx: EnvironmentContext): void {
 }
 
 /**
+ * On-prem, the same objects under the same keys for the configured
+ * PostgreSQL: the reader's service account logs in to Vault through its own
+ * Kubernetes-auth role (bound to that one account, allowed to read only the
+ * admin password), never through the cluster-wide store.
+ */
+function onpremObjects(ctx: EnvironmentContext): Record<string, Record<string, unknown> | undefined> {
+  const onprem = ctx.onprem.config;
+  const database = onprem.database;
+  if (database === undefined) return {};
+  const vault = onprem.secretStore;
+  return {
+    'service-account': { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER.name, namespace: NAMESPACE } },
+    store: {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: STORE, namespace: NAMESPACE },
+      spec: {
+        provider: {
+          vault: {
+            server: vault.server,
+            path: vault.path,
+            version: vault.version,
+            auth: { kubernetes: { mountPath: vault.kubernetesAuth.mountPath, role: database.vaultRole, serviceAccountRef: { name: READER.name } } },
+          },
+        },
+      },
+    },
+    'connection-secret': {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: CONNECTION_SECRET, namespace: NAMESPACE },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'SecretStore', name: STORE },
+        target: {
+          name: CONNECTION_SECRET,
+          creationPolicy: 'Owner',
+          template: { engineVersion: 'v2', data: { endpoint: database.host, port: String(database.port), username: database.username, password: '{{ .password }}' } },
+        },
+        data: [{ secretKey: 'password', remoteRef: { key: database.password.key, property: database.password.property } }],
+      },
+    },
+    'provider-config': {
+      apiVersion: 'postgresql.sql.m.crossplane.io/v1alpha1',
+      kind: 'ClusterProviderConfig',
+      metadata: { name: DATABASE_PROVIDER_CONFIG },
+      spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: CONNECTION_SECRET, namespace: NAMESPACE } }, sslMode: database.sslMode },
+    },
+  };
+}
+
+/**
  * How provider-sql in the new cluster reaches the shared PostgreSQL as root:
  * a SecretStore of its own in crossplane-system (the cluster-wide store is
  * denied the root secret on purpose), an ExternalSecret that assembles the
@@ -60,11 +112,15 @@ function readerRole(ctx: EnvironmentContext): void {
  */
 export const databaseAccess: AddonDefinition = {
   name: 'database-access',
-  enabled: () => true,
+  // AWS: the environment's RDS instance. On-prem: only when the config names an existing PostgreSQL.
+  enabled: (ctx) => ctx.provider === 'aws' || ctx.onpremConfig?.database !== undefined,
   dependsOn: ['crossplane', 'external-secrets'],
-  waitFor: ['role-database-root-reader'],
-  build: readerRole,
+  waitFor: (ctx) => (ctx.provider === 'aws' ? ['role-database-root-reader'] : []),
+  build(ctx) {
+    if (ctx.provider === 'aws') readerRole(ctx);
+  },
   objects(ctx) {
+    if (ctx.provider !== 'aws') return onpremObjects(ctx);
     const host = ctx.observedString('database', 'address');
     const roleArn = ctx.observedString('role-database-root-reader', 'arn');
     return {

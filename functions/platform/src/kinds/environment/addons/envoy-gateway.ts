@@ -1,7 +1,7 @@
 import type { GatewayRef } from '../../../environment/platform-environment.js';
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
-import { CLUSTER_ISSUER } from './cert-manager.js';
+import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { wildcardIssuer } from './cert-manager.js';
 
 const CHART = 'envoy-gateway';
 
@@ -43,6 +43,33 @@ export const GATEWAYS: Readonly<Record<Visibility, GatewayRef>> = {
 const VISIBILITIES: readonly Visibility[] = ['internal', 'public'];
 
 /**
+ * The Service in front of a Gateway's proxies. AWS: an NLB made by the AWS
+ * Load Balancer Controller. On-prem: a plain LoadBalancer Service; the
+ * cluster's own load-balancer implementation (MetalLB, kube-vip, Cilium LB
+ * IPAM, ...) gives it an address, per the config's `onprem.gateways` where set.
+ */
+function envoyService(ctx: EnvironmentContext, visibility: Visibility): Record<string, unknown> {
+  const onprem = ctx.onpremConfig;
+  if (onprem !== undefined) {
+    const service = onprem.gateways?.[visibility];
+    return {
+      type: 'LoadBalancer',
+      ...(service?.loadBalancerClass !== undefined ? { loadBalancerClass: service.loadBalancerClass } : {}),
+      ...(service?.annotations !== undefined ? { annotations: service.annotations } : {}),
+    };
+  }
+  return {
+    type: 'LoadBalancer',
+    loadBalancerClass: 'service.k8s.aws/nlb',
+    annotations: {
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': SCHEMES[visibility],
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+    },
+  };
+}
+
+/**
  * The Envoy proxies of one Gateway: their service account, their Service
  * (an NLB by the AWS Load Balancer Controller, pods as IP targets, across
  * zones) and, in prod, spread over zones with a disruption budget. Proxies are
@@ -80,15 +107,7 @@ function envoyProxy(ctx: EnvironmentContext, visibility: Visibility) {
               : {}),
           },
           ...(ha ? { envoyPDB: { minAvailable: 1 } } : {}),
-          envoyService: {
-            type: 'LoadBalancer',
-            loadBalancerClass: 'service.k8s.aws/nlb',
-            annotations: {
-              'service.beta.kubernetes.io/aws-load-balancer-scheme': SCHEMES[visibility],
-              'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-              'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
-            },
-          },
+          envoyService: envoyService(ctx, visibility),
         },
       },
     },
@@ -148,12 +167,14 @@ function httpsRedirect(visibility: Visibility) {
  * Envoy Gateway: the control plane on the system nodes, the GatewayClass, a
  * public (internet-facing NLB) and an internal (internal NLB) Gateway, each
  * serving the zone's wildcard certificate on 443 and redirecting 80 to 443.
- * The certificate is issued by cert-manager's Let's Encrypt ClusterIssuer
- * into this namespace; the NLBs are made by the AWS Load Balancer Controller.
+ * The certificate is issued by cert-manager's ClusterIssuer ({@link wildcardIssuer})
+ * into this namespace. On AWS the NLBs are made by the AWS Load Balancer
+ * Controller; on-prem the cluster's load balancer serves the Services
+ * ({@link envoyService}), and the controller dependency falls away.
  */
 export const envoyGateway: AddonDefinition = {
   name: 'envoy-gateway',
-  enabled: () => true,
+  enabled: everywhere,
   dependsOn: ['cert-manager', 'aws-load-balancer-controller'],
   release(ctx) {
     return {
@@ -188,7 +209,7 @@ export const envoyGateway: AddonDefinition = {
         spec: {
           secretName: WILDCARD_CERTIFICATE_SECRET,
           dnsNames: [`*.${ctx.zoneName}`, ctx.zoneName],
-          issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: CLUSTER_ISSUER },
+          issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: wildcardIssuer(ctx) },
           privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
         },
       },

@@ -1,15 +1,38 @@
+import type { EnvironmentContext } from '../context.js';
 import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { ONPREM_SECRET_KEYS, TSIG_SECRET } from './onprem-secrets.js';
 
 const SERVICE_ACCOUNT = { namespace: 'external-dns', name: 'external-dns' };
 
+/** What every provider shares: the sources, this zone only, ownership by this cluster, placement. */
+function commonValues(ctx: EnvironmentContext): Record<string, unknown> {
+  return {
+    sources: ['gateway-httproute', 'gateway-grpcroute', 'service'],
+    domainFilters: [ctx.zoneName],
+    // Own only what this cluster wrote; the zone is this environment's alone, so deleting is safe.
+    policy: 'sync',
+    registry: 'txt',
+    txtOwnerId: ctx.clusterName,
+    serviceAccount: { create: true, name: SERVICE_ACCOUNT.name },
+    tolerations: [CRITICAL_ADDONS_TOLERATION],
+    nodeSelector: SYSTEM_NODE_SELECTOR,
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+  };
+}
+
 /**
  * External DNS: records for Gateway API routes (and LoadBalancer Services)
- * in this environment's zone only. Its role may change records in that one
- * zone; listing zones has no resource in AWS.
+ * in this environment's zone only. AWS: Route53, through a role that may
+ * change records in that one zone (listing zones has no resource in AWS).
+ * On-prem with `dns.provider: rfc2136`: TSIG-signed dynamic updates to the
+ * configured server, the TSIG secret synced from Vault into an environment
+ * variable (External DNS reads every flag from EXTERNAL_DNS_<FLAG>); with
+ * `dns.provider: none` it is not installed.
  */
 export const externalDns: AddonDefinition = {
   name: 'external-dns',
-  enabled: () => true,
+  enabled: (ctx) => ctx.provider === 'aws' || ctx.onpremConfig?.dns.provider === 'rfc2136',
+  waitFor: (ctx) => (ctx.provider === 'aws' ? [] : [ONPREM_SECRET_KEYS.externalDnsTsig]),
   identity: {
     serviceAccount: SERVICE_ACCOUNT,
     statements(ctx) {
@@ -23,24 +46,36 @@ export const externalDns: AddonDefinition = {
     },
   },
   release(ctx) {
+    const dns = ctx.onpremConfig?.dns;
+    if (dns?.provider === 'rfc2136') {
+      return {
+        chart: 'external-dns',
+        namespace: SERVICE_ACCOUNT.namespace,
+        values: {
+          provider: { name: 'rfc2136' },
+          ...commonValues(ctx),
+          extraArgs: [
+            `--rfc2136-host=${dns.host}`,
+            `--rfc2136-port=${dns.port}`,
+            `--rfc2136-zone=${ctx.zoneName}`,
+            `--rfc2136-tsig-keyname=${dns.tsigKeyName}`,
+            `--rfc2136-tsig-secret-alg=${dns.tsigAlgorithm}`,
+            // Zone transfers tell External DNS what is there; without them it cannot clean up.
+            '--rfc2136-tsig-axfr',
+          ],
+          env: [{ name: 'EXTERNAL_DNS_RFC2136_TSIG_SECRET', valueFrom: { secretKeyRef: { name: TSIG_SECRET, key: 'secret' } } }],
+        },
+      };
+    }
     const zoneId = ctx.observedString('zone', 'zoneId');
     return {
       chart: 'external-dns',
       namespace: SERVICE_ACCOUNT.namespace,
       values: {
         provider: { name: 'aws' },
-        sources: ['gateway-httproute', 'gateway-grpcroute', 'service'],
-        domainFilters: [ctx.zoneName],
-        // Own only what this cluster wrote; the zone is this environment's alone, so deleting is safe.
-        policy: 'sync',
-        registry: 'txt',
-        txtOwnerId: ctx.clusterName,
+        ...commonValues(ctx),
         extraArgs: ['--aws-zone-type=public', ...(zoneId !== undefined ? [`--zone-id-filter=${zoneId}`] : [])],
         env: [{ name: 'AWS_DEFAULT_REGION', value: ctx.region }],
-        serviceAccount: { create: true, name: SERVICE_ACCOUNT.name },
-        tolerations: [CRITICAL_ADDONS_TOLERATION],
-        nodeSelector: SYSTEM_NODE_SELECTOR,
-        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
       },
     };
   },

@@ -2,7 +2,7 @@ import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import type { SecretStoreRef } from '../../../resources/external-secrets.js';
 import type { EnvironmentContext } from '../context.js';
 import { rootSecretName } from '../database.js';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const CHART = 'external-secrets';
 
@@ -63,14 +63,35 @@ function component(ctx: EnvironmentContext, memory: string) {
 }
 
 /**
+ * The backend of `platform-secrets`. AWS: Secrets Manager in the region,
+ * through the operator's Pod Identity role. On-prem: Vault KV from the
+ * config, logging in with the operator's own service account through Vault's
+ * Kubernetes auth; the Vault role's policy is what limits it to
+ * `<environment>/*` and `global/*` (docs/environment-onprem.md).
+ */
+function secretStoreProvider(ctx: EnvironmentContext): Record<string, unknown> {
+  const onprem = ctx.onpremConfig;
+  if (onprem === undefined) return { aws: { service: 'SecretsManager', region: ctx.region } };
+  const vault = onprem.secretStore;
+  return {
+    vault: {
+      server: vault.server,
+      path: vault.path,
+      version: vault.version,
+      auth: { kubernetes: { mountPath: vault.kubernetesAuth.mountPath, role: vault.kubernetesAuth.role, serviceAccountRef: EXTERNAL_SECRETS_SERVICE_ACCOUNT } },
+    },
+  };
+}
+
+/**
  * External Secrets Operator and the environment's ClusterSecretStore
- * `platform-secrets` on AWS Secrets Manager. The store names no credentials:
+ * `platform-secrets`: AWS Secrets Manager (the store names no credentials:
  * the operator's Pod Identity role is the only way in, scoped by
- * {@link externalSecretsPolicy}.
+ * {@link externalSecretsPolicy}) or, on-prem, Vault.
  */
 export const externalSecrets: AddonDefinition = {
   name: 'external-secrets',
-  enabled: () => true,
+  enabled: everywhere,
   identity: { serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT, statements: externalSecretsPolicy },
   release(ctx) {
     const replicas = replicasOf(ctx, CHART);
@@ -95,7 +116,7 @@ export const externalSecrets: AddonDefinition = {
         apiVersion: 'external-secrets.io/v1',
         kind: PLATFORM_SECRET_STORE.kind,
         metadata: { name: PLATFORM_SECRET_STORE.name },
-        spec: { provider: { aws: { service: 'SecretsManager', region: ctx.region } } },
+        spec: { provider: secretStoreProvider(ctx) },
       },
     };
   },

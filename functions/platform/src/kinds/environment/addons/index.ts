@@ -2,8 +2,8 @@ import { FatalError } from '../../../errors.js';
 import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
 import { clusterArn } from '../cluster.js';
 import type { EnvironmentContext } from '../context.js';
-import type { AddonDefinition } from './addon.js';
-import { buildClusterAccess, HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
+import { waitForOf, type AddonDefinition } from './addon.js';
+import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
 import { externalDns } from './external-dns.js';
 import { awsLoadBalancerController } from './aws-load-balancer-controller.js';
 import { certManager } from './cert-manager.js';
@@ -25,13 +25,18 @@ import { goldilocks } from './goldilocks.js';
 import { kyverno } from './kyverno.js';
 import { metricsServer } from './metrics-server.js';
 import { nats } from './nats.js';
-import { kubePrometheusStack, loki } from './observability.js';
+import { kubePrometheusStack, loki, minio } from './observability.js';
+import { onpremSecrets } from './onprem-secrets.js';
+import { longhorn, openebs } from './storage-operators.js';
 import { reloader } from './reloader.js';
 import { trivyOperator } from './trivy-operator.js';
 import { velero } from './velero.js';
 
-/** Every platform operator, in install order. Adding one is a new file and a line here. */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, externalDns, awsLoadBalancerController, externalSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+/**
+ * Every platform operator, in install order. Adding one is a new file and a
+ * line here; its `enabled` says on which providers it runs.
+ */
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 
@@ -41,14 +46,31 @@ function chartSource(repository: string, chart: string): { repository: string; n
   return { repository, name: chart };
 }
 
-/** Whether the cluster can take releases: it and its system nodes are ready, and the ProviderConfigs exist. */
+/**
+ * Whether the cluster can take releases: the ProviderConfigs exist and, on
+ * AWS, the cluster, its system nodes and the kubeconfig they read are ready
+ * (an on-prem cluster is there already).
+ */
 function clusterOpen(ctx: EnvironmentContext): boolean {
-  return ctx.isReady('cluster') && ctx.isReady('node-group-system') && ctx.isReady('cluster-auth') && ctx.observed(HELM_PROVIDER_CONFIG) !== undefined && ctx.observed(KUBERNETES_PROVIDER_CONFIG) !== undefined;
+  const providerConfigs = ctx.observed(HELM_PROVIDER_CONFIG) !== undefined && ctx.observed(KUBERNETES_PROVIDER_CONFIG) !== undefined;
+  if (ctx.provider !== 'aws') return providerConfigs;
+  return ctx.isReady('cluster') && ctx.isReady('node-group-system') && ctx.isReady('cluster-auth') && providerConfigs;
+}
+
+/** The add-ons this environment installs, by name. */
+function enabledNames(ctx: EnvironmentContext): Set<string> {
+  return new Set(ADDONS.filter((addon) => addon.enabled(ctx)).map((addon) => addon.name));
+}
+
+/** Whether the releases an add-on depends on are ready; dependencies this environment does not install are not waited for. */
+function dependenciesReady(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): boolean {
+  return (addon.dependsOn ?? []).filter((dep) => enabled.has(dep)).every((dep) => ctx.isReady(`release-${dep}`));
 }
 
 function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
   const identity = addon.identity;
-  if (identity === undefined) return;
+  // Identities are AWS roles bound by Pod Identity; an on-prem operator has none.
+  if (identity === undefined || ctx.provider !== 'aws') return;
   const statements = identity.statements(ctx);
   ctx.add(`role-${addon.name}`, COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
     assumeRolePolicy: policyJson(podIdentityTrust(clusterArn(ctx), ctx.accountId, identity.serviceAccount)),
@@ -73,15 +95,15 @@ function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
   );
 }
 
-function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean): void {
+function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
   if (addon.release === undefined) return;
   const release = addon.release(ctx);
   const chart = ctx.config.addons[release.chart];
   if (chart === undefined) {
     throw new FatalError(`cannot use the merged EnvironmentConfig: data.addons.${release.chart}: required by add-on ${addon.name}`);
   }
-  const depsReady = (addon.dependsOn ?? []).every((dep) => ctx.isReady(`release-${dep}`)) && (addon.waitFor ?? []).every((key) => ctx.isReady(key));
-  const identityReady = addon.identity === undefined || ctx.isReady(`pod-identity-${addon.name}`);
+  const depsReady = dependenciesReady(ctx, addon, enabled) && waitForOf(addon, ctx).every((key) => ctx.isReady(key));
+  const identityReady = addon.identity === undefined || ctx.provider !== 'aws' || ctx.isReady(`pod-identity-${addon.name}`);
   ctx.addObject(
     `release-${addon.name}`,
     COMPONENT,
@@ -104,10 +126,10 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
   );
 }
 
-function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean): void {
+function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
   if (addon.objects === undefined) return;
   // CRs need the CRDs (and webhooks) their release installs.
-  const ready = open && (addon.release === undefined ? (addon.dependsOn ?? []).every((dep) => ctx.isReady(`release-${dep}`)) : ctx.isReady(`release-${addon.name}`));
+  const ready = open && (addon.release === undefined ? dependenciesReady(ctx, addon, enabled) : ctx.isReady(`release-${addon.name}`));
   for (const [key, manifest] of Object.entries(addon.objects(ctx))) {
     ctx.addObject(
       `object-${addon.name}-${key}`,
@@ -124,21 +146,22 @@ function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
 }
 
 /**
- * The platform operators in the new cluster: access to it, then each enabled
+ * The platform operators in the environment's cluster (reached through the
+ * ProviderConfigs the provider's cluster-access builder made): each enabled
  * add-on's identity, Helm release and objects, each only once what it needs
  * is ready, and never removed once observed.
  */
 export function buildAddons(ctx: EnvironmentContext): void {
-  buildClusterAccess(ctx);
   const open = clusterOpen(ctx);
+  const enabled = enabledNames(ctx);
   const names = new Set<string>();
   for (const addon of ADDONS) {
     if (names.has(addon.name)) throw new FatalError(`cannot install add-ons: "${addon.name}" is listed twice`);
     names.add(addon.name);
-    if (!addon.enabled(ctx)) continue;
+    if (!enabled.has(addon.name)) continue;
     buildIdentity(ctx, addon);
     addon.build?.(ctx);
-    buildRelease(ctx, addon, open);
-    buildObjects(ctx, addon, open);
+    buildRelease(ctx, addon, open, enabled);
+    buildObjects(ctx, addon, open, enabled);
   }
 }

@@ -13,9 +13,9 @@ export const MESH_TRUST_DOMAIN = 'cluster.local';
  */
 export const GATEWAY_NAMESPACE = 'envoy-gateway-system';
 
-/** Istio ambient runs unless the environment chose Cilium as its mesh instead. */
+/** Istio ambient runs unless the environment chose Cilium as its mesh instead (AWS only: on-prem the cluster's own CNI stays, Istio chains after it). */
 function meshIsIstio(ctx: EnvironmentContext): boolean {
-  return !ctx.config.features.cilium;
+  return ctx.provider !== 'aws' || !ctx.config.features.cilium;
 }
 
 /** Every node runs the CNI agent and ztunnel, whatever its taints (Karpenter pools included). */

@@ -1,6 +1,6 @@
 import type { EnvironmentContext } from '../context.js';
 import { KARPENTER_SERVICE_ACCOUNT } from '../karpenter.js';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { onAws, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /** Label every Karpenter node carries: the workload class (NodePool) it was made for. */
 export const WORKLOAD_CLASS_LABEL = 'platform.projectcatalyst.io/workload-class';
@@ -94,7 +94,7 @@ function nodeClass(ctx: EnvironmentContext, name: string): Record<string, unknow
  */
 export const karpenter: AddonDefinition = {
   name: 'karpenter',
-  enabled: () => true,
+  enabled: onAws,
   waitFor: ['pod-identity-karpenter'],
   release(ctx) {
     const replicas = replicasOf(ctx, 'karpenter');

@@ -1,4 +1,4 @@
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /**
  * KEDA: event-driven autoscaling of project workloads. It calls no AWS API
@@ -8,7 +8,7 @@ import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SE
  */
 export const keda: AddonDefinition = {
   name: 'keda',
-  enabled: () => true,
+  enabled: everywhere,
   release(ctx) {
     const replicas = replicasOf(ctx, 'keda');
     const pdb = { minAvailable: 1 };

@@ -1,13 +1,17 @@
-import type { AddonDefinition } from './addon.js';
+import { everywhere, type AddonDefinition } from './addon.js';
 
 /**
  * StorageClasses `fast`, `standard` (the default) and `bulk` from the
- * EnvironmentConfig mapping, and a VolumeSnapshotClass for the CSI driver of
- * the standard class. No chart: the EBS CSI driver is an EKS add-on.
+ * EnvironmentConfig mapping, and on AWS a VolumeSnapshotClass for the CSI
+ * driver of the standard class. No chart: the EBS CSI driver is an EKS
+ * add-on; on-prem the drivers come from the storage operators (longhorn,
+ * openebs add-ons) or were installed with the cluster (Ceph). On-prem has no
+ * snapshot class: the snapshot CRDs and controller are not a given on an
+ * existing cluster, and nothing here takes snapshots there (Velero is AWS only).
  */
 export const storageClasses: AddonDefinition = {
   name: 'storage-classes',
-  enabled: () => true,
+  enabled: everywhere,
   objects(ctx) {
     const objects: Record<string, Record<string, unknown>> = {};
     for (const [key, mapping] of Object.entries(ctx.config.storageClasses).sort(([a], [b]) => a.localeCompare(b))) {
@@ -26,6 +30,7 @@ export const storageClasses: AddonDefinition = {
         allowVolumeExpansion: mapping.allowVolumeExpansion,
       };
     }
+    if (ctx.provider !== 'aws') return objects;
     objects['snapshot-class'] = {
       apiVersion: 'snapshot.storage.k8s.io/v1',
       kind: 'VolumeSnapshotClass',

@@ -80,7 +80,8 @@ function veleroStatements(ctx: EnvironmentContext): PolicyStatement[] {
  */
 export const velero: AddonDefinition = {
   name: 'velero',
-  enabled: (ctx) => ctx.config.features.veleroBackups,
+  // AWS only: it backs up to the environment's S3 bucket and snapshots EBS volumes.
+  enabled: (ctx) => ctx.provider === 'aws' && ctx.config.features.veleroBackups,
   identity: { serviceAccount: SERVICE_ACCOUNT, statements: veleroStatements },
   release(ctx) {
     return {
