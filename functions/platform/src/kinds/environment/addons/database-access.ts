@@ -51,6 +51,44 @@ function readerRole(ctx: EnvironmentContext): void {
   );
 }
 
+/** Where provider-sql's root connection comes from. */
+interface RootConnection {
+  host: string;
+  port: number;
+  username: string;
+  /** The password in the secret store; it only ever exists in the cluster. */
+  remoteRef: { key: string; property?: string };
+}
+
+/** The ExternalSecret that assembles provider-sql's connection Secret from the stored password. */
+function connectionSecret(connection: RootConnection): Record<string, unknown> {
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: CONNECTION_SECRET, namespace: NAMESPACE },
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'SecretStore', name: STORE },
+      target: {
+        name: CONNECTION_SECRET,
+        creationPolicy: 'Owner',
+        template: { engineVersion: 'v2', data: { endpoint: connection.host, port: String(connection.port), username: connection.username, password: '{{ .password }}' } },
+      },
+      data: [{ secretKey: 'password', remoteRef: connection.remoteRef }],
+    },
+  };
+}
+
+/** The ClusterProviderConfig Database XRs use. */
+function providerConfig(sslMode: string): Record<string, unknown> {
+  return {
+    apiVersion: 'postgresql.sql.m.crossplane.io/v1alpha1',
+    kind: 'ClusterProviderConfig',
+    metadata: { name: DATABASE_PROVIDER_CONFIG },
+    spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: CONNECTION_SECRET, namespace: NAMESPACE } }, sslMode },
+  };
+}
+
 /**
  * On-prem, the same objects under the same keys for the configured
  * PostgreSQL: the reader's service account logs in to Vault through its own
@@ -79,27 +117,13 @@ function onpremObjects(ctx: EnvironmentContext): Record<string, Record<string, u
         },
       },
     },
-    'connection-secret': {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: { name: CONNECTION_SECRET, namespace: NAMESPACE },
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'SecretStore', name: STORE },
-        target: {
-          name: CONNECTION_SECRET,
-          creationPolicy: 'Owner',
-          template: { engineVersion: 'v2', data: { endpoint: database.host, port: String(database.port), username: database.username, password: '{{ .password }}' } },
-        },
-        data: [{ secretKey: 'password', remoteRef: { key: database.password.key, property: database.password.property } }],
-      },
-    },
-    'provider-config': {
-      apiVersion: 'postgresql.sql.m.crossplane.io/v1alpha1',
-      kind: 'ClusterProviderConfig',
-      metadata: { name: DATABASE_PROVIDER_CONFIG },
-      spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: CONNECTION_SECRET, namespace: NAMESPACE } }, sslMode: database.sslMode },
-    },
+    'connection-secret': connectionSecret({
+      host: database.host,
+      port: database.port,
+      username: database.username,
+      remoteRef: { key: database.password.key, property: database.password.property },
+    }),
+    'provider-config': providerConfig(database.sslMode),
   };
 }
 
@@ -135,32 +159,8 @@ export const databaseAccess: AddonDefinition = {
         spec: { provider: { aws: { service: 'SecretsManager', region: ctx.region, auth: { jwt: { serviceAccountRef: { name: READER.name } } } } } },
       },
       'connection-secret':
-        host !== undefined
-          ? {
-              apiVersion: 'external-secrets.io/v1',
-              kind: 'ExternalSecret',
-              metadata: { name: CONNECTION_SECRET, namespace: NAMESPACE },
-              spec: {
-                refreshInterval: '1h',
-                secretStoreRef: { kind: 'SecretStore', name: STORE },
-                target: {
-                  name: CONNECTION_SECRET,
-                  creationPolicy: 'Owner',
-                  template: {
-                    engineVersion: 'v2',
-                    data: { endpoint: host, port: '5432', username: ctx.config.database.masterUsername, password: '{{ .password }}' },
-                  },
-                },
-                data: [{ secretKey: 'password', remoteRef: { key: rootSecretName(ctx.environment) } }],
-              },
-            }
-          : undefined,
-      'provider-config': {
-        apiVersion: 'postgresql.sql.m.crossplane.io/v1alpha1',
-        kind: 'ClusterProviderConfig',
-        metadata: { name: DATABASE_PROVIDER_CONFIG },
-        spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: CONNECTION_SECRET, namespace: NAMESPACE } }, sslMode: 'require' },
-      },
+        host !== undefined ? connectionSecret({ host, port: 5432, username: ctx.config.database.masterUsername, remoteRef: { key: rootSecretName(ctx.environment) } }) : undefined,
+      'provider-config': providerConfig('require'),
     };
   },
 };
