@@ -1,6 +1,8 @@
 import { Ready, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { canonical, runFunction, type RunSummary } from '../../functions/platform/src/run-function.js';
-import { MAX_REQUIREMENT_ITERATIONS, selectResources } from './render.js';
+import { MAX_REQUIREMENT_ITERATIONS, selectResources, supply } from './render.js';
+
+export { supply };
 
 type JsonObject = Record<string, unknown>;
 
@@ -33,17 +35,6 @@ export function requestFor(xr: JsonObject, options: InProcessRequestOptions = {}
     requiredResources: options.required ?? {},
     requiredSchemas: {},
   };
-}
-
-/** Answers requirements from a pool of resources, as Crossplane answers them from the cluster. */
-export function supply(pool: readonly JsonObject[], selectors: Readonly<Record<string, Selector>>): RunFunctionRequest['requiredResources'] {
-  const out: RunFunctionRequest['requiredResources'] = {};
-  for (const name of Object.keys(selectors).sort()) {
-    const selector = selectors[name];
-    if (selector === undefined) continue;
-    out[name] = { items: selectResources(pool, selector).map((resource) => ({ resource, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED })) };
-  }
-  return out;
 }
 
 /** The last call of an in-process requirements loop. */

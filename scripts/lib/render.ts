@@ -77,7 +77,8 @@ export function selectResources(pool: readonly JsonObject[], selector: Selector)
     .sort((a, b) => String(meta(a).name).localeCompare(String(meta(b).name)));
 }
 
-function resolveRequirements(pool: readonly JsonObject[], selectors: Record<string, Selector>): RunFunctionRequest['requiredResources'] {
+/** Answers requirements from a pool of resources, as Crossplane answers them from the cluster. */
+export function supply(pool: readonly JsonObject[], selectors: Readonly<Record<string, Selector>>): RunFunctionRequest['requiredResources'] {
   const out: RunFunctionRequest['requiredResources'] = {};
   for (const name of Object.keys(selectors).sort()) {
     const selector = selectors[name];
@@ -238,7 +239,7 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
           context,
           extraResources: {},
           credentials: {},
-          requiredResources: resolveRequirements(pool, selectors),
+          requiredResources: supply(pool, selectors),
           requiredSchemas: {},
         };
         response = await runtime.call(request);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ready, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { requestFor } from '../../scripts/lib/in-process.js';
 import { parseManifests } from '../../scripts/lib/schema-validator.js';
 import { REPO_ROOT } from '../../scripts/lib/validation.js';
 
@@ -36,27 +37,13 @@ export interface RequestOptions {
   tag?: string;
 }
 
-/** A RunFunctionRequest for one XR. */
+/** A RunFunctionRequest for one XR, with required resources given as plain objects. */
 export function request(xr: JsonObject, options: RequestOptions = {}): RunFunctionRequest {
-  const resources: NonNullable<RunFunctionRequest['observed']>['resources'] = {};
-  for (const [name, resource] of Object.entries(options.observed ?? {})) {
-    resources[name] = { resource, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED };
-  }
   const requiredResources: RunFunctionRequest['requiredResources'] = {};
   for (const [name, items] of Object.entries(options.required ?? {})) {
     requiredResources[name] = { items: items.map((resource) => ({ resource, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED })) };
   }
-  return {
-    meta: { tag: options.tag ?? 'tag-1', capabilities: [] },
-    observed: { composite: { resource: xr, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED }, resources },
-    desired: { composite: undefined, resources: {} },
-    input: undefined,
-    context: undefined,
-    extraResources: {},
-    credentials: {},
-    requiredResources,
-    requiredSchemas: {},
-  };
+  return requestFor(xr, { required: requiredResources, ...(options.observed !== undefined ? { observed: options.observed } : {}), ...(options.tag !== undefined ? { tag: options.tag } : {}) });
 }
 
 /** The requirement name under which Storage asks for platform-environment. */
