@@ -2,19 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { platformEnvironmentSchema } from '../functions/platform/src/environment/platform-environment.js';
 import { ARGOCD_CM_DATA } from '../functions/platform/src/kinds/environment/addons/argocd-cm.generated.js';
 import { argocdCmModule } from '../scripts/lib/generated.js';
-import { readManifest, type JsonObject } from './helpers/requests.js';
-import { settleEnvironment, type Resources } from './helpers/settle.js';
+import { type JsonObject } from './helpers/requests.js';
+import { type Resources } from './helpers/settle.js';
+import { forProvider, settledExample } from './helpers/settled-checks.js';
 import { parse } from 'yaml';
 
-const forProvider = (m: JsonObject | undefined) => ((m?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
 const values = (resources: Resources, _env: string, addon: string) => forProvider(resources[`release-${addon}`]).values as JsonObject;
 const manifest = (resources: Resources, key: string) => forProvider(resources[key]).manifest as JsonObject;
 
-function settled(example: string, overrides?: JsonObject): Resources {
-  const xr = readManifest(`examples/environment/${example}.yaml`);
-  if (overrides !== undefined) (xr.spec as JsonObject).overrides = overrides;
-  return settleEnvironment(xr).resources;
-}
+const settled = settledExample;
 
 const dev = settled('dev');
 const prod = settled('prod');

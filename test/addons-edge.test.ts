@@ -4,7 +4,8 @@ import { platformEnvironmentSchema } from '../functions/platform/src/environment
 import { GATEWAYS, PROJECT_NAMESPACE_LABEL, WILDCARD_CERTIFICATE_SECRET } from '../functions/platform/src/kinds/environment/addons/envoy-gateway.js';
 import { PLATFORM_SECRET_STORE } from '../functions/platform/src/kinds/environment/addons/external-secrets.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';
-import { environmentAtProvider, observeAll, resourcesOf, settleEnvironment, type Resources } from './helpers/settle.js';
+import { environmentAtProvider, observeAll, resourcesOf, type Resources } from './helpers/settle.js';
+import { forProvider, settledExample } from './helpers/settled-checks.js';
 
 interface Statement {
   Sid?: string;
@@ -14,7 +15,6 @@ interface Statement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-const forProvider = (m: JsonObject | undefined) => ((m?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
 const values = (r: Resources, addon: string) => forProvider(r[`release-${addon}`]).values as JsonObject;
 const manifest = (r: Resources, key: string) => forProvider(r[key]).manifest as JsonObject;
 const list = (v: string | string[]) => [v].flat();
@@ -28,11 +28,7 @@ function trust(r: Resources, addon: string) {
   return (JSON.parse(forProvider(r[`role-${addon}`]).assumeRolePolicy as string) as { Statement: Statement[] }).Statement[0]?.Condition?.StringEquals;
 }
 
-function settled(example: string, overrides?: JsonObject): Resources {
-  const xr = readManifest(`examples/environment/${example}.yaml`);
-  if (overrides !== undefined) (xr.spec as JsonObject).overrides = overrides;
-  return settleEnvironment(xr).resources;
-}
+const settled = settledExample;
 
 const dev = settled('dev');
 const prod = settled('prod');

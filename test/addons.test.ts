@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ADDONS } from '../functions/platform/src/kinds/environment/addons/index.js';
 import { releaseProblems } from '../scripts/lib/charts.js';
-import { defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { readManifest, type JsonObject } from './helpers/requests.js';
 import { settleEnvironment } from './helpers/settle.js';
-import { expandManifests, securityFindings } from './security/checks.js';
+import { settledProblems } from './helpers/settled-checks.js';
 
-const validator = defaultValidator();
 const EXAMPLES = ['dev', 'staging', 'prod', 'prod-standalone'];
 
 describe('platform operators in a fully created Environment', () => {
@@ -14,8 +12,6 @@ describe('platform operators in a fully created Environment', () => {
     describe(`examples/environment/${example}.yaml`, () => {
       const { resources, rounds } = settleEnvironment(readManifest(`examples/environment/${example}.yaml`));
       const manifests = Object.values(resources);
-      const releases = manifests.filter((m) => m.kind === 'Release');
-      const objects = manifests.filter((m) => m.kind === 'Object');
 
       it(`settles in ${rounds} rounds with the operators installed`, () => {
         expect(Object.keys(resources)).toEqual(expect.arrayContaining(['cluster-auth', 'provider-config-helm', 'provider-config-kubernetes', 'release-external-dns', 'object-storage-classes-standard']));
@@ -27,19 +23,11 @@ describe('platform operators in a fully created Environment', () => {
         }
       });
 
-      it('every manifest, and every object inside an Object, validates against the real schemas', () => {
-        const all = [...manifests, ...objects.map((o) => ((o.spec as JsonObject).forProvider as JsonObject).manifest as JsonObject)];
-        const report = validateManifests(validator, [{ file: example, manifests: all }], { errorOnMissingSchemas: true });
-        expect(report.lines).toEqual([]);
-      });
-
-      it("every release's chart, version and values fit the real chart", () => {
-        const problems = releases.flatMap((r) => releaseProblems(r).map((p) => `${(r.metadata as { name: string }).name}: ${p}`));
-        expect(problems).toEqual([]);
-      });
-
-      it('passes every security check', () => {
-        expect(securityFindings(expandManifests(manifests))).toEqual([]);
+      it('every manifest (Object contents included) fits the real schemas, every release its chart, and every security check passes', () => {
+        const problems = settledProblems(resources);
+        expect(problems.schema).toEqual([]);
+        expect(problems.charts).toEqual([]);
+        expect(problems.security).toEqual([]);
       });
     });
   }

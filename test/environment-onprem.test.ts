@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
-import { releaseProblems } from '../scripts/lib/charts.js';
-import { defaultValidator, validateManifests } from '../scripts/lib/validation.js';
+import { settledProblems } from './helpers/settled-checks.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';
 import { settleEnvironment } from './helpers/settle.js';
-import { expandManifests, securityFindings } from './security/checks.js';
 
-const validator = defaultValidator();
 const onprem = readManifest('examples/environment/onprem.yaml');
 const CONFIGS: Record<string, JsonObject> = Object.fromEntries(['base', 'onprem'].map((name) => [name, readManifest(`environment-configs/${name}.yaml`)]));
 
@@ -36,8 +33,6 @@ function fatals(xr: JsonObject): string[] {
 describe('an on-prem Environment, fully created (examples/environment/onprem.yaml)', () => {
   const { resources, rounds, response } = settleEnvironment(onprem);
   const manifests = Object.values(resources);
-  const releases = manifests.filter((m) => m.kind === 'Release');
-  const objects = manifests.filter((m) => m.kind === 'Object');
 
   it(`settles in ${rounds} rounds with the operators installed on the existing cluster`, () => {
     expect(Object.keys(resources)).toEqual(
@@ -80,19 +75,11 @@ describe('an on-prem Environment, fully created (examples/environment/onprem.yam
     expect(resources['provider-config-kubernetes']).toMatchObject({ apiVersion: 'kubernetes.m.crossplane.io/v1alpha1', kind: 'ProviderConfig', spec: { credentials } });
   });
 
-  it('every manifest, and every object inside an Object, validates against the real schemas', () => {
-    const all = [...manifests, ...objects.map((o) => ((o.spec as JsonObject).forProvider as JsonObject).manifest as JsonObject)];
-    const report = validateManifests(validator, [{ file: 'onprem', manifests: all }], { errorOnMissingSchemas: true });
-    expect(report.lines).toEqual([]);
-  });
-
-  it("every release's chart, version and values fit the real chart", () => {
-    const problems = releases.flatMap((r) => releaseProblems(r).map((p) => `${(r.metadata as { name: string }).name}: ${p}`));
-    expect(problems).toEqual([]);
-  });
-
-  it('passes every security check', () => {
-    expect(securityFindings(expandManifests(manifests))).toEqual([]);
+  it('every manifest (Object contents included) fits the real schemas, every release its chart, and every security check passes', () => {
+    const problems = settledProblems(resources);
+    expect(problems.schema).toEqual([]);
+    expect(problems.charts).toEqual([]);
+    expect(problems.security).toEqual([]);
   });
 
   it('maps fast, standard and bulk to OpenEBS LVM, Longhorn and CephFS', () => {
@@ -177,8 +164,7 @@ describe('an on-prem Environment with a database and ACME', () => {
   });
 
   it('every manifest validates and no AWS resource is composed', () => {
-    const all = [...manifests, ...manifests.filter((m) => m.kind === 'Object').map((o) => ((o.spec as JsonObject).forProvider as JsonObject).manifest as JsonObject)];
-    expect(validateManifests(validator, [{ file: 'onprem-database', manifests: all }], { errorOnMissingSchemas: true }).lines).toEqual([]);
+    expect(settledProblems(resources).schema).toEqual([]);
     expect(manifests.filter((m) => String(m.apiVersion).includes('.aws.'))).toEqual([]);
   });
 });
