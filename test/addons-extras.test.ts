@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ADDONS } from '../functions/platform/src/kinds/environment/addons/index.js';
 import { releaseProblems } from '../scripts/lib/charts.js';
 import { defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { readManifest, type JsonObject } from './helpers/requests.js';
@@ -172,5 +173,67 @@ describe('feature flags', SLOW, () => {
     expect(valuesOf(dev, 'kyverno').admissionController).toMatchObject({ replicas: 1, podDisruptionBudget: { enabled: false } });
     expect(valuesOf(prod, 'falco-talon').replicaCount).toBe(2);
     expect((valuesOf(prod, 'cilium').operator as JsonObject).podDisruptionBudget).toEqual({ enabled: true });
+  });
+});
+
+describe('Trivy admission (features.trivyAdmission)', SLOW, () => {
+  const POLICY = 'object-trivy-admission-policy';
+  const policyOf = (resources: Resources): JsonObject => manifestOf(resources, POLICY);
+  const ruleOf = (resources: Resources): JsonObject => ((policyOf(resources).spec as JsonObject).rules as JsonObject[])[0] as JsonObject;
+
+  it('staging and prod get the ClusterPolicy; dev, with the flag off, gets neither it nor Kyverno', () => {
+    const staging = render('staging', readManifest('examples/environment/staging.yaml'));
+    expect(policyOf(staging)).toMatchObject({ apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'refuse-critical-vulnerabilities' } });
+    const prod = render('prod', readManifest('examples/environment/prod.yaml'));
+    expect(prod[POLICY]).toBeDefined();
+    const dev = render('dev', readManifest('examples/environment/dev.yaml'));
+    expect(dev[POLICY]).toBeUndefined();
+    expect(dev['release-kyverno']).toBeUndefined();
+  });
+
+  it('turns Kyverno on by itself, lets its admission controller list the reports, and waits for both releases', () => {
+    const resources = render('dev trivy admission only', variant('dev', { overrides: { features: { trivyAdmission: true } } }));
+    expect(resources['release-trivy-operator']).toBeDefined();
+    expect(resources['release-kyverno']).toBeDefined();
+    expect(resources[POLICY]).toBeDefined();
+    expect(validateManifests(validator, [{ file: 'trivy admission', manifests: [policyOf(resources)] }], { errorOnMissingSchemas: true }).lines).toEqual([]);
+    expect((valuesOf(resources, 'kyverno').admissionController as JsonObject).rbac).toEqual({
+      clusterRole: { extraResources: [{ apiGroups: ['aquasecurity.github.io'], resources: ['vulnerabilityreports'], verbs: ['get', 'list'] }] },
+    });
+    expect(ADDONS.find((a) => a.name === 'trivy-admission')?.dependsOn).toEqual(['trivy-operator', 'kyverno']);
+    // Without the flag Kyverno gets no extra permissions.
+    const kyvernoOnly = render('dev kyverno only', variant('dev', { overrides: { features: { kyverno: true } } }));
+    expect((valuesOf(kyvernoOnly, 'kyverno').admissionController as JsonObject).rbac).toBeUndefined();
+    expect(kyvernoOnly[POLICY]).toBeUndefined();
+  });
+
+  it('enforces on Pods in project namespaces, with the exception label excluded, admission only', () => {
+    const staging = render('staging', readManifest('examples/environment/staging.yaml'));
+    const policy = policyOf(staging);
+    expect(policy.spec).toMatchObject({ background: false, failurePolicy: 'Fail' });
+    expect((policy.spec as JsonObject).validationFailureAction).toBeUndefined();
+    expect((policy.metadata as JsonObject).annotations).toMatchObject({ 'pod-policies.kyverno.io/autogen-controllers': 'none' });
+    // The label the project namespaces carry.
+    const namespace = readManifest('examples/project/namespace.yaml');
+    expect((namespace.metadata as { labels: Record<string, string> }).labels['platform.projectcatalyst.io/project']).toBe('true');
+    const rule = ruleOf(staging);
+    expect(rule.match).toEqual({ any: [{ resources: { kinds: ['Pod'], operations: ['CREATE', 'UPDATE'], namespaceSelector: { matchLabels: { 'platform.projectcatalyst.io/project': 'true' } } } }] });
+    expect(rule.exclude).toEqual({ any: [{ resources: { selector: { matchLabels: { 'platform.projectcatalyst.io/vulnerability-exception': 'true' } } } }] });
+    expect(rule.validate).toMatchObject({ failureAction: 'Enforce', allowExistingViolations: true });
+  });
+
+  it('reads the namespace\'s VulnerabilityReports and compares critical ones with every container and init container image', () => {
+    const rule = ruleOf(render('staging', readManifest('examples/environment/staging.yaml')));
+    const [context] = rule.context as Array<{ name: string; apiCall: { urlPath: string; jmesPath: string } }>;
+    expect(context?.name).toBe('criticalImages');
+    expect(context?.apiCall.urlPath).toBe('/apis/aquasecurity.github.io/v1alpha1/namespaces/{{ request.namespace }}/vulnerabilityreports');
+    for (const field of ['report.summary.criticalCount > `0`', 'report.registry.server', 'report.artifact.repository', 'report.artifact.tag', 'report.artifact.digest']) {
+      expect(context?.apiCall.jmesPath).toContain(field);
+    }
+    const foreach = (rule.validate as { foreach: Array<{ list: string; deny: { conditions: { any: Array<{ key: string; operator: string; value: string }> } } }> }).foreach;
+    expect(foreach.map((f) => f.list)).toEqual(['request.object.spec.containers', 'request.object.spec.initContainers || `[]`']);
+    for (const entry of foreach) {
+      expect(entry.deny.conditions.any).toEqual([{ key: expect.stringContaining('image_normalize(element.image)'), operator: 'AnyIn', value: '{{ criticalImages }}' }]);
+    }
   });
 });

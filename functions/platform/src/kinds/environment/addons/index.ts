@@ -29,6 +29,7 @@ import { kubePrometheusStack, loki, minio } from './observability.js';
 import { onpremSecrets } from './onprem-secrets.js';
 import { longhorn, openebs } from './storage-operators.js';
 import { reloader } from './reloader.js';
+import { trivyAdmission } from './trivy-admission.js';
 import { trivyOperator } from './trivy-operator.js';
 import { velero } from './velero.js';
 
@@ -36,7 +37,7 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 

@@ -5,10 +5,12 @@ import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SE
  * webhook sits in front of every API write, so prod runs three admission
  * replicas (Kyverno's HA guidance: an odd number for its leader election)
  * with PodDisruptionBudgets; each controller runs on the system nodes.
+ * `features.trivyAdmission` turns it on too: its policy (`trivy-admission.ts`)
+ * runs in Kyverno and reads the Trivy operator's VulnerabilityReports.
  */
 export const kyverno: AddonDefinition = {
   name: 'kyverno',
-  enabled: (ctx) => ctx.config.features.kyverno,
+  enabled: (ctx) => ctx.config.features.kyverno || ctx.config.features.trivyAdmission,
   release(ctx) {
     const ha = highlyAvailable(ctx, 'kyverno');
     const replicas = replicasOf(ctx, 'kyverno');
@@ -25,6 +27,11 @@ export const kyverno: AddonDefinition = {
         admissionController: {
           ...controller(ha ? Math.max(3, replicas) : 1),
           container: { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '384Mi' } } },
+          // The Trivy admission policy lists reports through the API as the admission controller:
+          // granted by name rather than relying on the chart's default read-everything role.
+          ...(ctx.config.features.trivyAdmission
+            ? { rbac: { clusterRole: { extraResources: [{ apiGroups: ['aquasecurity.github.io'], resources: ['vulnerabilityreports'], verbs: ['get', 'list'] }] } } }
+            : {}),
         },
         backgroundController: { ...controller(replicas), resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
         cleanupController: { ...controller(replicas), resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
