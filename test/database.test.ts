@@ -1,19 +1,13 @@
+import { composedResponse as expectedComposed, fatalResponse as fatal, PLATFORM_ENVIRONMENT_REQUIREMENTS, tableTests, TTL, type ExpectedResources, type TableCase } from './helpers/responses.js';
 import { describe, expect, it } from 'vitest';
 import { Ready, RunFunctionResponse, Severity, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { configWith, databaseXr, reverseKeys } from './helpers/project-xrs.js';
 import { PLATFORM_ENVIRONMENT_REQUIREMENT, platformEnvironment, request, withPlatformEnvironment, type JsonObject } from './helpers/requests.js';
 
-const TTL = { seconds: 60, nanos: 0 };
 const HOST = 'dev-postgres.abcdefghijkl.eu-central-1.rds.amazonaws.com';
 
-const REQUIREMENTS = {
-  resources: {
-    [PLATFORM_ENVIRONMENT_REQUIREMENT]: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', matchName: 'platform-environment' },
-  },
-  extraResources: {},
-  schemas: {},
-};
+const REQUIREMENTS = PLATFORM_ENVIRONMENT_REQUIREMENTS;
 
 const RETAIN = ['Observe', 'Create', 'Update', 'LateInitialize'];
 const DELETE = ['*'];
@@ -56,7 +50,7 @@ function usage(name: string, xr: string, of: [string, string], by: [string, stri
   };
 }
 
-type Desired = Record<string, { resource: JsonObject; ready: Ready }>;
+type Desired = ExpectedResources;
 
 /** Every resource a Database composes, with nothing observed yet. */
 function composed(options: Expect = {}): Desired {
@@ -169,30 +163,11 @@ function status(dbName = 'forge_api_main', xr = 'main'): JsonObject {
 }
 
 function composedResponse(resources: Desired, xrStatus: JsonObject = status()): RunFunctionResponse {
-  const desired: NonNullable<RunFunctionResponse['desired']>['resources'] = {};
-  for (const [name, { resource, ready }] of Object.entries(resources)) desired[name] = { resource, connectionDetails: {}, ready };
-  return {
-    meta: { tag: 'tag-1', ttl: TTL },
-    desired: {
-      composite: { resource: { apiVersion: 'platform.projectcatalyst.io/v1alpha1', kind: 'Database', status: xrStatus }, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED },
-      resources: desired,
-    },
-    results: [],
-    context: undefined,
-    requirements: REQUIREMENTS,
-    conditions: [],
-  };
+  return expectedComposed('Database', resources, xrStatus);
 }
 
 function fatalResponse(message: string, afterSpecParsed = true, xr = 'main'): RunFunctionResponse {
-  return {
-    meta: { tag: 'tag-1', ttl: TTL },
-    desired: { composite: undefined, resources: {} },
-    results: [{ severity: Severity.SEVERITY_FATAL, message: `cannot compose Database forge-api/${xr}: ${message}` }],
-    context: undefined,
-    requirements: afterSpecParsed ? REQUIREMENTS : undefined,
-    conditions: [],
-  };
+  return fatal(`cannot compose Database forge-api/${xr}: ${message}`, afterSpecParsed);
 }
 
 function observed(resource: JsonObject, compositionName: string): JsonObject {
@@ -211,13 +186,7 @@ function withReady(resources: Desired, name: string, ready: Ready): Desired {
 
 const LONG = 'a-very-long-database-name-that-goes-on-and-on-beyond-the-limit';
 
-interface Case {
-  reason: string;
-  req: RunFunctionRequest;
-  want: RunFunctionResponse;
-}
-
-const cases: Record<string, Case> = {
+const cases: Record<string, TableCase> = {
   FirstCallAsksForConfig: {
     reason: 'Before Crossplane supplies platform-environment, the function returns only its requirements.',
     req: request(databaseXr({})),
@@ -378,12 +347,7 @@ const cases: Record<string, Case> = {
 };
 
 describe('RunFunction for Database', () => {
-  for (const [name, tc] of Object.entries(cases)) {
-    it(`${name}: ${tc.reason}`, () => {
-      const { response } = runFunction(tc.req, { ttlSeconds: 60 });
-      expect(response).toEqual(tc.want);
-    });
-  }
+  tableTests(cases);
 
   it('never puts a password in its output', () => {
     const { response } = runFunction(request(databaseXr({ extensions: ['pgcrypto'] }), { required: withPlatformEnvironment() }), { ttlSeconds: 60 });

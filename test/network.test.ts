@@ -1,19 +1,13 @@
+import { composedResponse as expectedComposed, fatalResponse as fatal, PLATFORM_ENVIRONMENT_REQUIREMENTS, tableTests, TTL, type ExpectedResources, type TableCase } from './helpers/responses.js';
 import { describe, expect, it } from 'vitest';
 import { Ready, RunFunctionResponse, Severity, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { configWith, networkXr, reverseKeys } from './helpers/project-xrs.js';
 import { PLATFORM_ENVIRONMENT_REQUIREMENT, platformEnvironment, request, withPlatformEnvironment, type JsonObject } from './helpers/requests.js';
 
-const TTL = { seconds: 60, nanos: 0 };
 const ZONE = 'dev.eu-central-1.projectcatalyst.io';
 
-const REQUIREMENTS = {
-  resources: {
-    [PLATFORM_ENVIRONMENT_REQUIREMENT]: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', matchName: 'platform-environment' },
-  },
-  extraResources: {},
-  schemas: {},
-};
+const REQUIREMENTS = PLATFORM_ENVIRONMENT_REQUIREMENTS;
 
 function labels(visibility = 'public'): JsonObject {
   return {
@@ -77,33 +71,14 @@ function status(hostname = `api.${ZONE}`, gateway = 'envoy-gateway-system/public
   return { gateway, hostname, url: `https://${hostname}` };
 }
 
-type Desired = Record<string, { resource: JsonObject; ready: Ready }>;
+type Desired = ExpectedResources;
 
 function composedResponse(resources: Desired, xrStatus: JsonObject): RunFunctionResponse {
-  const desired: NonNullable<RunFunctionResponse['desired']>['resources'] = {};
-  for (const [name, { resource, ready }] of Object.entries(resources)) desired[name] = { resource, connectionDetails: {}, ready };
-  return {
-    meta: { tag: 'tag-1', ttl: TTL },
-    desired: {
-      composite: { resource: { apiVersion: 'platform.projectcatalyst.io/v1alpha1', kind: 'Network', status: xrStatus }, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED },
-      resources: desired,
-    },
-    results: [],
-    context: undefined,
-    requirements: REQUIREMENTS,
-    conditions: [],
-  };
+  return expectedComposed('Network', resources, xrStatus);
 }
 
 function fatalResponse(message: string, afterSpecParsed = true): RunFunctionResponse {
-  return {
-    meta: { tag: 'tag-1', ttl: TTL },
-    desired: { composite: undefined, resources: {} },
-    results: [{ severity: Severity.SEVERITY_FATAL, message: `cannot compose Network forge-api/api: ${message}` }],
-    context: undefined,
-    requirements: afterSpecParsed ? REQUIREMENTS : undefined,
-    conditions: [],
-  };
+  return fatal(`cannot compose Network forge-api/api: ${message}`, afterSpecParsed);
 }
 
 const NOT_READY = Ready.READY_FALSE;
@@ -133,13 +108,7 @@ function parentStatus(parent: JsonObject, accepted: string, resolved: string): J
 
 const minimal = { service: { port: 8080 }, hostname: 'api' };
 
-interface Case {
-  reason: string;
-  req: RunFunctionRequest;
-  want: RunFunctionResponse;
-}
-
-const cases: Record<string, Case> = {
+const cases: Record<string, TableCase> = {
   FirstCallAsksForConfig: {
     reason: 'Before Crossplane supplies platform-environment, the function returns only its requirements.',
     req: request(networkXr(minimal)),
@@ -517,12 +486,7 @@ const cases: Record<string, Case> = {
 };
 
 describe('RunFunction for Network', () => {
-  for (const [name, tc] of Object.entries(cases)) {
-    it(`${name}: ${tc.reason}`, () => {
-      const { response } = runFunction(tc.req, { ttlSeconds: 60 });
-      expect(response).toEqual(tc.want);
-    });
-  }
+  tableTests(cases);
 
   it('answers junk in the spec with a Fatal naming a field, never an exception', () => {
     const junk: unknown[] = [null, 7, 'api', [], { service: 'api', hostname: 'api' }, { service: { port: '8080' }, hostname: 'api' }, { service: { port: 80 }, hostname: 'ａpi' }];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Ready, Severity, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { Ready, Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
+import { composedResponse as composed, fatalResponse, PLATFORM_ENVIRONMENT_REQUIREMENTS, tableTests, TTL, type TableCase } from './helpers/responses.js';
 import {
   PLATFORM_ENVIRONMENT_REQUIREMENT,
   platformEnvironment,
@@ -10,19 +11,7 @@ import {
   type JsonObject,
 } from './helpers/requests.js';
 
-const TTL = { seconds: 60, nanos: 0 };
-
-const REQUIREMENTS = {
-  resources: {
-    [PLATFORM_ENVIRONMENT_REQUIREMENT]: {
-      apiVersion: 'apiextensions.crossplane.io/v1beta1',
-      kind: 'EnvironmentConfig',
-      matchName: 'platform-environment',
-    },
-  },
-  extraResources: {},
-  schemas: {},
-};
+const REQUIREMENTS = PLATFORM_ENVIRONMENT_REQUIREMENTS;
 
 /** The claim a Storage named data in forge-api composes. */
 function claim(storageClassName: string, size: string, accessMode = 'ReadWriteOnce', className = storageClassName): JsonObject {
@@ -51,34 +40,8 @@ function observedClaim(storageClassName: string, size: string, phase: string, ac
   };
 }
 
-function composedResponse(claimObject: JsonObject, ready: Ready, status: JsonObject, tag = 'tag-1'): RunFunctionResponse {
-  return {
-    meta: { tag, ttl: TTL },
-    desired: {
-      composite: {
-        resource: { apiVersion: 'platform.projectcatalyst.io/v1alpha1', kind: 'Storage', status },
-        connectionDetails: {},
-        ready: Ready.READY_UNSPECIFIED,
-      },
-      resources: { claim: { resource: claimObject, connectionDetails: {}, ready } },
-    },
-    results: [],
-    context: undefined,
-    requirements: REQUIREMENTS,
-    conditions: [],
-  };
-}
-
-/** A Fatal response; requirements are only known once the spec parsed. */
-function fatalResponse(message: string, afterSpecParsed = true): RunFunctionResponse {
-  return {
-    meta: { tag: 'tag-1', ttl: TTL },
-    desired: { composite: undefined, resources: {} },
-    results: [{ severity: Severity.SEVERITY_FATAL, message }],
-    context: undefined,
-    requirements: afterSpecParsed ? REQUIREMENTS : undefined,
-    conditions: [],
-  };
+function composedResponse(claimObject: JsonObject, ready: Ready, status: JsonObject): RunFunctionResponse {
+  return composed('Storage', { claim: { resource: claimObject, ready } }, status);
 }
 
 function withStorageClasses(mutate: (classes: Record<string, JsonObject>) => void): JsonObject {
@@ -87,13 +50,7 @@ function withStorageClasses(mutate: (classes: Record<string, JsonObject>) => voi
   return config;
 }
 
-interface Case {
-  reason: string;
-  req: RunFunctionRequest;
-  want: RunFunctionResponse;
-}
-
-const cases: Record<string, Case> = {
+const cases: Record<string, TableCase> = {
   FirstCallAsksForConfig: {
     reason: 'Before Crossplane supplies platform-environment, the function returns only its requirements.',
     req: request(storageXr({ size: '10Gi' })),
@@ -241,12 +198,7 @@ const cases: Record<string, Case> = {
 };
 
 describe('RunFunction for Storage', () => {
-  for (const [name, tc] of Object.entries(cases)) {
-    it(`${name}: ${tc.reason}`, () => {
-      const { response } = runFunction(tc.req, { ttlSeconds: 60 });
-      expect(response).toEqual(tc.want);
-    });
-  }
+  tableTests(cases);
 
   it('keeps what earlier pipeline steps desired', () => {
     const req = request(storageXr({ size: '10Gi' }), { required: withPlatformEnvironment() });
