@@ -105,26 +105,35 @@ export class RawClient {
   }
 }
 
-/** Sequential calls: latency as one reconcile sees it. */
-export async function latency(client: RawClient, body: Buffer, benchCase: number, iterations: number, warmup: number): Promise<Stats> {
-  for (let i = 0; i < warmup; i++) await client.call(body, benchCase);
+/**
+ * What a run sends: the same bytes every call (a steady-state reconcile, which the
+ * function's response cache answers), or the i-th call's own bytes (every call new).
+ */
+export type Bodies = Buffer | ((call: number) => Buffer);
+
+const bodyOf = (bodies: Bodies, call: number): Buffer => (Buffer.isBuffer(bodies) ? bodies : bodies(call));
+
+/** Sequential calls: latency as one reconcile sees it. Calls are numbered from 0, warm-up first. */
+export async function latency(client: RawClient, body: Bodies, benchCase: number, iterations: number, warmup: number): Promise<Stats> {
+  for (let i = 0; i < warmup; i++) await client.call(bodyOf(body, i), benchCase);
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
+    const request = bodyOf(body, warmup + i);
     const start = performance.now();
-    await client.call(body, benchCase);
+    await client.call(request, benchCase);
     samples.push(performance.now() - start);
   }
   return stats(samples);
 }
 
-/** `total` calls with `concurrency` in flight; calls per second. */
-export async function throughput(client: RawClient, body: Buffer, benchCase: number, total: number, concurrency: number): Promise<number> {
+/** `total` calls with `concurrency` in flight; calls per second. Calls are numbered from 0. */
+export async function throughput(client: RawClient, body: Bodies, benchCase: number, total: number, concurrency: number): Promise<number> {
   let next = 0;
   const start = performance.now();
   const worker = async () => {
     while (next < total) {
-      next++;
-      await client.call(body, benchCase);
+      const call = next++;
+      await client.call(bodyOf(body, call), benchCase);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -8,6 +8,7 @@ import {
   StartupError,
   startFunctionServer,
 } from './server.js';
+import { DEFAULT_RESPONSE_CACHE_BYTES } from './response-cache.js';
 
 const USAGE = `Usage: function-platform [flags]
 
@@ -21,6 +22,10 @@ Flags:
                                    ${DEFAULT_TLS_SERVER_CERTS_DIR}.
   --max-recv-message-size <size>   Largest request accepted, in bytes or with KiB/MiB.
                                    Default 16MiB.
+  --response-cache-size <size>     Byte budget of the cache of encoded responses by request
+                                   hash (identical requests are answered without composing
+                                   again), in bytes or with KiB/MiB; 0 disables it.
+                                   Default 32MiB.
   --ttl <duration>                 How long Crossplane may cache a response (e.g. 60s, 5m).
                                    Default 60s.
   --grace-period <duration>        Shutdown wait for calls in flight. Default 10s.
@@ -62,6 +67,7 @@ async function main(): Promise<number> {
         insecure: { type: 'boolean', default: false },
         'tls-server-certs-dir': { type: 'string' },
         'max-recv-message-size': { type: 'string' },
+        'response-cache-size': { type: 'string' },
         ttl: { type: 'string', default: '60s' },
         'grace-period': { type: 'string', default: '10s' },
         'metrics-address': { type: 'string', default: '0.0.0.0:8080' },
@@ -82,11 +88,15 @@ async function main(): Promise<number> {
   let ttlSeconds: number;
   let shutdownGraceMs: number;
   let maxRecvMessageBytes: number;
+  let responseCacheBytes: number;
   try {
     ttlSeconds = parseDurationSeconds(values.ttl);
     shutdownGraceMs = parseDurationSeconds(values['grace-period']) * 1000;
     maxRecvMessageBytes =
       values['max-recv-message-size'] === undefined ? DEFAULT_MAX_RECV_MESSAGE_BYTES : parseBytes(values['max-recv-message-size']);
+    const cacheSize = values['response-cache-size'];
+    // 0 is below parseBytes' 1KiB floor on purpose: it means "no cache", not a tiny one.
+    responseCacheBytes = cacheSize === undefined ? DEFAULT_RESPONSE_CACHE_BYTES : cacheSize === '0' ? 0 : parseBytes(cacheSize);
   } catch (error) {
     process.stderr.write(`function-platform: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
@@ -119,6 +129,7 @@ async function main(): Promise<number> {
       insecure: values.insecure,
       tlsServerCertsDir: values['tls-server-certs-dir'] ?? process.env.TLS_SERVER_CERTS_DIR ?? DEFAULT_TLS_SERVER_CERTS_DIR,
       maxRecvMessageBytes,
+      responseCacheBytes,
       ttlSeconds,
       shutdownGraceMs,
       logger,

@@ -1,0 +1,182 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
+import { ENTRY_OVERHEAD_BYTES, ResponseCache, requestKey } from '../functions/platform/src/response-cache.js';
+import { FunctionMetrics } from '../functions/platform/src/metrics.js';
+import { newClient } from './helpers/grpc-client.js';
+import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
+import { REPO_ROOT } from '../scripts/lib/validation.js';
+
+type LogLine = Record<string, unknown>;
+
+/** Storage request bytes; `tag` makes each distinct (the response echoes it). */
+const storageBytes = (tag: string) => Buffer.from(RunFunctionRequest.encode(request(storageXr({ size: '10Gi' }), { required: withPlatformEnvironment(), tag })).finish());
+
+/** One RunFunction call with bytes both ways, so byte identity of answers is observable. */
+function rawCall(client: grpc.Client, body: Buffer): Promise<Buffer> {
+  const identity = (b: Buffer) => b;
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(FunctionRunnerServiceService.runFunction.path, identity, identity, body, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (error, response) => {
+      if (error || response === undefined) reject(error ?? new Error('no response'));
+      else resolve(response);
+    });
+  });
+}
+
+let server: FunctionServer | undefined;
+let client: grpc.Client | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.shutdown();
+  server = undefined;
+});
+
+/** A server whose per-call log lines land in `lines`. */
+async function serve(responseCacheBytes?: number, metrics?: FunctionMetrics) {
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
+  server = await startFunctionServer({
+    address: '127.0.0.1:0',
+    insecure: true,
+    tlsServerCertsDir: '',
+    maxRecvMessageBytes: 1 << 20,
+    ttlSeconds: 60,
+    shutdownGraceMs: 1000,
+    logger,
+    ...(responseCacheBytes !== undefined ? { responseCacheBytes } : {}),
+    ...(metrics !== undefined ? { metrics } : {}),
+  });
+  client = newClient(`127.0.0.1:${server.port}`);
+  const calls = () => lines.filter((line) => line.msg === 'RunFunction');
+  return { client, calls };
+}
+
+describe('response cache over real gRPC', () => {
+  it('answers an identical request with byte-identical bytes, logged and counted as cached', async () => {
+    const metrics = new FunctionMetrics({ processMetrics: false });
+    const { client, calls } = await serve(undefined, metrics);
+    const body = storageBytes('tag-1');
+    const first = await rawCall(client, body);
+    const second = await rawCall(client, body);
+    expect(second.equals(first)).toBe(true);
+    expect(RunFunctionResponse.decode(first).desired?.resources).toHaveProperty('claim');
+    const [composed, cached] = calls();
+    expect(composed).not.toHaveProperty('cached');
+    expect(cached).toMatchObject({ kind: 'Storage', outcome: 'composed', resources: 1, cached: true });
+    // The cached line says the same about the call as the composed one.
+    const { cached: _flag, durationMs: _d1, time: _t1, ...cachedRest } = cached ?? {};
+    const { durationMs: _d2, time: _t2, ...composedRest } = composed ?? {};
+    expect(cachedRest).toEqual(composedRest);
+    expect((await metrics.scrape()).body).toContain('function_run_function_requests_total{kind="Storage",outcome="composed"} 2');
+  });
+
+  it('composes again a request that differs in one byte', async () => {
+    const { client, calls } = await serve();
+    const body = storageBytes('tag-1');
+    const changed = Buffer.from(body);
+    const at = changed.indexOf('tag-1');
+    expect(at).toBeGreaterThanOrEqual(0);
+    changed[at + 4] = '2'.charCodeAt(0);
+    const first = await rawCall(client, body);
+    const second = await rawCall(client, changed);
+    expect(second.equals(first)).toBe(false);
+    expect(RunFunctionResponse.decode(second).meta?.tag).toBe('tag-2');
+    expect(calls().map((line) => line.cached ?? false)).toEqual([false, false]);
+  });
+
+  it('evicts the least recently used entries past its byte budget', async () => {
+    // 8 KiB: a Storage answer (under 1 KiB plus overhead) is cached, and only a handful fit.
+    const { client, calls } = await serve(8 * 1024);
+    const bodies = Array.from({ length: 20 }, (_, i) => storageBytes(`tag-${i}`));
+    for (const body of bodies) await rawCall(client, body);
+    const last = bodies[bodies.length - 1] as Buffer;
+    const first = bodies[0] as Buffer;
+    await rawCall(client, last); // recent: still cached
+    await rawCall(client, first); // long evicted: composed again
+    const flags = calls().map((line) => line.cached === true);
+    expect(flags.slice(0, 20).every((cached) => !cached)).toBe(true);
+    expect(flags.slice(20)).toEqual([true, false]);
+  });
+
+  it('composes every call when disabled', async () => {
+    const { client, calls } = await serve(0);
+    const body = storageBytes('tag-1');
+    const answers = [await rawCall(client, body), await rawCall(client, body), await rawCall(client, body)];
+    expect(answers.every((answer) => answer.equals(answers[0] as Buffer))).toBe(true);
+    expect(calls().map((line) => line.cached ?? false)).toEqual([false, false, false]);
+  });
+
+  it('answers malformed protobuf with INTERNAL, twice (errors are not cached), and keeps serving', async () => {
+    const { client, calls } = await serve();
+    const malformed = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    for (let i = 0; i < 2; i++) await expect(rawCall(client, malformed)).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+    const answer = await rawCall(client, storageBytes('tag-1'));
+    expect(RunFunctionResponse.decode(answer).desired?.resources).toHaveProperty('claim');
+    expect(calls()).toHaveLength(1);
+  });
+});
+
+describe('ResponseCache', () => {
+  const summary = { kind: 'Storage', outcome: 'composed' as const, resources: 1 };
+  const entry = (size: number) => ({ bytes: Buffer.alloc(size, 1), summary });
+
+  it('keys by SHA-256 of the bytes', () => {
+    expect(requestKey(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('keeps the total within budget, evicting least recently used first', () => {
+    const cost = 1000 + ENTRY_OVERHEAD_BYTES;
+    const cache = new ResponseCache(cost * 4);
+    for (const key of ['a', 'b', 'c', 'd']) expect(cache.set(key, entry(1000))).toBe(true);
+    expect(cache.get('a')).toBeDefined(); // a is now the most recent; b the least
+    cache.set('e', entry(1000));
+    expect(cache.get('b')).toBeUndefined();
+    expect([cache.get('a'), cache.get('c'), cache.get('d'), cache.get('e')].every((e) => e !== undefined)).toBe(true);
+    expect(cache.size).toBe(4);
+    expect(cache.bytes).toBe(cost * 4);
+  });
+
+  it('does not store entries over a quarter of the budget, nor anything when disabled', () => {
+    const cache = new ResponseCache(4096);
+    expect(cache.set('big', entry(1024 - ENTRY_OVERHEAD_BYTES + 1))).toBe(false);
+    expect(cache.set('fits', entry(1024 - ENTRY_OVERHEAD_BYTES))).toBe(true);
+    const disabled = new ResponseCache(0);
+    expect(disabled.enabled).toBe(false);
+    expect(disabled.set('x', entry(1))).toBe(false);
+    expect(disabled.get('x')).toBeUndefined();
+  });
+
+  it('replacing a key does not count it twice', () => {
+    const cache = new ResponseCache(1 << 20);
+    cache.set('a', entry(100));
+    cache.set('a', entry(200));
+    expect(cache.size).toBe(1);
+    expect(cache.bytes).toBe(200 + ENTRY_OVERHEAD_BYTES);
+  });
+
+  it('holds its own copy of a pooled Buffer, not the shared slab', () => {
+    const cache = new ResponseCache(1 << 20);
+    const pooled = Buffer.from('small'); // a slice of Node's 8 KiB pool
+    cache.set('p', { bytes: pooled, summary });
+    const held = cache.get('p')?.bytes;
+    expect(held?.equals(pooled)).toBe(true);
+    expect(held?.buffer.byteLength).toBe(pooled.length);
+  });
+});
+
+describe('--response-cache-size', () => {
+  const main = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
+
+  it('is documented in --help and refuses a size it cannot read', () => {
+    expect(main(['--help']).stdout).toContain('--response-cache-size <size>');
+    const bad = main(['--insecure', '--response-cache-size', '32MB']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('invalid size "32MB"');
+  });
+});
