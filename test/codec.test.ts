@@ -3,7 +3,7 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status, Target } from '@crossplane-org/function-sdk-typescript';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRunFunctionRequest, encodeRunFunctionResponse, fastFunctionRunnerService } from '../functions/platform/src/codec/index.js';
+import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { composeInProcess, requestFor } from '../scripts/lib/in-process.js';
 import { readManifest } from './helpers/requests.js';
@@ -300,16 +300,5 @@ describe('codec: unknown and malformed input', () => {
       if (sdkError === undefined) expectSameDecoding(bytes);
       else expect(() => decodeRunFunctionRequest(bytes), `${levels} levels`).toThrow('recursion limit');
     }
-  });
-});
-
-describe('codec: service definition', () => {
-  it('keeps the SDK service path and flags, with our server-side codecs', () => {
-    const ours = fastFunctionRunnerService.runFunction;
-    expect(ours.path).toBe('/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction');
-    expect(ours.requestStream).toBe(false);
-    expect(ours.responseStream).toBe(false);
-    expect(ours.requestDeserialize).toBe(decodeRunFunctionRequest);
-    expect(ours.responseSerialize).toBe(encodeRunFunctionResponse);
   });
 });
