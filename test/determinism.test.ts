@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
-import { runFunction } from '../functions/platform/src/run-function.js';
+import { canonical, runFunction } from '../functions/platform/src/run-function.js';
 import { request, storageXr, withPlatformEnvironment, type JsonObject } from './helpers/requests.js';
 
 /** Rebuilds every object with its keys in reverse order (arrays keep their order: it means something). */
@@ -34,5 +34,20 @@ describe('determinism', () => {
   it('gives the same bytes for a Fatal', () => {
     const req = request(storageXr({ size: 'lots' }), { required: withPlatformEnvironment() });
     expect(bytes(reverseKeys(req)).equals(bytes(req))).toBe(true);
+  });
+});
+
+describe('canonical', () => {
+  it('sorts keys at every depth and drops undefined', () => {
+    const out = canonical({ b: 1, a: { d: [{ z: 1, y: undefined, x: 2 }], c: 3 } });
+    expect(JSON.stringify(out)).toBe('{"a":{"c":3,"d":[{"x":2,"z":1}]},"b":1}');
+  });
+  it('returns an already canonical value as it is, without copying (hot path)', () => {
+    const value = { a: { b: [1, { c: 'd' }] }, e: 'f' };
+    expect(canonical(value)).toBe(value);
+    const unsorted = { e: 'f', a: value.a };
+    const out = canonical(unsorted);
+    expect(out).not.toBe(unsorted);
+    expect(out.a).toBe(value.a);
   });
 });
