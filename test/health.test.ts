@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   FUNCTION_RUNNER_SERVICE,
@@ -13,7 +12,7 @@ import {
   type HealthCheckRequest,
   type HealthCheckResponse,
 } from '../functions/platform/src/health.js';
-import { startFunctionServer, type FunctionServer, type FunctionServerOptions } from '../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer, type FunctionServer, type FunctionServerOptions } from '../functions/platform/src/server.js';
 import { generatePki, writeServerCerts } from './helpers/certs.js';
 import { call, newClient } from './helpers/grpc-client.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
@@ -53,15 +52,7 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-const base: FunctionServerOptions = {
-  address: '127.0.0.1:0',
-  insecure: true,
-  tlsServerCertsDir: '',
-  maxRecvMessageBytes: 1 << 20,
-  ttlSeconds: 60,
-  shutdownGraceMs: 2000,
-  logger: pino({ level: 'silent' }),
-};
+const base: FunctionServerOptions = loopbackServerOptions({ maxRecvMessageBytes: 1 << 20, shutdownGraceMs: 2000 });
 
 describe('grpc.health.v1 codec', () => {
   it('round-trips a request and skips unknown fields', () => {

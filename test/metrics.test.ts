@@ -1,23 +1,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../functions/platform/src/kinds/index.js';
 import { OUTCOMES, UNKNOWN_KIND, kindLabel } from '../functions/platform/src/metrics.js';
-import { startFunctionServer, type FunctionServerOptions } from '../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer, type FunctionServerOptions } from '../functions/platform/src/server.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 import { call, callRaw, newClient } from './helpers/grpc-client.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
 
-const base: FunctionServerOptions = {
-  address: '127.0.0.1:0',
-  insecure: true,
-  tlsServerCertsDir: '',
-  maxRecvMessageBytes: 1 << 20,
-  ttlSeconds: 60,
-  shutdownGraceMs: 1000,
-  logger: pino({ level: 'silent' }),
-};
+const base: FunctionServerOptions = loopbackServerOptions({ maxRecvMessageBytes: 1 << 20 });
 
 async function scrape(port: number, path = '/metrics'): Promise<{ status: number; contentType: string | null; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { startFunctionServer } from '../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer } from '../functions/platform/src/server.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { render, RenderError } from '../scripts/lib/render.js';
 
@@ -62,15 +61,7 @@ describe('npm run render', () => {
   });
 
   it('talks to a running function named by the Development runtime annotation', async () => {
-    const server = await startFunctionServer({
-      address: '127.0.0.1:0',
-      insecure: true,
-      tlsServerCertsDir: '',
-      maxRecvMessageBytes: 16 << 20,
-      ttlSeconds: 60,
-      shutdownGraceMs: 1000,
-      logger: pino({ level: 'silent' }),
-    });
+    const server = await startFunctionServer(loopbackServerOptions());
     try {
       const input = example();
       const functions = input.functions.map((fn) => ({

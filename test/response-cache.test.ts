@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
-import { startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
 import { ENTRY_OVERHEAD_BYTES, ResponseCache, requestKey } from '../functions/platform/src/response-cache.js';
 import { FunctionMetrics } from '../functions/platform/src/metrics.js';
 import { newClient } from './helpers/grpc-client.js';
@@ -41,13 +41,7 @@ async function serve(responseCacheBytes?: number, metrics?: FunctionMetrics) {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
   server = await startFunctionServer({
-    address: '127.0.0.1:0',
-    insecure: true,
-    tlsServerCertsDir: '',
-    maxRecvMessageBytes: 1 << 20,
-    ttlSeconds: 60,
-    shutdownGraceMs: 1000,
-    logger,
+    ...loopbackServerOptions({ maxRecvMessageBytes: 1 << 20, logger }),
     ...(responseCacheBytes !== undefined ? { responseCacheBytes } : {}),
     ...(metrics !== undefined ? { metrics } : {}),
   });

@@ -7,19 +7,18 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
-import { startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 import { generatePki, writeServerCerts, type TestPki } from './helpers/certs.js';
 import { call, callRaw, newClient } from './helpers/grpc-client.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
 
-const silent = pino({ level: 'silent' });
 const goodRequest = () => request(storageXr({ size: '10Gi' }), { required: withPlatformEnvironment() });
 
 describe('server over real gRPC (insecure)', () => {
   let server: FunctionServer;
   beforeAll(async () => {
-    server = await startFunctionServer({ address: '127.0.0.1:0', insecure: true, tlsServerCertsDir: '', maxRecvMessageBytes: 1 << 20, ttlSeconds: 30, shutdownGraceMs: 1000, logger: silent });
+    server = await startFunctionServer(loopbackServerOptions({ maxRecvMessageBytes: 1 << 20, ttlSeconds: 30 }));
   });
   afterAll(async () => server.shutdown());
 
@@ -65,7 +64,7 @@ describe('server with mTLS', () => {
     pki = generatePki('function');
     const dir = mkdtempSync(join(tmpdir(), 'fn-tls-'));
     writeServerCerts(dir, pki);
-    server = await startFunctionServer({ address: '127.0.0.1:0', insecure: false, tlsServerCertsDir: dir, maxRecvMessageBytes: 1 << 20, ttlSeconds: 60, shutdownGraceMs: 1000, logger: silent });
+    server = await startFunctionServer(loopbackServerOptions({ insecure: false, tlsServerCertsDir: dir, maxRecvMessageBytes: 1 << 20 }));
   });
   afterAll(async () => server.shutdown());
 
@@ -183,7 +182,7 @@ describe('request logging', () => {
   it('writes one structured line per call with kind, name, outcome, resources and duration, and nothing of the request', async () => {
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const server = await startFunctionServer({ address: '127.0.0.1:0', insecure: true, tlsServerCertsDir: '', maxRecvMessageBytes: 1 << 20, ttlSeconds: 60, shutdownGraceMs: 1000, logger });
+    const server = await startFunctionServer(loopbackServerOptions({ maxRecvMessageBytes: 1 << 20, logger }));
     const client = newClient(`127.0.0.1:${server.port}`);
     try {
       await call(client, goodRequest());

@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
 import {
   FunctionRunnerServiceService,
   Ready,
@@ -8,7 +7,7 @@ import {
   type RunFunctionRequest,
   type RunFunctionResponse,
 } from '@crossplane-org/function-sdk-typescript';
-import { DEFAULT_MAX_RECV_MESSAGE_BYTES, startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
+import { DEFAULT_MAX_RECV_MESSAGE_BYTES, loopbackServerOptions, startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
 import { FUNCTION_NAME } from '../../functions/platform/src/schema/xrd.js';
 import { canonical } from '../../functions/platform/src/run-function.js';
 
@@ -172,15 +171,7 @@ async function startRuntime(fn: JsonObject, log: (line: string) => void): Promis
       `cannot run function "${name}": only ${FUNCTION_NAME} runs in-process; annotate it with ${RUNTIME_ANNOTATION}: Development and start it, or use crossplane render`,
     );
   }
-  const server: FunctionServer = await startFunctionServer({
-    address: '127.0.0.1:0',
-    insecure: true,
-    tlsServerCertsDir: '',
-    maxRecvMessageBytes: DEFAULT_MAX_RECV_MESSAGE_BYTES,
-    ttlSeconds: 60,
-    shutdownGraceMs: 1000,
-    logger: pino({ level: 'silent' }),
-  });
+  const server: FunctionServer = await startFunctionServer(loopbackServerOptions());
   return clientRuntime(`127.0.0.1:${server.port}`, () => server.shutdown());
 }
 

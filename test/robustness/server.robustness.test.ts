@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionRunnerServiceService, Ready, RunFunctionResponse, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
-import { startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
 import { composeInProcess, requestFor } from '../../scripts/lib/in-process.js';
 import { generatePki, writeServerCerts, type TestPki } from '../helpers/certs.js';
 import { call, callRaw, newClient } from '../helpers/grpc-client.js';
@@ -71,7 +71,7 @@ describe('server robustness over real gRPC (insecure)', () => {
   const all = cases();
 
   beforeAll(async () => {
-    server = await startFunctionServer({ address: '127.0.0.1:0', insecure: true, tlsServerCertsDir: '', maxRecvMessageBytes: LIMIT, ttlSeconds: 60, shutdownGraceMs: 1000, logger: log.logger });
+    server = await startFunctionServer(loopbackServerOptions({ maxRecvMessageBytes: LIMIT, logger: log.logger }));
     target = `127.0.0.1:${server.port}`;
   });
   afterAll(async () => {

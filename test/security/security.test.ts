@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
+import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
 import { composeInProcess } from '../../scripts/lib/in-process.js';
 import { render } from '../../scripts/lib/render.js';
 import { defaultValidator, validateManifests } from '../../scripts/lib/validation.js';
@@ -40,7 +40,7 @@ let server: FunctionServer;
 
 beforeAll(async () => {
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
-  server = await startFunctionServer({ address: '127.0.0.1:0', insecure: true, tlsServerCertsDir: '', maxRecvMessageBytes: 16 << 20, ttlSeconds: 60, shutdownGraceMs: 1000, logger });
+  server = await startFunctionServer(loopbackServerOptions({ logger }));
 });
 afterAll(async () => server.shutdown());
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { FunctionRunnerServiceService, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { decodeRunFunctionRequest, encodeRunFunctionResponse } from './codec/index.js';
 import { runFunction, type RunSummary } from './run-function.js';
 import { DEFAULT_RESPONSE_CACHE_BYTES, ResponseCache, requestKey } from './response-cache.js';
@@ -122,6 +122,23 @@ function bind(server: grpc.Server, address: string, credentials: grpc.ServerCred
  * line per call: the XR's kind and name, what was composed, how long it took;
  * never the request itself, which can hold connection details.
  */
+/**
+ * Options for a plaintext server on a free loopback port with a silent log:
+ * what `npm run render` and the tests run in-process. Overrides win.
+ */
+export function loopbackServerOptions(overrides: Partial<FunctionServerOptions> = {}): FunctionServerOptions {
+  return {
+    address: '127.0.0.1:0',
+    insecure: true,
+    tlsServerCertsDir: '',
+    maxRecvMessageBytes: DEFAULT_MAX_RECV_MESSAGE_BYTES,
+    ttlSeconds: 60,
+    shutdownGraceMs: 1000,
+    logger: pino({ level: 'silent' }),
+    ...overrides,
+  };
+}
+
 export async function startFunctionServer(options: FunctionServerOptions): Promise<FunctionServer> {
   const { logger } = options;
   const credentials = options.insecure ? grpc.ServerCredentials.createInsecure() : loadServerCredentials(options.tlsServerCertsDir);
