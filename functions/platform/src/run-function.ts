@@ -11,6 +11,7 @@ import { requirementsFor, resolveConfig, type SuppliedResources } from './enviro
 import { findKind } from './kinds/index.js';
 import { API_GROUP_VERSION, type Composed, type ObservedResources, type XrIdentity } from './kinds/kind.js';
 import { dnsLabel, objectName } from './schema/fields.js';
+import { memoizedSafeParse } from './schema/parse-memo.js';
 
 /** Options of the handler that come from the command line. */
 export interface RunOptions {
@@ -181,7 +182,7 @@ export function runFunction(req: RunFunctionRequest, options: RunOptions): { res
     const rawSpec: unknown = composite.spec ?? {};
     const isObject = typeof rawSpec === 'object' && rawSpec !== null && !Array.isArray(rawSpec);
     const { crossplane: _crossplane, ...userSpec } = isObject ? (rawSpec as JsonObject) : { crossplane: undefined };
-    const parsed = definition.spec.safeParse(isObject ? userSpec : rawSpec);
+    const parsed = memoizedSafeParse(definition.spec, isObject ? userSpec : rawSpec);
     if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec']));
     const spec: unknown = parsed.data;
 

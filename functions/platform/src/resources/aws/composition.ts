@@ -121,12 +121,23 @@ export class AwsComposition {
     return strings.length > 0 ? strings : undefined;
   }
 
-  private labels(component: string, stateful: boolean): Record<string, string> {
-    return {
-      [`${API_GROUP}/environment`]: this.props.environmentTag,
-      [`${API_GROUP}/component`]: component,
-      ...(stateful ? { [STATEFUL_LABEL]: 'true' } : {}),
-    };
+  // One frozen label set per component, shared by its resources: most of a
+  // render's resources repeat a handful of sets. Keys in sorted order, as the
+  // response writes them, so nothing has to reorder them.
+  private readonly labelSets = new Map<string, Readonly<Record<string, string>>>();
+
+  private labels(component: string, stateful: boolean): Readonly<Record<string, string>> {
+    const id = stateful ? `${component}\0stateful` : component;
+    let labels = this.labelSets.get(id);
+    if (labels === undefined) {
+      labels = Object.freeze({
+        [`${API_GROUP}/component`]: component,
+        [`${API_GROUP}/environment`]: this.props.environmentTag,
+        ...(stateful ? { [STATEFUL_LABEL]: 'true' } : {}),
+      });
+      this.labelSets.set(id, labels);
+    }
+    return labels;
   }
 
   /**

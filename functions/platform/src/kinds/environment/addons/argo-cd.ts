@@ -18,10 +18,18 @@ const CHART_DEFAULT_EXCLUSIONS = [
   { apiGroups: ['cert-manager.io'], kinds: ['CertificateRequest'] },
 ];
 
-/** argocd-cm of the environment cluster: argocd/argocd-cm.yaml, with the chart's default exclusions kept. */
-export function argocdCm(): Record<string, string> {
-  const ours = parse(ARGOCD_CM_DATA['resource.exclusions'] ?? '[]') as unknown[];
-  return { ...ARGOCD_CM_DATA, 'resource.exclusions': stringify([...CHART_DEFAULT_EXCLUSIONS, ...ours]) };
+let argocdCmData: Readonly<Record<string, string>> | undefined;
+
+/**
+ * argocd-cm of the environment cluster: argocd/argocd-cm.yaml, with the chart's default exclusions kept.
+ * Built once per process (YAML round trip), not per render: it depends on nothing in the request.
+ */
+export function argocdCm(): Readonly<Record<string, string>> {
+  if (argocdCmData === undefined) {
+    const ours = parse(ARGOCD_CM_DATA['resource.exclusions'] ?? '[]') as unknown[];
+    argocdCmData = Object.freeze({ ...ARGOCD_CM_DATA, 'resource.exclusions': stringify([...CHART_DEFAULT_EXCLUSIONS, ...ours]) });
+  }
+  return argocdCmData;
 }
 
 /**
