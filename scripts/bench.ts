@@ -30,8 +30,10 @@ import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/functio
 import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { DEFAULT_RESPONSE_CACHE_BYTES } from '../functions/platform/src/response-cache.js';
+import { clearParseMemo } from '../functions/platform/src/schema/parse-memo.js';
 import { bundleFunction } from './lib/bundle.js';
-import { benchCases, latency, RawClient, startServerProcess, stats, throughput, timeSync, type ServerProcess, type Stats } from './lib/bench.js';
+import { allBenchCases } from './lib/bench-cases.js';
+import { latency, RawClient, startServerProcess, stats, throughput, timeSync, type ServerProcess, type Stats } from './lib/bench.js';
 import { REPO_ROOT } from './lib/validation.js';
 
 const { values } = parseArgs({
@@ -55,12 +57,16 @@ const TARGETS = {
 
 interface Row {
   file: string;
+  /** The first reconcile (nothing exists yet) or one of the fully created XR. */
+  state: 'new' | 'created';
   kind: string;
   environment?: string;
   resources: number;
   requestBytes: number;
   responseBytes: number;
   composeMs: Stats;
+  /** The same with nothing memoized: a spec or EnvironmentConfig this process has not parsed before. */
+  composeNewSpecMs: Stats;
   /** Decode the request, compose, encode the response: the server's own work per call, without gRPC. */
   serverWorkMs: Stats;
   /** Decode the request and encode the response, no compose: the server's codec (functions/platform/src/codec). */
@@ -111,14 +117,15 @@ async function startups(command: string, args: string[], times: number): Promise
 }
 
 function table(rows: Row[]): string {
-  const header = ['example', 'kind', 'res', 'req KiB', 'resp KiB', 'compose med/p99 ms', 'codec ms (SDK ms)', 'decode+compose+encode ms', 'warm med/p99 ms', 'cold med/p99 ms', 'cold no-cache med ms', 'echo med/p99 ms', 'warm/echo', 'cold/echo', 'warm req/s', 'cold req/s', 'echo req/s', 'RSS warm/cold/no-cache MiB'];
+  const header = ['example', 'kind', 'res', 'req KiB', 'resp KiB', 'compose med/p99 ms', 'compose new spec ms', 'codec ms (SDK ms)', 'decode+compose+encode ms', 'warm med/p99 ms', 'cold med/p99 ms', 'cold no-cache med ms', 'echo med/p99 ms', 'warm/echo', 'cold/echo', 'warm req/s', 'cold req/s', 'echo req/s', 'RSS warm/cold/no-cache MiB'];
   const lines = rows.map((r) => [
     relative('examples', r.file),
-    r.environment !== undefined ? `${r.kind} (${r.environment})` : r.kind,
+    [r.kind, [r.environment, r.state === 'created' ? 'created' : undefined].filter(Boolean).join(', ')].filter(Boolean).join(' ').replace(/ (.+)$/, ' ($1)'),
     String(r.resources),
     (r.requestBytes / 1024).toFixed(1),
     (r.responseBytes / 1024).toFixed(1),
     `${r.composeMs.median.toFixed(3)} / ${r.composeMs.p99.toFixed(3)}`,
+    r.composeNewSpecMs.median.toFixed(3),
     `${r.codecMs.median.toFixed(3)} (${r.sdkCodecMs.median.toFixed(3)})`,
     r.serverWorkMs.median.toFixed(3),
     `${r.warmMs.median.toFixed(3)} / ${r.warmMs.p99.toFixed(3)}`,
@@ -138,7 +145,7 @@ function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const cases = benchCases();
+  const cases = allBenchCases();
   process.stderr.write(`bench: ${cases.length} examples, ${ITERATIONS} sequential calls each, ${CONCURRENCY} in flight for throughput\n`);
   const bundle = await bundleFunction();
   const functionArgs = ['--insecure', '--address', '127.0.0.1:0'];
@@ -184,6 +191,14 @@ async function main(): Promise<void> {
         if (!echoed.equals(c.responseBytes)) throw new Error(`${c.file}: the echo server answered other bytes`);
 
         const composeMs = timeSync(() => runFunction(c.request, { ttlSeconds: 60 }), ITERATIONS, 30);
+        const composeNewSpecMs = timeSync(
+          () => {
+            clearParseMemo();
+            runFunction(c.request, { ttlSeconds: 60 });
+          },
+          ITERATIONS,
+          30,
+        );
         const serverWorkMs = timeSync(() => encodeRunFunctionResponse(runFunction(decodeRunFunctionRequest(c.requestBytes), { ttlSeconds: 60 }).response), ITERATIONS, 30);
         const response = runFunction(c.request, { ttlSeconds: 60 }).response;
         // Interleaved, so load from elsewhere on the machine hits both codecs alike.
@@ -214,12 +229,14 @@ async function main(): Promise<void> {
         const echoPerSecond = await throughput(echoClient, c.requestBytes, index, total, CONCURRENCY);
         const row: Row = {
           file: c.file,
+          state: c.state,
           kind: c.kind,
           ...(c.environment !== undefined ? { environment: c.environment } : {}),
           resources: c.resources,
           requestBytes: c.requestBytes.length,
           responseBytes: c.responseBytes.length,
           composeMs,
+          composeNewSpecMs,
           serverWorkMs,
           codecMs,
           sdkCodecMs,
@@ -271,8 +288,8 @@ async function main(): Promise<void> {
       overEcho('cold'),
       {
         target: `compose median < ${TARGETS.composeMedianMs} ms (every example)`,
-        measured: `max ${Math.max(...rows.map((r) => r.composeMs.median)).toFixed(3)} ms`,
-        met: rows.every((r) => r.composeMs.median < TARGETS.composeMedianMs),
+        measured: `max ${Math.max(...rows.map((r) => r.composeMs.median)).toFixed(3)} ms; with a new spec and config ${Math.max(...rows.map((r) => r.composeNewSpecMs.median)).toFixed(3)} ms`,
+        met: rows.every((r) => r.composeMs.median < TARGETS.composeMedianMs && r.composeNewSpecMs.median < TARGETS.composeMedianMs),
       },
       rss('warm', idleRss, warmMemory),
       rss('cold', idleColdRss, coldMemory),

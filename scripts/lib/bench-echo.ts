@@ -8,14 +8,14 @@
  *   node --import tsx scripts/lib/bench-echo.ts
  *
  * The client names the case in the `bench-case` metadata (the same index as
- * {@link benchCases}); prints `{"msg":"serving","port":N}` once bound.
+ * {@link allBenchCases}); prints `{"msg":"serving","port":N}` once bound.
  */
 import * as grpc from '@grpc/grpc-js';
 import { FunctionRunnerServiceService } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES } from '../../functions/platform/src/server.js';
-import { benchCases } from './bench.js';
+import { allBenchCases } from './bench-cases.js';
 
-const responses = benchCases().map((c) => c.responseBytes);
+const responses = allBenchCases().map((c) => c.responseBytes);
 const identity = (b: Buffer) => b;
 
 const server = new grpc.Server({
