@@ -97,6 +97,27 @@ describe('response cache over real gRPC', () => {
     expect(flags.slice(20)).toEqual([true, false]);
   });
 
+  it('answers every call with its own bytes while the arena turns over under concurrent calls', async () => {
+    // A hit answers a view into the arena, which the next store may overwrite: grpc-js
+    // must have copied it by then. 8 KiB holds a handful of answers, so with 64 calls in
+    // flight over 24 requests the ring wraps again and again between a hit and the next call.
+    const { client } = await serve(8 * 1024);
+    const tags = Array.from({ length: 24 }, (_, i) => `tag-${i}`);
+    const bodies = tags.map(storageBytes);
+    const composed = await Promise.all(bodies.map((body) => rawCall(client, body)));
+    const calls = Array.from({ length: 400 }, (_, i) => (i * 7) % tags.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < calls.length) {
+        const which = calls[next++] as number;
+        const answer = await rawCall(client, bodies[which] as Buffer);
+        expect(answer.equals(composed[which] as Buffer), tags[which]).toBe(true);
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, worker));
+    expect(RunFunctionResponse.decode(composed[5] as Buffer).meta?.tag).toBe('tag-5');
+  });
+
   it('composes every call when disabled', async () => {
     const { client, calls } = await serve(0);
     const body = storageBytes('tag-1');
@@ -153,13 +174,64 @@ describe('ResponseCache', () => {
     expect(cache.bytes).toBe(200 + ENTRY_OVERHEAD_BYTES);
   });
 
-  it('holds its own copy of a pooled Buffer, not the shared slab', () => {
+  it('holds a copy in its own arena, not the Buffer it was given (nor the pool slab that may be a slice of)', () => {
     const cache = new ResponseCache(1 << 20);
     const pooled = Buffer.from('small'); // a slice of Node's 8 KiB pool
     cache.set('p', { bytes: pooled, summary });
+    pooled.write('xxxxx');
     const held = cache.get('p')?.bytes;
-    expect(held?.equals(pooled)).toBe(true);
-    expect(held?.buffer.byteLength).toBe(pooled.length);
+    expect(held?.toString()).toBe('small');
+    expect(held?.buffer).not.toBe(pooled.buffer);
+    // One arena of the budget's size holds every entry.
+    expect(held?.buffer.byteLength).toBe(1 << 20);
+  });
+
+  it('keeps every held answer intact while the ring wraps many times over', () => {
+    // 64 KiB: entries of 1-15 KiB, so the ring wraps, skips tails and overwrites
+    // entries, and hits move entries to the write position.
+    const budget = 64 * 1024;
+    const cache = new ResponseCache(budget);
+    const expected = new Map<string, Buffer>();
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 5000; i++) {
+      if (expected.size > 0 && random() < 0.5) {
+        const keys = [...expected.keys()];
+        const key = keys[Math.floor(random() * keys.length)] as string;
+        const held = cache.get(key);
+        if (held === undefined) expected.delete(key);
+        else expect(held.bytes.equals(expected.get(key) as Buffer), key).toBe(true);
+      } else {
+        const key = `k${i}`;
+        const bytes = Buffer.alloc(1024 + Math.floor(random() * 14 * 1024), i % 251);
+        bytes.writeUInt32BE(i, 0);
+        expect(cache.set(key, { bytes, summary })).toBe(true);
+        expected.set(key, bytes);
+      }
+      expect(cache.bytes).toBeLessThanOrEqual(budget);
+    }
+    // Whatever is still held reads back as it was stored.
+    let held = 0;
+    for (const [key, bytes] of expected) {
+      const entry = cache.get(key);
+      if (entry === undefined) continue;
+      held++;
+      expect(entry.bytes.equals(bytes), key).toBe(true);
+    }
+    expect(held).toBe(cache.size);
+    expect(held).toBeGreaterThan(0);
+  });
+
+  it('keeps an entry that is hit while the ring turns over (least recently used, not first in first out)', () => {
+    const budget = 64 * 1024;
+    const cache = new ResponseCache(budget);
+    cache.set('hot', entry(4096));
+    // Ten times the arena's size in other entries, the hot one read in between.
+    for (let i = 0; i < 160; i++) {
+      cache.set(`cold-${i}`, entry(4096));
+      expect(cache.get('hot')?.bytes.equals(Buffer.alloc(4096, 1))).toBe(true);
+    }
+    expect(cache.get('cold-0')).toBeUndefined();
   });
 });
 

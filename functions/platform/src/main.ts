@@ -25,7 +25,7 @@ Flags:
   --response-cache-size <size>     Byte budget of the cache of encoded responses by request
                                    hash (identical requests are answered without composing
                                    again), in bytes or with KiB/MiB; 0 disables it.
-                                   Default 32MiB.
+                                   Default 16MiB.
   --ttl <duration>                 How long Crossplane may cache a response (e.g. 60s, 5m).
                                    Default 60s.
   --grace-period <duration>        Shutdown wait for calls in flight. Default 10s.

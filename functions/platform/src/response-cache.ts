@@ -10,18 +10,30 @@
 import { createHash } from 'node:crypto';
 import type { RunSummary } from './run-function.js';
 
-/** 32 MiB: about 500 prod Environment responses, a few thousand project XRs'. */
-export const DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024;
+/**
+ * 16 MiB: about 240 prod Environment responses or several thousand project XRs'.
+ * A fleet of 20 Environments and 1,000 project XRs (scripts/bench-fleet.ts) needs
+ * about 5 MiB, under half the arena, so its steady state never moves an entry.
+ * The arena's RSS reaches the whole budget under churn: 32 MiB put the cold path
+ * over 150 MiB.
+ */
+export const DEFAULT_RESPONSE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
- * What an entry costs besides its response bytes: the 64-character key (twice:
- * Map key and entry), the summary object and the Map slot. An estimate, so a
- * budget full of tiny responses still bounds the number of entries.
+ * What an entry costs besides its response bytes, which are in the arena: the
+ * 64-character key, the slot and summary objects, the Map entry and ring slot
+ * on the V8 heap (measured: about 350 bytes an entry, 20,000 entries, Node 20).
+ * Counted in the budget, so a budget full of tiny responses still bounds the
+ * number of entries and the heap they take.
  */
-export const ENTRY_OVERHEAD_BYTES = 256;
+export const ENTRY_OVERHEAD_BYTES = 384;
 
 /** A cached answer: the encoded response and what the log line and metrics say about the call. */
 export interface CachedResponse {
+  /**
+   * The encoded response. From {@link ResponseCache.get} a view into the cache's
+   * arena: valid until the cache's next `get` or `set`, so send (or copy) it first.
+   */
   bytes: Buffer;
   summary: RunSummary;
 }
@@ -31,16 +43,51 @@ export function requestKey(requestBytes: Uint8Array): string {
   return createHash('sha256').update(requestBytes).digest('hex');
 }
 
+/** Where one entry's bytes sit in the arena. */
+interface Slot {
+  key: string;
+  /**
+   * Position in the ring as if it never wrapped: the arena offset is `start`
+   * modulo the capacity. Only grows from slot to slot, so the ring's write
+   * order is also the order of `start`.
+   */
+  start: number;
+  length: number;
+  summary: RunSummary;
+  /** False once evicted, replaced or moved; the ring queue drops dead slots lazily. */
+  live: boolean;
+}
+
 /**
  * Least-recently-used map from request key to {@link CachedResponse}, bounded
  * by total bytes (response bytes plus {@link ENTRY_OVERHEAD_BYTES} each).
  * Entries costing more than a quarter of the budget are not stored, so one
  * huge response cannot flush everything else. A budget of 0 disables it.
+ *
+ * The response bytes live in one arena of `maxBytes`, allocated on the first
+ * store and written as a ring, never in a Buffer per entry. With a Buffer per
+ * entry, an evicted answer stayed allocated until V8's next full collection (it
+ * was old by then, and V8 starts one only after tens of MiB of such external
+ * memory), so under churn ArrayBuffer memory peaked at 75-80 MiB for 32 MiB
+ * held, and a 32 MiB budget cost 50-70 MiB of RSS (measured, docs/function.md).
+ * The arena's RSS is at most its size, whatever the churn.
+ *
+ * Writes go where the ring's write position is, evicting whatever entries
+ * they overlap (the oldest written). So that this stays least-recently-used
+ * and not first-in-first-out, a hit on an entry in the half of the ring that
+ * is written next copies it to the write position (at most once per half
+ * cycle of the ring: nothing moves while fewer bytes than half the arena are
+ * written between hits).
  */
 export class ResponseCache {
   // A Map iterates in insertion order; re-inserting on every hit keeps the
-  // least recently used entry first, which is what eviction takes.
-  private readonly entries = new Map<string, CachedResponse>();
+  // least recently used entry first, which is what the byte budget evicts.
+  private readonly entries = new Map<string, Slot>();
+  // Slots in write order (ascending `start`) from `ringFirst` on, dead ones included.
+  private ring: Slot[] = [];
+  private ringFirst = 0;
+  private arena: Buffer | undefined;
+  private writeAt = 0;
   private used = 0;
 
   constructor(readonly maxBytes: number) {
@@ -62,43 +109,95 @@ export class ResponseCache {
     return this.used;
   }
 
-  /** The cached answer for `key`, now the most recently used; undefined on a miss. */
+  /**
+   * The cached answer for `key`, now the most recently used; undefined on a miss.
+   * Its bytes are a view into the arena, valid until the next `get` or `set`.
+   */
   get(key: string): CachedResponse | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
+    let slot = this.entries.get(key);
+    if (slot === undefined) return undefined;
     this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry;
+    if (slot.start < this.writeAt - this.maxBytes / 2) slot = this.moveToFront(slot);
+    this.entries.set(key, slot);
+    return { bytes: this.view(slot), summary: slot.summary };
   }
 
   /**
-   * Stores an answer, evicting the least recently used entries to stay within
-   * the budget. Returns whether it was stored (false when disabled or too large).
+   * Stores a copy of an answer, evicting the least recently used entries to stay
+   * within the budget (and those the ring overwrites). Returns whether it was
+   * stored (false when disabled or too large).
    */
   set(key: string, entry: CachedResponse): boolean {
     const cost = entry.bytes.length + ENTRY_OVERHEAD_BYTES;
     if (!this.enabled || cost > this.maxBytes / 4) return false;
     const previous = this.entries.get(key);
-    if (previous !== undefined) {
-      this.entries.delete(key);
-      this.used -= previous.bytes.length + ENTRY_OVERHEAD_BYTES;
-    }
-    // A small Buffer can be a slice of Node's shared 8 KiB pool: holding it would
-    // hold the whole slab, so the budget would under-count. Keep an own copy then.
-    const bytes = entry.bytes.byteOffset === 0 && entry.bytes.buffer.byteLength === entry.bytes.length ? entry.bytes : copy(entry.bytes);
-    this.entries.set(key, { bytes, summary: entry.summary });
+    if (previous !== undefined) this.evict(previous);
+    const slot = this.place(key, entry.bytes.length, entry.summary);
+    entry.bytes.copy(this.arenaBuffer(), slot.start % this.maxBytes);
+    this.entries.set(key, slot);
     this.used += cost;
-    for (const [oldest, old] of this.entries) {
+    for (const old of this.entries.values()) {
       if (this.used <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.used -= old.bytes.length + ENTRY_OVERHEAD_BYTES;
+      this.evict(old);
     }
     return true;
   }
-}
 
-function copy(bytes: Buffer): Buffer {
-  const own = Buffer.allocUnsafeSlow(bytes.length);
-  bytes.copy(own);
-  return own;
+  private arenaBuffer(): Buffer {
+    // Unpooled and uninitialized: only bytes written by set() are ever read back,
+    // and pages the ring has not reached yet cost no RSS.
+    this.arena ??= Buffer.allocUnsafeSlow(this.maxBytes);
+    return this.arena;
+  }
+
+  private view(slot: Slot): Buffer {
+    const offset = slot.start % this.maxBytes;
+    return this.arenaBuffer().subarray(offset, offset + slot.length);
+  }
+
+  /** Copies a live slot's bytes to the write position; the caller re-inserts the returned slot. */
+  private moveToFront(slot: Slot): Slot {
+    slot.live = false;
+    const from = slot.start % this.maxBytes;
+    const moved = this.place(slot.key, slot.length, slot.summary);
+    // place() only evicts; nothing was written since, so the old bytes are intact,
+    // and copyWithin copies correctly when the two ranges overlap.
+    this.arenaBuffer().copyWithin(moved.start % this.maxBytes, from, from + slot.length);
+    return moved;
+  }
+
+  /**
+   * Reserves `length` bytes at the write position (wrapping to the arena's start
+   * when they do not fit before its end: an entry is never split) and evicts
+   * every entry whose bytes they overlap. Returns the new slot, queued; the
+   * caller writes the bytes and maps the key.
+   */
+  private place(key: string, length: number, summary: RunSummary): Slot {
+    const capacity = this.maxBytes;
+    let start = this.writeAt;
+    if ((start % capacity) + length > capacity) start += capacity - (start % capacity);
+    const end = start + length;
+    // A slot is overwritten when its next turn round the ring starts before `end`.
+    // Slots are in ascending `start`, so those are a prefix of the queue.
+    while (this.ringFirst < this.ring.length) {
+      const first = this.ring[this.ringFirst] as Slot;
+      if (first.start + capacity >= end) break;
+      this.ringFirst++;
+      if (first.live) this.evict(first);
+    }
+    if (this.ringFirst > 1024 && this.ringFirst * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringFirst);
+      this.ringFirst = 0;
+    }
+    const slot: Slot = { key, start, length, summary, live: true };
+    this.ring.push(slot);
+    this.writeAt = end;
+    return slot;
+  }
+
+  private evict(slot: Slot): void {
+    slot.live = false;
+    this.entries.delete(slot.key);
+    this.used -= slot.length + ENTRY_OVERHEAD_BYTES;
+  }
 }

@@ -176,6 +176,9 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
     if (hit !== undefined) {
       // Same request bytes as an earlier call: the render is a pure function of them, so
       // its answer is the earlier one, byte for byte. Logged and counted like any call.
+      // hit.bytes is a view into the cache's arena that the next store may overwrite:
+      // grpc-js copies it into its own frame within this callback (test/response-cache.test.ts
+      // checks answers under concurrent stores), so nothing here may defer the callback.
       logCall(hit.summary, performance.now() - started, true);
       callback(null, hit.bytes);
       return;
