@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES } from '../../functions/platform/src/server.js';
+import { V8_FLAGS } from '../../functions/platform/src/main.js';
 import { exampleRenders } from './examples.js';
 import { composeInProcess } from './in-process.js';
 
@@ -164,11 +165,15 @@ function procStatusMiB(pid: number, field: string): number {
  * Spawns a server and waits for its serving log line (`msg` containing
  * `serving`), reading the port from it. Its stdout keeps being drained so
  * per-call log lines never block it. Killed if not serving within `timeoutMs`.
+ * A Node `command` gets the function's V8 flags first (see below).
  */
 export function startServerProcess(command: string, args: readonly string[], timeoutMs = 30_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The function gives itself V8_FLAGS by replacing its process (process.execve, main.ts),
+    // which Node 20 lacks: given here up front, the process measured is the one that serves,
+    // with the heap configuration the image runs. The echo floor, a Node server too, gets them alike.
+    const child = spawn(command, command === process.execPath ? [...V8_FLAGS, ...args] : [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let buffer = '';
     let stderr = '';
     let serving = false;
