@@ -4,6 +4,7 @@ import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status, Targe
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
+import { Writer } from '../functions/platform/src/codec/writer.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { composeInProcess, requestFor } from '../scripts/lib/in-process.js';
 import { readManifest } from './helpers/requests.js';
@@ -162,6 +163,67 @@ describe('codec: every message field', () => {
     const writer = new BinaryWriter();
     writer.uint32(10).fork().uint32(16).int32(3).uint32(16).int32(-1).uint32(18).fork().int32(1).int32(2).join().join();
     expectSameDecoding(writer.finish());
+  });
+});
+
+describe('codec: edge cases', () => {
+  const longAscii = 'x'.repeat(300);
+  const longUnicode = 'ü€😀'.repeat(100);
+  const edgy: JsonObject = {
+    'ünïcödé kéy': 'välüe ✓',
+    '😀': '😀',
+    'lone \ud800 surrogate': 'lone \udc00 surrogate',
+    [longAscii]: longUnicode,
+    [longUnicode]: longAscii,
+    huge: 'y'.repeat(100_000), // three-byte length prefixes
+    '': '',
+    numbers: [0, -0, 1, -1, 2 ** 53 + 1, -(2 ** 63), 1e308, -1e308, Number.MIN_VALUE, Number.EPSILON, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+    empty: { object: {}, list: [], nested: [[], [[]], [{}], [[[1, [2, ['three']]]]]] },
+    sparse: [undefined, null, true, false, undefined],
+  };
+
+  it('encodes and decodes non-ASCII and long text, extreme numbers, empty and nested lists like the SDK', () => {
+    expectSameEncoding(responseWith(edgy));
+    expectSameDecoding(requestBytes(requestWith(edgy)));
+  });
+
+  it('gives the same bytes on every call, whatever was encoded in between (string caches)', () => {
+    const first = encodeRunFunctionResponse(responseWith(edgy));
+    encodeRunFunctionResponse(responseWith({ other: 'strings', 'ünïcödé kéy': 1 }));
+    expect(encodeRunFunctionResponse(responseWith(edgy)).equals(first)).toBe(true);
+    expectSameEncoding(responseWith(edgy));
+  });
+
+  it('encodes and decodes more distinct strings than the caches hold', () => {
+    const distinct = (round: number): JsonObject => {
+      const object: JsonObject = {};
+      // Long enough that the encoder's cache (1 MiB) fills and starts over a few times in these rounds.
+      for (let i = 0; i < 1500; i++) object[`key-${round}-${i}-${'k'.repeat(100 + (i % 100))}`] = i % 2 === 0 ? `${round}-${i}` : `value-${round}-${i}-${'v'.repeat(100 + (i % 100))}`;
+      return object;
+    };
+    const contextOnly = (context: JsonObject): RunFunctionResponse => ({ meta: undefined, desired: undefined, results: [], context, requirements: undefined, conditions: [] });
+    for (const round of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0]) {
+      expectSameEncoding(contextOnly(distinct(round)));
+      expectSameDecoding(requestBytes({ ...requestFor({}), input: distinct(round) }));
+    }
+  });
+
+  it('decodes strings that agree on the bytes the decoding cache hashes', () => {
+    // Same length and first, second, middle and last two bytes: the same slot of the cache.
+    const colliding: JsonObject = {};
+    for (let i = 0; i < 3000; i++) {
+      const digits = String(i).padStart(6, '0');
+      colliding[`xx${digits.slice(0, 3)}-${digits.slice(3)}yy`] = `xx${digits.slice(3)}-${digits.slice(0, 3)}yy`;
+    }
+    for (let round = 0; round < 2; round++) expectSameDecoding(requestBytes(requestWith(colliding)));
+  });
+
+  it('encodes messages that do not fit its buffer, ending anywhere near its start', () => {
+    for (let length = 0; length < 300; length++) {
+      const response = responseWith({ text: 'z'.repeat(length), n: length });
+      const ours = encodeRunFunctionResponse(response, new Writer(64));
+      expect(ours.toString('hex')).toBe(sdkBytes(response).toString('hex'));
+    }
   });
 });
 

@@ -3,8 +3,8 @@
  * field as the SDK's `RunFunctionRequest.decode` (ts-proto, apiextensions.fn.proto.v1),
  * with Struct contents read straight into plain objects.
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, State } from '@crossplane-org/function-sdk-typescript';
+import { Reader } from './reader.js';
 import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, PROTO_KEY, readStruct, skipField } from './struct.js';
 
 type RequestMeta = NonNullable<RunFunctionRequest['meta']>;
@@ -35,7 +35,7 @@ const ENTRY_KEY = 10;
 const ENTRY_VALUE = 18;
 
 /** Reads a message's length prefix and checks the depth limit the SDK applies; returns where the message ends. */
-function open(reader: BinaryReader, end: number, depth: number): number {
+function open(reader: Reader, end: number, depth: number): number {
   if (depth >= MAX_DECODE_DEPTH) throw new Error('protobuf decode recursion limit exceeded');
   return fieldEnd(reader, reader.uint32(), end);
 }
@@ -45,13 +45,13 @@ function open(reader: BinaryReader, end: number, depth: number): number {
  * as ts-proto does: an entry without a value is left out, a later entry for
  * the same key wins, and `__proto__` is dropped (see {@link PROTO_KEY}).
  */
-function readMapEntry<T>(reader: BinaryReader, end: number, depth: number, map: Record<string, T>, readValue: (entryEnd: number) => T, missing: T | undefined): void {
+function readMapEntry<T>(reader: Reader, end: number, depth: number, map: Record<string, T>, readValue: (entryEnd: number) => T, missing: T | undefined): void {
   const entryEnd = open(reader, end, depth);
   let key = '';
   let value = missing;
   while (reader.pos < entryEnd) {
     const tag = reader.uint32();
-    if (tag === ENTRY_KEY) key = reader.string();
+    if (tag === ENTRY_KEY) key = reader.text();
     else if (tag === ENTRY_VALUE) value = readValue(entryEnd);
     else skipField(reader, tag, entryEnd);
   }
@@ -60,18 +60,18 @@ function readMapEntry<T>(reader: BinaryReader, end: number, depth: number, map: 
 }
 
 /** bytes fields: a copy as a Buffer, like the SDK (the request buffer is gRPC's and is reused). */
-function readBuffer(reader: BinaryReader, end: number): Buffer {
+function readBuffer(reader: Reader, end: number): Buffer {
   const bytes = Buffer.from(reader.bytes());
   if (reader.pos > end) throw new RangeError('premature EOF: field longer than its enclosing message');
   return bytes;
 }
 
-function readMeta(reader: BinaryReader, end: number, depth: number): RequestMeta {
+function readMeta(reader: Reader, end: number, depth: number): RequestMeta {
   const metaEnd = open(reader, end, depth);
   const meta: RequestMeta = { tag: '', capabilities: [] };
   while (reader.pos < metaEnd) {
     const tag = reader.uint32();
-    if (tag === META_TAG) meta.tag = reader.string();
+    if (tag === META_TAG) meta.tag = reader.text();
     else if (tag === META_CAPABILITIES_UNPACKED) meta.capabilities.push(reader.int32());
     else if (tag === META_CAPABILITIES_PACKED) {
       const packedEnd = fieldEnd(reader, reader.uint32(), metaEnd);
@@ -83,7 +83,7 @@ function readMeta(reader: BinaryReader, end: number, depth: number): RequestMeta
   return meta;
 }
 
-function readResource(reader: BinaryReader, end: number, depth: number): Resource {
+function readResource(reader: Reader, end: number, depth: number): Resource {
   const resourceEnd = open(reader, end, depth);
   const resource: Resource = { resource: undefined, connectionDetails: {}, ready: 0 };
   while (reader.pos < resourceEnd) {
@@ -98,7 +98,7 @@ function readResource(reader: BinaryReader, end: number, depth: number): Resourc
   return resource;
 }
 
-function readState(reader: BinaryReader, end: number, depth: number): State {
+function readState(reader: Reader, end: number, depth: number): State {
   const stateEnd = open(reader, end, depth);
   const state: State = { composite: undefined, resources: {} };
   while (reader.pos < stateEnd) {
@@ -112,7 +112,7 @@ function readState(reader: BinaryReader, end: number, depth: number): State {
   return state;
 }
 
-function readResources(reader: BinaryReader, end: number, depth: number): Resources {
+function readResources(reader: Reader, end: number, depth: number): Resources {
   const resourcesEnd = open(reader, end, depth);
   const resources: Resources = { items: [] };
   while (reader.pos < resourcesEnd) {
@@ -124,7 +124,7 @@ function readResources(reader: BinaryReader, end: number, depth: number): Resour
   return resources;
 }
 
-function readCredentials(reader: BinaryReader, end: number, depth: number): Credentials {
+function readCredentials(reader: Reader, end: number, depth: number): Credentials {
   const credentialsEnd = open(reader, end, depth);
   const credentials: Credentials = { credentialData: undefined };
   while (reader.pos < credentialsEnd) {
@@ -146,7 +146,7 @@ function readCredentials(reader: BinaryReader, end: number, depth: number): Cred
   return credentials;
 }
 
-function readSchema(reader: BinaryReader, end: number, depth: number): Schema {
+function readSchema(reader: Reader, end: number, depth: number): Schema {
   const schemaEnd = open(reader, end, depth);
   const schema: Schema = { openapiV3: undefined };
   while (reader.pos < schemaEnd) {
@@ -166,7 +166,7 @@ function readSchema(reader: BinaryReader, end: number, depth: number): Schema {
  * `MAX_DECODE_DEPTH` (100) messages, as the SDK.
  */
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
-  const reader = new BinaryReader(bytes);
+  const reader = new Reader(bytes);
   const end = bytes.length;
   const request: RunFunctionRequest = {
     meta: undefined,

@@ -2,16 +2,16 @@
  * google.protobuf.Struct, Value and ListValue straight between wire bytes and
  * plain JavaScript values: the shape the SDK's messages carry (`{ [key]: any }`),
  * without the SDK's intermediate `Struct`/`Value` objects, `Object.entries`
- * arrays and per-entry objects. Encoding builds a binary string
- * (binary-string.ts); decoding reads with `@bufbuild/protobuf`'s BinaryReader.
+ * arrays and per-entry objects. Encoding writes back to front (writer.ts);
+ * decoding reads with `@bufbuild/protobuf`'s BinaryReader (reader.ts).
  *
  * Behaviour follows the SDK's ts-proto code (`Struct.wrap`/`Value.wrap` when
  * encoding, `Value.unwrap` when decoding) so bytes and values are identical;
  * the few deliberate differences (malformed input is refused rather than read
  * on) are in docs/function.md.
  */
-import type { BinaryReader } from '@bufbuild/protobuf/wire';
-import type { BinaryStringEncoder } from './binary-string.js';
+import type { Reader } from './reader.js';
+import { longPrefix, prefix, type Writer } from './writer.js';
 
 /**
  * A JSON-like value as the SDK's Struct fields hold it. `unknown` on purpose:
@@ -47,56 +47,98 @@ export const MAX_DECODE_DEPTH = 100;
 export const PROTO_KEY = '__proto__';
 
 /**
- * The fields of a Struct (not its tag or length) for a plain object, as
- * `Struct.encode(Struct.wrap(object))` writes them.
+ * Writes the fields of a Struct (not its tag or length) for a plain object,
+ * as `Struct.encode(Struct.wrap(object))` does, ending at `end` (writer.ts
+ * writes back to front); returns where they start.
  */
-export function encodeStruct(encoder: BinaryStringEncoder, object: object): string {
-  let out = '';
-  for (const key of Object.keys(object)) {
-    if (key === PROTO_KEY) continue;
+export function writeStruct(w: Writer, object: object, end: number): number {
+  // The hot loop of the encoder: tags and one-byte lengths are written inline
+  // (the optimizing compiler does not inline `prefix` this deep).
+  const buf = w.buf;
+  const keys = Object.keys(object);
+  let p = end;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i] as string;
+    if (key.length === PROTO_KEY.length && key === PROTO_KEY) continue;
     const value: unknown = (object as StructObject)[key];
     if (value === undefined) continue;
-    const entry = key === '' ? '' : encoder.string(ENTRY_KEY, key);
-    out += encoder.delimited(STRUCT_FIELDS, entry + encoder.delimited(ENTRY_VALUE, encodeValue(encoder, value)));
+    const entryEnd = p;
+    if (typeof value === 'string') {
+      p = w.stringValue(value, p);
+    } else {
+      p = writeValue(w, value, p);
+      const size = entryEnd - p;
+      if (size < 0x80) {
+        buf[p - 1] = size;
+        buf[p - 2] = ENTRY_VALUE;
+        p -= 2;
+      } else p = longPrefix(buf, p, ENTRY_VALUE, size);
+    }
+    if (key.length !== 0) p = w.key(key, p);
+    const size = entryEnd - p;
+    if (size < 0x80) {
+      buf[p - 1] = size;
+      buf[p - 2] = STRUCT_FIELDS;
+      p -= 2;
+    } else p = longPrefix(buf, p, STRUCT_FIELDS, size);
   }
-  return out;
+  return p;
 }
 
-/** The fields of a Value, as `Value.encode(Value.wrap(value))`: undefined is an empty Value. */
-function encodeValue(encoder: BinaryStringEncoder, value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return encoder.string(VALUE_STRING, value);
-    case 'number':
-      return encoder.double(VALUE_NUMBER, value);
-    case 'boolean':
-      return encoder.varint(VALUE_BOOL, value ? 1 : 0);
-    case 'undefined':
-      return '';
-    case 'object': {
-      if (value === null) return encoder.varint(VALUE_NULL, 0);
-      if (Array.isArray(value)) {
-        let list = '';
-        for (let i = 0; i < value.length; i++) list += encoder.delimited(LIST_VALUES, encodeValue(encoder, value[i]));
-        return encoder.delimited(VALUE_LIST, list);
-      }
-      // Any other object is a Struct of its own enumerable keys: a Date becomes {} as in the SDK.
-      return encoder.delimited(VALUE_STRUCT, encodeStruct(encoder, value));
-    }
-    default:
-      throw new Error(`Unsupported any value type: ${typeof value}`);
+/**
+ * Writes the fields of a Value, as `Value.encode(Value.wrap(value))`, ending
+ * at `end`: undefined is an empty Value. (`typeof` comparisons rather than a
+ * switch: the optimizing compiler turns those into type checks, a switch
+ * into a call.)
+ */
+function writeValue(w: Writer, value: unknown, end: number): number {
+  const buf = w.buf;
+  if (typeof value === 'string') {
+    const p = w.text(value, end);
+    return prefix(buf, p, VALUE_STRING, end - p);
   }
+  if (typeof value === 'object') {
+    if (value === null) {
+      buf[end - 1] = 0;
+      buf[end - 2] = VALUE_NULL;
+      return end - 2;
+    }
+    let p = end;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        const itemEnd = p;
+        p = writeValue(w, value[i], p);
+        p = prefix(buf, p, LIST_VALUES, itemEnd - p);
+      }
+      return prefix(buf, p, VALUE_LIST, end - p);
+    }
+    // Any other object is a Struct of its own enumerable keys: a Date becomes {} as in the SDK.
+    p = writeStruct(w, value, end);
+    return prefix(buf, p, VALUE_STRUCT, end - p);
+  }
+  if (typeof value === 'number') {
+    const p = w.double(value, end);
+    buf[p - 1] = VALUE_NUMBER;
+    return p - 1;
+  }
+  if (typeof value === 'boolean') {
+    buf[end - 1] = value ? 1 : 0;
+    buf[end - 2] = VALUE_BOOL;
+    return end - 2;
+  }
+  if (value === undefined) return end;
+  throw new Error(`Unsupported any value type: ${typeof value}`);
 }
 
 /** Throws unless a length-delimited field of `length` bytes fits before `end`; returns where it ends. */
-export function fieldEnd(reader: BinaryReader, length: number, end: number): number {
+export function fieldEnd(reader: Reader, length: number, end: number): number {
   const fieldEnd = reader.pos + length;
   if (fieldEnd > end) throw new RangeError('premature EOF: field longer than its enclosing message');
   return fieldEnd;
 }
 
 /** Throws unless a nested message was read exactly to its end. */
-export function expectEnd(reader: BinaryReader, end: number): void {
+export function expectEnd(reader: Reader, end: number): void {
   if (reader.pos !== end) throw new RangeError('premature EOF: field overruns its enclosing message');
 }
 
@@ -104,7 +146,7 @@ export function expectEnd(reader: BinaryReader, end: number): void {
  * Skips an unknown field. Tag 0 and end-group tags are malformed here; the
  * SDK stops reading the message at them and carries on misaligned, we refuse.
  */
-export function skipField(reader: BinaryReader, tag: number, end: number): void {
+export function skipField(reader: Reader, tag: number, end: number): void {
   const wireType = tag & 7;
   if (tag >>> 3 === 0 || wireType === 4) throw new Error(`illegal tag ${tag}`);
   reader.skip(wireType, tag >>> 3);
@@ -119,7 +161,7 @@ function checkDepth(depth: number): void {
  * Reads a length-prefixed Struct at `reader.pos` into a plain object, as
  * `Struct.unwrap(Struct.decode(...))`. `depth` counts enclosing messages.
  */
-export function readStruct(reader: BinaryReader, end: number, depth: number): StructObject {
+export function readStruct(reader: Reader, end: number, depth: number): StructObject {
   checkDepth(depth);
   const structEnd = fieldEnd(reader, reader.uint32(), end);
   const object: StructObject = {};
@@ -135,7 +177,7 @@ export function readStruct(reader: BinaryReader, end: number, depth: number): St
     let value: unknown;
     while (reader.pos < entryEnd) {
       const entryTag = reader.uint32();
-      if (entryTag === ENTRY_KEY) key = reader.string();
+      if (entryTag === ENTRY_KEY) key = reader.text();
       else if (entryTag === ENTRY_VALUE) value = readValue(reader, entryEnd, depth + 2);
       else skipField(reader, entryTag, entryEnd);
     }
@@ -148,7 +190,7 @@ export function readStruct(reader: BinaryReader, end: number, depth: number): St
 }
 
 /** Reads a length-prefixed ListValue into an array, as `ListValue.unwrap(ListValue.decode(...))`. */
-function readList(reader: BinaryReader, end: number, depth: number): unknown[] {
+function readList(reader: Reader, end: number, depth: number): unknown[] {
   checkDepth(depth);
   const listEnd = fieldEnd(reader, reader.uint32(), end);
   const values: unknown[] = [];
@@ -168,7 +210,7 @@ function readList(reader: BinaryReader, end: number, depth: number): unknown[] {
  * unwrap order decides (string, number, bool, struct, list, null), and a
  * repeated kind replaces the earlier one.
  */
-function readValue(reader: BinaryReader, end: number, depth: number): unknown {
+function readValue(reader: Reader, end: number, depth: number): unknown {
   checkDepth(depth);
   const valueEnd = fieldEnd(reader, reader.uint32(), end);
   let string: string | undefined;
@@ -181,7 +223,7 @@ function readValue(reader: BinaryReader, end: number, depth: number): unknown {
     const tag = reader.uint32();
     switch (tag) {
       case VALUE_STRING:
-        string = reader.string();
+        string = reader.text();
         break;
       case VALUE_NUMBER:
         number = reader.double();
