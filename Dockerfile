@@ -26,7 +26,6 @@ ENV TLS_SERVER_CERTS_DIR=/tls/server \
 EXPOSE 9443
 # uid 65532 (nonroot) is the base image's default user; stated so it survives a base change.
 USER 65532:65532
-# Arguments (crossplane render passes --insecure) are appended to this command. At start the
-# function replaces its process once (process.execve, same PID) with itself plus its V8 heap
-# flags, which Node reads only at start-up: functions/platform/src/main.ts, V8_FLAGS.
-ENTRYPOINT ["/nodejs/bin/node", "/function/function-platform.mjs"]
+# Arguments (crossplane render passes --insecure) are appended to this command. The V8 heap
+# flags are functions/platform/src/v8-flags.ts (why, and a test keeps the two equal).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=30", "/function/function-platform.mjs"]

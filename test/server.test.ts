@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
-import { V8_FLAGS, v8FlagsToAdd } from '../functions/platform/src/main.js';
+import { V8_FLAGS } from '../functions/platform/src/v8-flags.js';
 import { generatePki, writeServerCerts, type TestPki } from './helpers/certs.js';
 import { call, callRaw, newClient } from './helpers/grpc-client.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
@@ -98,60 +98,11 @@ describe('server with mTLS', () => {
   });
 });
 
-describe('the V8 flags main.ts gives the function', () => {
+describe('the V8 flags the image runs the function with', () => {
   it('are known to this Node (an unknown one would stop it starting)', () => {
     const result = spawnSync(process.execPath, [...V8_FLAGS, '-e', '0'], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-  });
-
-  it('can be imported by a script (the benches do) without starting the function', () => {
-    const main = join(REPO_ROOT, 'functions/platform/src/main.ts');
-    const script = `const m = await import(${JSON.stringify(main)}); console.log(m.V8_FLAGS.length);`;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toBe(`${V8_FLAGS.length}\n`);
-    expect(result.status).toBe(0);
-  });
-
-  // Node 20 has no process.execve; a stand-in that reports what it was asked to run
-  // (instead of running it) shows what the image's Node 24 does.
-  const fakeExecve = `data:text/javascript,process.execve = (file, args, env) => { process.stdout.write(JSON.stringify({ file, args, marker: env.FUNCTION_PLATFORM_V8_FLAGS })); process.exit(0); };`;
-  const runWithExecve = (env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, ['--import', fakeExecve, '--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), '--help'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: { ...process.env, NODE_OPTIONS: '', ...env },
-    });
-
-  it('are given by replacing the process (process.execve) with the same script, arguments and Node flags', () => {
-    const result = runWithExecve();
-    expect(result.status).toBe(0);
-    const asked = JSON.parse(result.stdout) as { file: string; args: string[]; marker: string };
-    expect(asked.file).toBe(process.execPath);
-    expect(asked.args).toEqual([process.execPath, ...V8_FLAGS, '--import', fakeExecve, '--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), '--help']);
-    expect(asked.marker).toBe(V8_FLAGS.join(' '));
-  });
-
-  it('are not given again by the replaced process, nor when NODE_OPTIONS has one', () => {
-    const rerun = runWithExecve({ FUNCTION_PLATFORM_V8_FLAGS: V8_FLAGS.join(' ') });
-    expect(rerun.status).toBe(0);
-    expect(rerun.stdout).toContain('Usage: function-platform');
-    // NODE_OPTIONS takes --max-semi-space-size (not --heap-growing-percent, which Node refuses there).
-    const operator = runWithExecve({ NODE_OPTIONS: '--max-semi-space-size=4' });
-    const asked = JSON.parse(operator.stdout) as { args: string[] };
-    expect(asked.args.filter((arg) => V8_FLAGS.some((flag) => arg.startsWith(flag.split('=')[0] ?? flag)))).toEqual(V8_FLAGS.filter((flag) => !flag.startsWith('--max-semi-space-size')));
-  });
-
-  it('are added unless given on the command line or in NODE_OPTIONS, which win', () => {
-    expect(v8FlagsToAdd([], undefined)).toEqual(V8_FLAGS);
-    expect(v8FlagsToAdd(['--import', 'tsx'], '--max-old-space-size=320')).toEqual(V8_FLAGS);
-    const [semiSpace, growing] = V8_FLAGS;
-    expect(semiSpace).toMatch(/^--max-semi-space-size=\d+$/);
-    expect(v8FlagsToAdd(['--max-semi-space-size=16'], undefined)).toEqual([growing]);
-    // V8 reads underscores as dashes.
-    expect(v8FlagsToAdd([], ' --max_semi_space_size=4  --heap-growing-percent=50')).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES } from '../../functions/platform/src/server.js';
-import { V8_FLAGS } from '../../functions/platform/src/main.js';
+import { V8_FLAGS } from '../../functions/platform/src/v8-flags.js';
 import { exampleRenders } from './examples.js';
 import { composeInProcess } from './in-process.js';
 
@@ -170,8 +170,7 @@ function procStatusMiB(pid: number, field: string): number {
 export function startServerProcess(command: string, args: readonly string[], timeoutMs = 30_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // The function gives itself V8_FLAGS by replacing its process (process.execve, main.ts),
-    // which Node 20 lacks: given here up front, the process measured is the one that serves,
+    // The image's ENTRYPOINT gives the function V8_FLAGS: given here too, the process measured runs
     // with the heap configuration the image runs. The echo floor, a Node server too, gets them alike.
     const child = spawn(command, command === process.execPath ? [...V8_FLAGS, ...args] : [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let buffer = '';

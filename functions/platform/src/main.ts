@@ -1,82 +1,16 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { format, parseArgs } from 'node:util';
-// Everything else is imported in main(), after the re-run below: the process that
-// re-runs itself has then loaded nothing but Node, which keeps start-up short, and
-// scripts can import V8_FLAGS from here without starting anything.
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
+import {
+  DEFAULT_MAX_RECV_MESSAGE_BYTES,
+  DEFAULT_TLS_SERVER_CERTS_DIR,
+  StartupError,
+  startFunctionServer,
+} from './server.js';
+import { DEFAULT_RESPONSE_CACHE_BYTES } from './response-cache.js';
 
-/**
- * V8 heap flags the function runs with, wherever it runs: given by the function to
- * itself (below) in the image, and by `startServerProcess` (scripts/lib/bench.ts) to
- * the processes the benches measure, so they measure what the image runs. Measured on
- * the cold path (32 calls in flight, every call composed; docs/function.md, "Response
- * cache"): without them V8 sizes its heap from the machine's memory, so that load
- * peaked at 150-200 MiB RSS on a 24 GiB machine (16 MiB semi-spaces; old space let
- * grow to 4x its live size between collections), and would run with 1 MiB
- * semi-spaces in a pod limited to 512Mi. With them (and the 16 MiB response cache):
- * 126-129 MiB on that machine, run after run, for about 10 % more CPU per cold call.
- * - `--max-semi-space-size`: the young generation (two semi-spaces) stops growing at
- *   2 x 8 MiB. A call allocates about 2 MiB, so few calls see a scavenge promote their
- *   temporaries; 1-4 MiB semi-spaces saved 10-15 MiB more but cost 20-40 % more CPU
- *   per call than no flags.
- * - `--heap-growing-percent`: old space may grow 30 % past what it held live before V8
- *   collects it again (the growth `--max-old-space-size=320` also allows), without
- *   capping the heap: the operator's `--max-old-space-size` in NODE_OPTIONS sets that.
- * A flag already given on the command line or in NODE_OPTIONS wins.
- */
-export const V8_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=30'];
-
-/** Set in the re-run process (to the flags it added), so it never re-runs again. */
-const RERUN_MARKER = 'FUNCTION_PLATFORM_V8_FLAGS';
-
-const flagName = (arg: string): string => (arg.split('=')[0] ?? arg).replace(/_/g, '-');
-
-/** The flags of {@link V8_FLAGS} not given already in `execArgv` or `nodeOptions` (NODE_OPTIONS). */
-export function v8FlagsToAdd(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const given = new Set([...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map(flagName));
-  return V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
-}
-
-/** `process.execve` (Node 22.15 and later); the Node 20 types do not declare it. */
-type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => never;
-
-/**
- * V8 flags can only be given when Node starts, so when one of {@link V8_FLAGS} is
- * missing the process replaces itself with `process.execve` (same PID, nothing left
- * behind) running the same script and arguments with the flags added. Node without
- * execve (20, on development machines) serves without them: there the benches give
- * them on the command line (startServerProcess), and `npm start`, tests and
- * `npm run render` do not need them.
- */
-function rerunWithV8Flags(): void {
-  const execve = (process as { execve?: Execve }).execve;
-  if (typeof execve !== 'function' || process.env[RERUN_MARKER] !== undefined) return;
-  const missing = v8FlagsToAdd(process.execArgv, process.env.NODE_OPTIONS);
-  if (missing.length === 0) return;
-  try {
-    execve.call(process, process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], {
-      ...process.env,
-      [RERUN_MARKER]: missing.join(' '),
-    });
-  } catch (error) {
-    // Memory tuning is not worth refusing to serve for.
-    process.stderr.write(`function-platform: warning: cannot re-run with ${missing.join(' ')} (${String(error)}); serving without them\n`);
-  }
-}
-
-/** Whether this module is the program Node was started with (not imported by a script). */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-const usage = (defaultTlsServerCertsDir: string): string => `Usage: function-platform [flags]
+const USAGE = `Usage: function-platform [flags]
 
 The Catalyst Forge composition function (Crossplane RunFunction over gRPC).
 
@@ -85,7 +19,7 @@ Flags:
   --insecure                       Serve without TLS (local development only).
   --tls-server-certs-dir <dir>     Directory with tls.key, tls.crt, ca.crt (mTLS, client
                                    certificate required). Default $TLS_SERVER_CERTS_DIR or
-                                   ${defaultTlsServerCertsDir}.
+                                   ${DEFAULT_TLS_SERVER_CERTS_DIR}.
   --max-recv-message-size <size>   Largest request accepted, in bytes or with KiB/MiB.
                                    Default 16MiB.
   --response-cache-size <size>     Byte budget of the cache of encoded responses by request
@@ -123,9 +57,6 @@ export function parseBytes(text: string): number {
 }
 
 async function main(): Promise<number> {
-  const [{ DEFAULT_MAX_RECV_MESSAGE_BYTES, DEFAULT_TLS_SERVER_CERTS_DIR, StartupError, startFunctionServer }, { DEFAULT_RESPONSE_CACHE_BYTES }, grpc, { pino }] =
-    await Promise.all([import('./server.js'), import('./response-cache.js'), import('@grpc/grpc-js'), import('pino')]);
-  const USAGE = usage(DEFAULT_TLS_SERVER_CERTS_DIR);
   let values;
   try {
     ({ values } = parseArgs({
@@ -224,19 +155,16 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (isEntryPoint()) {
-  rerunWithV8Flags();
-  process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`function-platform: unhandled rejection: ${String(reason)}\n`);
-  });
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`function-platform: unhandled rejection: ${String(reason)}\n`);
+});
 
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`function-platform: ${String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`function-platform: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
