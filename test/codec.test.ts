@@ -1,3 +1,4 @@
+import { canonical } from '../functions/platform/src/run-function.js';
 import { isDeepStrictEqual } from 'node:util';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status, Target } from '@crossplane-org/function-sdk-typescript';
@@ -5,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
 import { Writer } from '../functions/platform/src/codec/writer.js';
+import { sortKeys } from '../functions/platform/src/codec/struct.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { composeInProcess, requestFor } from '../scripts/lib/in-process.js';
 import { readManifest } from './helpers/requests.js';
@@ -15,8 +17,12 @@ type JsonObject = Record<string, unknown>;
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1);
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: 20_261_122, numRuns: Math.max(1, Math.round(numRuns * RUNS)), endOnFailure: true });
 
-/** The SDK's bytes for a response: the reference the codec must match exactly. */
-const sdkBytes = (response: RunFunctionResponse) => Buffer.from(RunFunctionResponse.encode(response).finish());
+/**
+ * The SDK's bytes for a response in canonical form (Struct keys sorted, Dates as
+ * ISO strings): the reference the codec must match exactly, as the encoder writes
+ * what the SDK would for the canonical response, whatever the key order.
+ */
+const sdkBytes = (response: RunFunctionResponse) => Buffer.from(RunFunctionResponse.encode(canonical(response)).finish());
 
 /** Our encoder gives the SDK's bytes, byte for byte. */
 function expectSameEncoding(response: RunFunctionResponse): void {
@@ -40,7 +46,8 @@ const requestBytes = (request: RunFunctionRequest) => RunFunctionRequest.encode(
 
 /**
  * Any value the SDK's Value.wrap accepts, nested; undefined and Dates included
- * (lossy in the SDK, so they must be lossy alike). `text` makes strings and
+ * (undefined is lossy in the SDK, so it must be lossy alike; a Date is written
+ * as its ISO string, which the SDK would write as {}), keys in any order. `text` makes strings and
  * keys: ASCII-only takes the encoder's fast path, any unicode its converting one.
  */
 function arbitraryStruct(text: fc.Arbitrary<string>): fc.Arbitrary<JsonObject> {
@@ -224,6 +231,39 @@ describe('codec: edge cases', () => {
       const ours = encodeRunFunctionResponse(response, new Writer(64));
       expect(ours.toString('hex')).toBe(sdkBytes(response).toString('hex'));
     }
+  });
+});
+
+describe('codec: canonical output', () => {
+  /** The same content with every object's keys inserted in reverse. */
+  const reversed = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(reversed);
+    if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+    return Object.fromEntries(Object.keys(value).reverse().map((key) => [key, reversed((value as JsonObject)[key])]));
+  };
+
+  it('writes Struct keys and map entries in sorted order, whatever order the objects hold them in', () => {
+    const struct = { spec: { b: 1, a: [{ z: true, y: null }] }, apiVersion: 'v1', kind: 'K', '10': 'ten', '9': 'nine', '': 'empty' };
+    const response: RunFunctionResponse = { ...responseWith(struct), desired: { composite: undefined, resources: { zeta: { resource: struct, connectionDetails: {}, ready: Ready.READY_TRUE }, alpha: { resource: struct, connectionDetails: {}, ready: Ready.READY_TRUE } } } };
+    const ours = encodeRunFunctionResponse(response);
+    expect(encodeRunFunctionResponse(reversed(response) as RunFunctionResponse).equals(ours)).toBe(true);
+    const decoded = RunFunctionResponse.decode(ours);
+    expect(Object.keys(decoded.desired?.resources ?? {})).toEqual(['alpha', 'zeta']);
+    // Array-index keys first, as any JavaScript object lists them; then the rest in code unit order.
+    expect(Object.keys(decoded.context ?? {})).toEqual(['9', '10', '', 'apiVersion', 'kind', 'spec']);
+  });
+
+  it('sorts the names after the array-index keys that Object.keys lists first', () => {
+    const keys = ['0', '7', '10', 'b', '', 'a', '4294967295'];
+    sortKeys(keys);
+    // 4294967295 is not an array index (2^32 - 1): a name like any other.
+    expect(keys).toEqual(['0', '7', '10', '', '4294967295', 'a', 'b']);
+  });
+
+  it('writes a Date as its ISO 8601 string, where the SDK writes {}', () => {
+    const at = new Date(Date.UTC(2026, 10, 22, 12, 0, 0));
+    const decoded = RunFunctionResponse.decode(encodeRunFunctionResponse(responseWith({ at, list: [at] })));
+    expect(decoded.context).toEqual({ at: '2026-11-22T12:00:00.000Z', list: ['2026-11-22T12:00:00.000Z'] });
   });
 });
 

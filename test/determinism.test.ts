@@ -1,5 +1,5 @@
+import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
 import { describe, expect, it } from 'vitest';
-import { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { canonical, runFunction } from '../functions/platform/src/run-function.js';
 import { request, storageXr, withPlatformEnvironment, type JsonObject } from './helpers/requests.js';
 
@@ -13,7 +13,7 @@ function reverseKeys<T>(value: T): T {
 }
 
 function bytes(req: Parameters<typeof runFunction>[0]): Buffer {
-  return Buffer.from(RunFunctionResponse.encode(runFunction(req, { ttlSeconds: 60 }).response).finish());
+  return encodeRunFunctionResponse(runFunction(req, { ttlSeconds: 60 }).response);
 }
 
 describe('determinism', () => {

@@ -2,10 +2,11 @@
  * What `npm run bench` measures, in one order shared with the echo floor
  * (scripts/lib/bench-echo.ts), which answers case i with case i's response.
  */
-import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { benchCases, type BenchCase } from './bench.js';
 import { exampleRenders } from './examples.js';
 import { composeInProcess } from './in-process.js';
+import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
 import { environmentAtProvider, resourcesOf, settle } from './settle.js';
 
 /** A bench case and which reconcile it is: the first (nothing exists yet) or one of a fully created XR. */
@@ -44,7 +45,7 @@ function createdCases(): Case[] {
         state: 'created' as const,
         request,
         requestBytes: Buffer.from(RunFunctionRequest.encode(request).finish()),
-        responseBytes: Buffer.from(RunFunctionResponse.encode(response).finish()),
+        responseBytes: encodeRunFunctionResponse(response),
         resources: Object.keys(resourcesOf(response)).length,
       };
     });

@@ -2,11 +2,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService, RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES } from '../../functions/platform/src/server.js';
 import { V8_FLAGS } from '../../functions/platform/src/v8-flags.js';
 import { exampleRenders } from './examples.js';
 import { composeInProcess } from './in-process.js';
+import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -40,7 +41,7 @@ export function benchCases(): BenchCase[] {
       ...(typeof spec.environment === 'string' && example.input.xr.kind === 'Environment' ? { environment: spec.environment } : {}),
       request,
       requestBytes: Buffer.from(RunFunctionRequest.encode(request).finish()),
-      responseBytes: Buffer.from(RunFunctionResponse.encode(response).finish()),
+      responseBytes: encodeRunFunctionResponse(response),
       resources: Object.keys(response.desired?.resources ?? {}).length,
     };
   });

@@ -1,3 +1,4 @@
+import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
 import { RunFunctionRequest, RunFunctionResponse, Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../../functions/platform/src/run-function.js';
 
@@ -15,7 +16,7 @@ export const CONFIG_PROBLEM = /: cannot (?:find|choose|use) EnvironmentConfig /;
 
 /** The encoded bytes of a response: what the server would put on the wire. */
 export function responseBytes(response: RunFunctionResponse): Buffer {
-  return Buffer.from(RunFunctionResponse.encode(response).finish());
+  return encodeRunFunctionResponse(response);
 }
 
 /** The encoded bytes of a request. */

@@ -125,12 +125,13 @@ function compositeReady(ready: boolean | undefined): Ready {
 function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Composed): void {
   const resources: Record<string, Resource> = { ...(rsp.desired?.resources ?? {}) };
   for (const [name, desired] of Object.entries(composed.resources)) {
-    resources[name] = { resource: canonical(desired.resource), connectionDetails: {}, ready: toReady(desired.ready) };
+    // Not canonical(): the encoder writes every Struct's keys sorted (codec/struct.ts), which is cheaper than copying.
+    resources[name] = { resource: desired.resource, connectionDetails: {}, ready: toReady(desired.ready) };
   }
   const previousStatus = (rsp.desired?.composite?.resource?.status ?? {}) as JsonObject;
   rsp.desired = {
     composite: {
-      resource: canonical({ apiVersion: xr.apiVersion, kind: xr.kind, status: { ...previousStatus, ...composed.status } }),
+      resource: { apiVersion: xr.apiVersion, kind: xr.kind, status: { ...previousStatus, ...composed.status } },
       connectionDetails: {},
       ready: compositeReady(composed.ready),
     },

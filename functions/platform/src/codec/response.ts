@@ -7,7 +7,7 @@
  * writes them last field first, and returns where they start.
  */
 import type { Condition, Requirements, Resource, ResourceSelector, Result, RunFunctionResponse, SchemaSelector, State } from '@crossplane-org/function-sdk-typescript';
-import { writeStruct } from './struct.js';
+import { sortedKeys, writeStruct } from './struct.js';
 import { HEADROOM, prefix, Writer } from './writer.js';
 
 type ResponseMeta = NonNullable<RunFunctionResponse['meta']>;
@@ -70,8 +70,9 @@ function struct(w: Writer, tag: number, object: object, end: number): number {
  * `map` as repeated entries of `tag`, in the key order of `Object.keys` (as
  * the SDK's `Object.entries`); `entryValue` writes an entry's value field, if any.
  */
+/** A protobuf map, entries in the order of its keys sorted ({@link sortKeys}), like every Struct: bytes depend on content only. */
 function map<T>(w: Writer, tag: number, map: Record<string, T>, end: number, entryValue: (value: T, end: number) => number): number {
-  const keys = Object.keys(map);
+  const keys = sortedKeys(map);
   let p = end;
   for (let i = keys.length - 1; i >= 0; i--) {
     const key = keys[i] as string;
@@ -181,9 +182,11 @@ const sharedWriter = new Writer();
 
 /**
  * Encodes a RunFunctionResponse to the bytes the SDK's
- * `RunFunctionResponse.encode(response).finish()` gives, byte for byte,
- * including its Struct conversions (undefined fields left out, undefined in a
- * list as an empty Value, a Date as `{}`, other non-JSON values refused).
+ * `RunFunctionResponse.encode(response).finish()` gives for the response with
+ * every Struct's keys sorted, byte for byte, including its Struct conversions
+ * (undefined fields left out, undefined in a list as an empty Value, other
+ * non-JSON values refused), except that a Date is written as its ISO 8601
+ * string where the SDK writes `{}`.
  * `writer`: tests pass their own, to start from a small buffer.
  */
 export function encodeRunFunctionResponse(response: RunFunctionResponse, writer = sharedWriter): Buffer {

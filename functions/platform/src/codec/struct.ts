@@ -7,8 +7,9 @@
  *
  * Behaviour follows the SDK's ts-proto code (`Struct.wrap`/`Value.wrap` when
  * encoding, `Value.unwrap` when decoding) so bytes and values are identical;
- * the few deliberate differences (malformed input is refused rather than read
- * on) are in docs/function.md.
+ * the deliberate differences (Struct keys written sorted, a Date written as its
+ * ISO 8601 string rather than {}, malformed input refused rather than read on)
+ * are in docs/function.md.
  */
 import type { Reader } from './reader.js';
 import { longPrefix, prefix, type Writer } from './writer.js';
@@ -48,14 +49,18 @@ export const PROTO_KEY = '__proto__';
 
 /**
  * Writes the fields of a Struct (not its tag or length) for a plain object,
- * as `Struct.encode(Struct.wrap(object))` does, ending at `end` (writer.ts
- * writes back to front); returns where they start.
+ * as `Struct.encode(Struct.wrap(object))` does for the object with its keys
+ * sorted, ending at `end` (writer.ts writes back to front); returns where they
+ * start. Keys are written in the order an object built by inserting them
+ * sorted would list them ({@link sortKeys}) whatever order the object holds
+ * them in, so the bytes depend on content only: the handler composes objects
+ * in whatever order is natural and never copies them to reorder.
  */
 export function writeStruct(w: Writer, object: object, end: number): number {
   // The hot loop of the encoder: tags and one-byte lengths are written inline
   // (the optimizing compiler does not inline `prefix` this deep).
   const buf = w.buf;
-  const keys = Object.keys(object);
+  const keys = sortedKeys(object);
   let p = end;
   for (let i = keys.length - 1; i >= 0; i--) {
     const key = keys[i] as string;
@@ -85,6 +90,37 @@ export function writeStruct(w: Writer, object: object, end: number): number {
   return p;
 }
 
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/** `Object.keys(object)` in {@link sortKeys} order; sorted only when they are not in order already (the common case). */
+export function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      sortKeys(keys);
+      break;
+    }
+  }
+  return keys;
+}
+
+/**
+ * Sorts `Object.keys` output in place into the order of an object whose keys
+ * were inserted sorted: array-index keys ("0", "10") come first in numeric
+ * order in any object (Object.keys already lists them so), the rest in UTF-16
+ * code unit order. The same as `Object.keys` of the handler's `canonical()`.
+ */
+export function sortKeys(keys: string[]): void {
+  let names = 0;
+  while (names < keys.length && ARRAY_INDEX.test(keys[names] as string) && Number(keys[names]) < 2 ** 32 - 1) names++;
+  if (names === 0) {
+    keys.sort();
+    return;
+  }
+  const sorted = keys.slice(names).sort();
+  for (let i = 0; i < sorted.length; i++) keys[names + i] = sorted[i] as string;
+}
+
 /**
  * Writes the fields of a Value, as `Value.encode(Value.wrap(value))`, ending
  * at `end`: undefined is an empty Value. (`typeof` comparisons rather than a
@@ -112,7 +148,12 @@ function writeValue(w: Writer, value: unknown, end: number): number {
       }
       return prefix(buf, p, VALUE_LIST, end - p);
     }
-    // Any other object is a Struct of its own enumerable keys: a Date becomes {} as in the SDK.
+    // The SDK writes a Date as {} (a Struct of its own keys: none); say what time it was instead.
+    if (value instanceof Date) {
+      const q = w.text(value.toISOString(), end);
+      return prefix(buf, q, VALUE_STRING, end - q);
+    }
+    // Any other object is a Struct of its own enumerable keys.
     p = writeStruct(w, value, end);
     return prefix(buf, p, VALUE_STRUCT, end - p);
   }
