@@ -11,6 +11,12 @@
  * Also measured per class (Environments alone, project XRs alone) so the docs
  * can give a per-XR cost, and memory (RSS after the passes and its peak).
  *
+ * With --cold every call is new to the server (each pass gives every request a
+ * tag of its own), so every call decodes, composes and encodes: the fleet's cost
+ * when nothing can come from the response cache (a replica that just started,
+ * or every XR changing at once). Without it, passes after the warm-up re-send
+ * the same requests, as Crossplane's steady state does, and hit the cache.
+ *
  * Timings are not tests: this never fails on a number.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,11 +24,13 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { bundleFunction } from './lib/bundle.js';
 import { RawClient, startServerProcess, stats, type ServerProcess } from './lib/bench.js';
 import { exampleRenders, type ExampleRender } from './lib/examples.js';
 import { composeInProcess } from './lib/in-process.js';
+import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
+import { environmentAtProvider, settle } from './lib/settle.js';
 import { REPO_ROOT } from './lib/validation.js';
 
 type JsonObject = Record<string, unknown>;
@@ -33,6 +41,7 @@ const { values } = parseArgs({
     projects: { type: 'string', default: '1000' },
     passes: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '10' },
+    cold: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'fleet.json') },
   },
 });
@@ -40,10 +49,12 @@ const ENVIRONMENTS = Number(values.environments);
 const PROJECTS = Number(values.projects);
 const PASSES = Number(values.passes);
 const CONCURRENCY = Number(values.concurrency);
+const COLD = values.cold;
 
 /** One XR of the fleet: the request Crossplane sends for it every reconcile. */
 interface FleetXr {
   kind: string;
+  request: RunFunctionRequest;
   bytes: Buffer;
   responseBytes: number;
 }
@@ -77,25 +88,36 @@ function variant(example: ExampleRender, index: number, project: boolean): JsonO
 }
 
 /**
- * The steady-state request for an XR: rendered once to get its desired
- * resources, which are then its observed state (a reconcile after creation).
- * Real observed resources also carry provider status, so real requests are
- * somewhat larger than these.
+ * The steady-state request for an XR: the reconcile of the fully created XR,
+ * everything it composes observed, Ready and reporting its ids
+ * (scripts/lib/settle.ts). Real observed resources carry more provider status,
+ * so real requests are somewhat larger than these.
  */
 function steadyStateRequest(xr: JsonObject, pool: readonly JsonObject[]): FleetXr {
-  const first = composeInProcess(xr, pool);
-  if (first.summary.outcome !== 'composed') throw new Error(`${String(xr.kind)} ${JSON.stringify(xr.metadata)}: ${first.summary.outcome} ${first.summary.message ?? ''}`);
-  const observed: Record<string, JsonObject> = {};
-  for (const [name, resource] of Object.entries(first.response.desired?.resources ?? {})) {
-    if (resource.resource !== undefined) observed[name] = resource.resource;
-  }
-  const steady = composeInProcess(xr, pool, { observed });
-  if (steady.summary.outcome !== 'composed') throw new Error(`${String(xr.kind)}: steady state ${steady.summary.outcome} ${steady.summary.message ?? ''}`);
+  const spec = (xr.spec ?? {}) as JsonObject;
+  const environment = typeof spec.environment === 'string' ? spec.environment : String((xr.metadata as JsonObject | undefined)?.name);
+  let steady: ReturnType<typeof composeInProcess> | undefined;
+  settle((observed) => {
+    steady = composeInProcess(xr, pool, { observed });
+    if (steady.summary.outcome !== 'composed') throw new Error(`${String(xr.kind)} ${JSON.stringify(xr.metadata)}: ${steady.summary.outcome} ${steady.summary.message ?? ''}`);
+    return steady.response;
+  }, environmentAtProvider(environment));
+  if (steady === undefined) throw new Error(`${String(xr.kind)}: no steady state`);
   return {
     kind: String(xr.kind),
+    request: steady.request,
     bytes: Buffer.from(RunFunctionRequest.encode(steady.request).finish()),
-    responseBytes: RunFunctionResponse.encode(steady.response).finish().length,
+    responseBytes: encodeRunFunctionResponse(steady.response).length,
   };
+}
+
+let passes = 0;
+
+/** What a pass sends: the same bytes every pass, or with --cold each request with a tag of this pass's own. */
+function passBodies(fleet: readonly FleetXr[]): Buffer[] {
+  const pass = passes++;
+  if (!COLD) return fleet.map((xr) => xr.bytes);
+  return fleet.map((xr) => Buffer.from(RunFunctionRequest.encode({ ...xr.request, meta: { capabilities: xr.request.meta?.capabilities ?? [], tag: `fleet-cold-${pass}` } }).finish()));
 }
 
 /** The fleet: Environments cycle through the Environment examples, project XRs through the project examples. */
@@ -127,15 +149,13 @@ function buildFleet(): { environments: FleetXr[]; projects: FleetXr[]; mix: Reco
 
 /** Calls every XR once with `concurrency` in flight; wall seconds and server CPU seconds. */
 async function pass(client: RawClient, server: ServerProcess, fleet: readonly FleetXr[]): Promise<{ wallSeconds: number; cpuSeconds: number }> {
+  const bodies = passBodies(fleet);
   const pid = server.child.pid ?? -1;
   const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < fleet.length) {
-      const xr = fleet[next++] as FleetXr;
-      await client.call(xr.bytes, 0);
-    }
+    while (next < bodies.length) await client.call(bodies[next++] as Buffer, 0);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return { wallSeconds: (performance.now() - started) / 1000, cpuSeconds: cpuSeconds(pid) - cpuBefore };
@@ -189,7 +209,7 @@ async function main(): Promise<void> {
     const results = {
       when: new Date().toISOString(),
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1) },
-      settings: { environments: ENVIRONMENTS, projects: PROJECTS, passes: PASSES, concurrency: CONCURRENCY, server: relative(REPO_ROOT, bundle.path) },
+      settings: { environments: ENVIRONMENTS, projects: PROJECTS, passes: PASSES, concurrency: CONCURRENCY, cold: COLD, server: relative(REPO_ROOT, bundle.path) },
       mix,
       fleet: whole,
       environmentsOnly: envOnly,
@@ -199,7 +219,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(
-      `\nfleet of ${whole.xrs} XRs re-rendered every 60 s: ${cpuPerMinute.toFixed(2)} CPU s/min (${(cores * 1000).toFixed(1)} millicores on average); ` +
+      `\n${COLD ? 'cold (every call composes)' : 'steady state (cache hits after the warm-up)'}: fleet of ${whole.xrs} XRs re-rendered every 60 s: ${cpuPerMinute.toFixed(2)} CPU s/min (${(cores * 1000).toFixed(1)} millicores on average); ` +
         `one pass takes ${whole.wallSecondsPerPass.median.toFixed(2)} s wall at ${CONCURRENCY} in flight; ` +
         `Environment ${envOnly.cpuMillisecondsPerXr} CPU ms/call, project XR ${projectOnly.cpuMillisecondsPerXr} CPU ms/call; ` +
         `RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)} MiB, idle ${idle.rssMiB.toFixed(0)} MiB)\n`,
