@@ -113,11 +113,14 @@ function steadyStateRequest(xr: JsonObject, pool: readonly JsonObject[]): FleetX
 
 let passes = 0;
 
-/** What a pass sends: the same bytes every pass, or with --cold each request with a tag of this pass's own. */
+/**
+ * What a pass sends: the same bytes every pass, or with --cold each call a tag of its own
+ * (a pass may list an XR more than once: the Environments-only passes repeat them).
+ */
 function passBodies(fleet: readonly FleetXr[]): Buffer[] {
   const pass = passes++;
   if (!COLD) return fleet.map((xr) => xr.bytes);
-  return fleet.map((xr) => Buffer.from(RunFunctionRequest.encode({ ...xr.request, meta: { capabilities: xr.request.meta?.capabilities ?? [], tag: `fleet-cold-${pass}` } }).finish()));
+  return fleet.map((xr, index) => Buffer.from(RunFunctionRequest.encode({ ...xr.request, meta: { capabilities: xr.request.meta?.capabilities ?? [], tag: `fleet-cold-${pass}-${index}` } }).finish()));
 }
 
 /** The fleet: Environments cycle through the Environment examples, project XRs through the project examples. */
