@@ -12,8 +12,8 @@ import type { RunSummary } from './run-function.js';
 
 /**
  * 16 MiB: about 240 prod Environment responses or several thousand project XRs'.
- * A fleet of 20 Environments and 1,000 project XRs (scripts/bench-fleet.ts) needs
- * about 5 MiB, under half the arena, so its steady state never moves an entry.
+ * A fleet of 20 Environments and 1,000 project XRs (scripts/bench-fleet.ts, fully
+ * created) needs about 7 MiB, under half the arena, so its steady state never moves an entry.
  * The arena's RSS reaches the whole budget under churn: 32 MiB put the cold path
  * over 150 MiB.
  */
