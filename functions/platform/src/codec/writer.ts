@@ -256,17 +256,8 @@ export class Writer {
   /** A varint field (int32, int64, enum: up to 64 bits signed) ending at `end`; returns where it starts. */
   varint(tag: number, value: number, end: number): number {
     const buf = this.buf;
-    if (value >= 0 && value <= 0xffffffff && Number.isInteger(value)) {
-      let p = end - varintSize(value);
-      const start = p;
-      while (value > 0x7f) {
-        buf[p++] = (value & 0x7f) | 0x80;
-        value >>>= 7;
-      }
-      buf[p] = value;
-      buf[start - 1] = tag;
-      return start - 1;
-    }
+    // A tag and an unsigned varint are what a length prefix is.
+    if (value >= 0 && value <= 0xffffffff && Number.isInteger(value)) return longPrefix(buf, end, tag, value);
     // Rare (negative enums, TTLs past 2^32 s): exact two's complement through BigInt; negative numbers take ten bytes.
     const bytes: number[] = [];
     let rest = BigInt.asUintN(64, BigInt(value));
