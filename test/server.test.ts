@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
-import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 import { V8_FLAGS } from '../functions/platform/src/v8-flags.js';
 import { generatePki, writeServerCerts, type TestPki } from './helpers/certs.js';
@@ -95,6 +96,36 @@ describe('server with mTLS', () => {
     const client = newClient(target());
     await expect(call(client, goodRequest(), 3000)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     client.close();
+  });
+});
+
+describe('calls in flight per connection', () => {
+  /** The SETTINGS a plain HTTP/2 client gets from the server. */
+  const advertised = (port: number) =>
+    new Promise<http2.Settings>((resolve, reject) => {
+      const session = http2.connect(`http://127.0.0.1:${port}`);
+      session.once('error', reject);
+      session.once('remoteSettings', (settings) => {
+        session.close();
+        resolve(settings);
+      });
+    });
+
+  it('are bounded by HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS, and calls past the bound wait and are answered', async () => {
+    const server = await startFunctionServer(loopbackServerOptions({ maxRecvMessageBytes: 1 << 20 }));
+    const small = await startFunctionServer(loopbackServerOptions({ maxRecvMessageBytes: 1 << 20, maxConcurrentStreams: 2 }));
+    try {
+      expect((await advertised(server.port)).maxConcurrentStreams).toBe(DEFAULT_MAX_CONCURRENT_STREAMS);
+      expect((await advertised(small.port)).maxConcurrentStreams).toBe(2);
+      // Twenty calls at once on one connection that admits two: every one is answered.
+      const client = newClient(`127.0.0.1:${small.port}`);
+      const responses = await Promise.all(Array.from({ length: 20 }, () => call(client, goodRequest())));
+      expect(responses.map((r) => Object.keys(r.desired?.resources ?? {}))).toEqual(Array.from({ length: 20 }, () => ['claim']));
+      client.close();
+    } finally {
+      await server.shutdown();
+      await small.shutdown();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { format, parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import {
+  DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_MAX_RECV_MESSAGE_BYTES,
   DEFAULT_TLS_SERVER_CERTS_DIR,
   StartupError,
@@ -26,6 +27,8 @@ Flags:
                                    hash (identical requests are answered without composing
                                    again), in bytes or with KiB/MiB; 0 disables it.
                                    Default 16MiB.
+  --max-concurrent-streams <n>     Calls one client connection may have in flight; more wait
+                                   in the client. Default ${DEFAULT_MAX_CONCURRENT_STREAMS}.
   --ttl <duration>                 How long Crossplane may cache a response (e.g. 60s, 5m).
                                    Default 60s.
   --grace-period <duration>        Shutdown wait for calls in flight. Default 10s.
@@ -68,6 +71,7 @@ async function main(): Promise<number> {
         'tls-server-certs-dir': { type: 'string' },
         'max-recv-message-size': { type: 'string' },
         'response-cache-size': { type: 'string' },
+        'max-concurrent-streams': { type: 'string' },
         ttl: { type: 'string', default: '60s' },
         'grace-period': { type: 'string', default: '10s' },
         'metrics-address': { type: 'string', default: '0.0.0.0:8080' },
@@ -89,6 +93,7 @@ async function main(): Promise<number> {
   let shutdownGraceMs: number;
   let maxRecvMessageBytes: number;
   let responseCacheBytes: number;
+  let maxConcurrentStreams: number;
   try {
     ttlSeconds = parseDurationSeconds(values.ttl);
     shutdownGraceMs = parseDurationSeconds(values['grace-period']) * 1000;
@@ -97,6 +102,9 @@ async function main(): Promise<number> {
     const cacheSize = values['response-cache-size'];
     // 0 is below parseBytes' 1KiB floor on purpose: it means "no cache", not a tiny one.
     responseCacheBytes = cacheSize === undefined ? DEFAULT_RESPONSE_CACHE_BYTES : cacheSize === '0' ? 0 : parseBytes(cacheSize);
+    const streams = values['max-concurrent-streams'];
+    maxConcurrentStreams = streams === undefined ? DEFAULT_MAX_CONCURRENT_STREAMS : Number(streams);
+    if (!/^[1-9][0-9]{0,5}$/.test(streams ?? '1')) throw new Error(`invalid --max-concurrent-streams "${streams}": use a whole number from 1 to 999999`);
   } catch (error) {
     process.stderr.write(`function-platform: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
@@ -130,6 +138,7 @@ async function main(): Promise<number> {
       tlsServerCertsDir: values['tls-server-certs-dir'] ?? process.env.TLS_SERVER_CERTS_DIR ?? DEFAULT_TLS_SERVER_CERTS_DIR,
       maxRecvMessageBytes,
       responseCacheBytes,
+      maxConcurrentStreams,
       ttlSeconds,
       shutdownGraceMs,
       logger,
