@@ -28,9 +28,8 @@ import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { bundleFunction } from './lib/bundle.js';
 import { RawClient, startServerProcess, stats, type ServerProcess } from './lib/bench.js';
 import { exampleRenders, type ExampleRender } from './lib/examples.js';
-import { composeInProcess } from './lib/in-process.js';
 import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
-import { environmentAtProvider, settle } from './lib/settle.js';
+import { settleInProcess } from './lib/settle.js';
 import { REPO_ROOT } from './lib/validation.js';
 
 type JsonObject = Record<string, unknown>;
@@ -94,15 +93,7 @@ function variant(example: ExampleRender, index: number, project: boolean): JsonO
  * so real requests are somewhat larger than these.
  */
 function steadyStateRequest(xr: JsonObject, pool: readonly JsonObject[]): FleetXr {
-  const spec = (xr.spec ?? {}) as JsonObject;
-  const environment = typeof spec.environment === 'string' ? spec.environment : String((xr.metadata as JsonObject | undefined)?.name);
-  let steady: ReturnType<typeof composeInProcess> | undefined;
-  settle((observed) => {
-    steady = composeInProcess(xr, pool, { observed });
-    if (steady.summary.outcome !== 'composed') throw new Error(`${String(xr.kind)} ${JSON.stringify(xr.metadata)}: ${steady.summary.outcome} ${steady.summary.message ?? ''}`);
-    return steady.response;
-  }, environmentAtProvider(environment));
-  if (steady === undefined) throw new Error(`${String(xr.kind)}: no steady state`);
+  const steady = settleInProcess(xr, pool);
   return {
     kind: String(xr.kind),
     request: steady.request,

@@ -5,9 +5,8 @@
 import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { benchCases, type BenchCase } from './bench.js';
 import { exampleRenders } from './examples.js';
-import { composeInProcess } from './in-process.js';
 import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
-import { environmentAtProvider, resourcesOf, settle } from './settle.js';
+import { resourcesOf, settleInProcess } from './settle.js';
 
 /** A bench case and which reconcile it is: the first (nothing exists yet) or one of a fully created XR. */
 export type Case = BenchCase & { state: 'new' | 'created' };
@@ -28,16 +27,7 @@ function createdCases(): Case[] {
       const xr = example.input.xr;
       const spec = (xr.spec ?? {}) as Record<string, unknown>;
       const environment = typeof spec.environment === 'string' && xr.kind === 'Environment' ? spec.environment : undefined;
-      let request: RunFunctionRequest | undefined;
-      const { response } = settle(
-        (observed) => {
-          const result = composeInProcess(xr, example.input.requiredResources ?? [], { observed });
-          request = result.request;
-          return result.response;
-        },
-        environmentAtProvider(environment ?? String((xr.metadata as { name?: string } | undefined)?.name)),
-      );
-      if (request === undefined) throw new Error(`${example.file}: no request`);
+      const { request, response } = settleInProcess(xr, example.input.requiredResources ?? []);
       return {
         file: example.file,
         kind: String(xr.kind),

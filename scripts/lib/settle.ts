@@ -5,6 +5,7 @@
  * it; the bench measures the reconcile of a fully created XR with it.
  */
 import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { composeInProcess, type InProcessResult } from './in-process.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -76,4 +77,23 @@ export function environmentAtProvider(environment: string) {
         return key.startsWith('role-') ? { arn: `arn:aws:iam::111111111111:role/${environment}-${key}` } : {};
     }
   };
+}
+
+/**
+ * The reconcile of the fully created `xr`, in-process: the last call of
+ * {@link settle}, with the EnvironmentConfigs and other required resources
+ * answered from `pool`. Ids are named after the XR's `spec.environment`, or its
+ * name. Throws unless every round composes.
+ */
+export function settleInProcess(xr: JsonObject, pool: readonly JsonObject[]): InProcessResult {
+  const spec = (xr.spec ?? {}) as JsonObject;
+  const environment = typeof spec.environment === 'string' ? spec.environment : String((xr.metadata as JsonObject | undefined)?.name);
+  let last: InProcessResult | undefined;
+  settle((observed) => {
+    last = composeInProcess(xr, pool, { observed });
+    if (last.summary.outcome !== 'composed') throw new Error(`${String(xr.kind)} ${JSON.stringify(xr.metadata)}: ${last.summary.outcome} ${last.summary.message ?? ''}`);
+    return last.response;
+  }, environmentAtProvider(environment));
+  if (last === undefined) throw new Error(`${String(xr.kind)}: nothing rendered`);
+  return last;
 }
