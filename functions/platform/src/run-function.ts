@@ -31,7 +31,12 @@ export interface RunSummary {
 
 type JsonObject = Record<string, unknown>;
 
-/** Recursively sorts object keys and drops undefined, so output bytes never depend on input key order. */
+/**
+ * The canonical form of a value: object keys sorted recursively, undefined
+ * dropped, Dates as ISO strings. The encoder writes responses in this form
+ * without copying (codec/struct.ts); this copy is for in-process callers that
+ * print or compare objects (render, requirement selectors, the codec tests).
+ */
 export function canonical<T>(value: T): T {
   if (Array.isArray(value)) {
     let changed = false;
