@@ -1,16 +1,10 @@
-import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
+import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
+import { allBenchCases } from '../scripts/lib/bench-cases.js';
+import { crossplaneTag, crossplaneWire, seededRandom } from '../scripts/lib/crossplane-wire.js';
 import { describe, expect, it } from 'vitest';
 import { canonical, runFunction } from '../functions/platform/src/run-function.js';
-import { request, storageXr, withPlatformEnvironment, type JsonObject } from './helpers/requests.js';
-
-/** Rebuilds every object with its keys in reverse order (arrays keep their order: it means something). */
-function reverseKeys<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(reverseKeys) as T;
-  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return value;
-  const out: JsonObject = {};
-  for (const key of Object.keys(value).reverse()) out[key] = reverseKeys((value as JsonObject)[key]);
-  return out as T;
-}
+import { reverseKeys } from './helpers/project-xrs.js';
+import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
 
 function bytes(req: Parameters<typeof runFunction>[0]): Buffer {
   return encodeRunFunctionResponse(runFunction(req, { ttlSeconds: 60 }).response);
@@ -49,5 +43,31 @@ describe('canonical', () => {
     const out = canonical(unsorted);
     expect(out).not.toBe(unsorted);
     expect(out.a).toBe(value.a);
+  });
+});
+
+describe('map order on the wire', () => {
+  // Crossplane's Go marshaller writes every map (each Struct's fields) in a random order,
+  // so the same content arrives as different bytes; the answer must not change with it.
+  const cases = allBenchCases();
+
+  it.each(cases.map((c) => [`${c.file} (${c.state})`, c] as const))('answers %s with the same bytes for every map order', (_name, c) => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const wire = crossplaneWire(c.request, seededRandom(seed));
+      const first = decodeRunFunctionRequest(wire);
+      const tag = first.meta?.tag ?? '';
+      const expected = bytes({ ...c.request, meta: { capabilities: [], tag } });
+      expect(bytes(first).equals(expected)).toBe(true);
+    }
+  });
+
+  it('tags the same content alike whatever its map order, and other content otherwise', () => {
+    const c = cases[0];
+    if (c === undefined) throw new Error('no bench cases');
+    const tags = [1, 2].map((seed) => decodeRunFunctionRequest(crossplaneWire(c.request, seededRandom(seed))).meta?.tag);
+    expect(tags[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(tags[1]).toBe(tags[0]);
+    expect(crossplaneWire(c.request, seededRandom(1)).equals(crossplaneWire(c.request, seededRandom(2)))).toBe(false);
+    expect(crossplaneTag(cases[1]?.request ?? c.request)).not.toBe(tags[0]);
   });
 });

@@ -2,8 +2,6 @@ import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/in
 import { RunFunctionRequest, RunFunctionResponse, Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../../functions/platform/src/run-function.js';
 
-type JsonObject = Record<string, unknown>;
-
 /**
  * A field path as run-function writes it at the start of a problem:
  * `spec.network.cidr:`, `spec.paths[0].path:`, `metadata.name:`, `spec:`
@@ -29,31 +27,7 @@ export function runBytes(request: RunFunctionRequest): Buffer {
   return responseBytes(runFunction(request, { ttlSeconds: 60 }).response);
 }
 
-/** A small seeded PRNG (mulberry32): shuffles must be reproducible from the fast-check seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Rebuilds every object with its keys in a random order (arrays keep theirs: order means something there). */
-export function shuffleKeys<T>(value: T, random: () => number): T {
-  if (Array.isArray(value)) return value.map((item) => shuffleKeys(item, random)) as T;
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
-  const keys = Object.keys(value);
-  for (let i = keys.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [keys[i], keys[j]] = [keys[j] as string, keys[i] as string];
-  }
-  const out: JsonObject = {};
-  for (const key of keys) out[key] = shuffleKeys((value as JsonObject)[key], random);
-  return out as T;
-}
+export { seededRandom as prng, shuffleKeys } from '../../scripts/lib/crossplane-wire.js';
 
 /** The one Fatal of a response, or a description of why there is not exactly one. */
 export function singleFatal(response: RunFunctionResponse): { message: string } | { problem: string } {

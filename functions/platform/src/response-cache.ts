@@ -1,13 +1,15 @@
 /**
- * A bounded cache of encoded RunFunction responses, keyed by a hash of the
- * request bytes. A render is a pure function of its request bytes (same
- * request, byte-identical response: tested), and Crossplane re-sends the same
- * request every reconcile while nothing changed, so the answer to a request
- * seen before can be sent again without decoding or composing. It does not
+ * A bounded cache of encoded RunFunction responses, keyed by the request's
+ * content ({@link requestKey}). A render is a pure function of its request's
+ * content (same content in any map order, byte-identical response: tested), and
+ * Crossplane re-sends the same request every reconcile while nothing changed, so
+ * the answer to a request seen before can be sent again without decoding or
+ * composing. It does not
  * make composing faster; it avoids repeating identical work. See
  * docs/function.md ("Response cache").
  */
 import { createHash } from 'node:crypto';
+import { peekRequestTag } from './codec/request.js';
 import type { RunSummary } from './run-function.js';
 
 /**
@@ -38,8 +40,23 @@ export interface CachedResponse {
   summary: RunSummary;
 }
 
-/** The cache key of a request: SHA-256 of its bytes, hex. */
+/**
+ * Crossplane's request tag: hex SHA-256 of the request's deterministic
+ * encoding (crossplane internal/xfn `Tag`), which Crossplane's own response
+ * cache keys on. Tags of another form (tests, other clients) are not trusted.
+ */
+const CROSSPLANE_TAG = /^[0-9a-f]{64}$/;
+
+/**
+ * The cache key of a request. Crossplane marshals maps (every Struct) in Go's
+ * random order, so the same request rarely arrives as the same bytes twice; its
+ * tag, a hash of its content, does. A request with a tag of Crossplane's form is
+ * keyed by that tag (and its length, which map order does not change); any
+ * other by the SHA-256 of its bytes.
+ */
 export function requestKey(requestBytes: Uint8Array): string {
+  const tag = peekRequestTag(requestBytes);
+  if (tag !== undefined && CROSSPLANE_TAG.test(tag)) return `tag:${tag}:${requestBytes.length}`;
   return createHash('sha256').update(requestBytes).digest('hex');
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, State } from '@crossplane-org/function-sdk-typescript';
 import { Reader } from './reader.js';
-import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, PROTO_KEY, readStruct, skipField } from './struct.js';
+import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, PROTO_KEY, readStruct, skipField, type StructObject, type StructPruning } from './struct.js';
 
 type RequestMeta = NonNullable<RunFunctionRequest['meta']>;
 
@@ -159,6 +159,150 @@ function readSchema(reader: Reader, end: number, depth: number): Schema {
 }
 
 /**
+ * The request's `meta.tag`, read without decoding anything else; undefined
+ * when the request has none or its framing is malformed (the decoder then says why).
+ */
+export function peekRequestTag(bytes: Uint8Array): string | undefined {
+  try {
+    const reader = new Reader(bytes);
+    let tag: string | undefined;
+    while (reader.pos < bytes.length) {
+      const fieldTag = reader.uint32();
+      if (fieldTag !== REQUEST_META) {
+        skipField(reader, fieldTag, bytes.length);
+        continue;
+      }
+      const metaEnd = open(reader, bytes.length, 1);
+      while (reader.pos < metaEnd) {
+        const metaTag = reader.uint32();
+        if (metaTag === META_TAG) tag = reader.text();
+        else skipField(reader, metaTag, metaEnd);
+      }
+      expectEnd(reader, metaEnd);
+    }
+    return tag;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where one observed composed resource's Resource message sits in the request bytes. */
+interface ResourceRange {
+  start: number;
+  end: number;
+  /** Whether the Resource message carries its `resource` Struct (Crossplane's always do). */
+  hasStruct: boolean;
+}
+
+/**
+ * A request decoded except for its observed composed resources, which are
+ * decoded one at a time when asked for (see incremental.ts: a request that
+ * changed in a few resources need not decode the others).
+ */
+export class LazyRequest {
+  /** The request, with `observed.resources` empty: see {@link composedNames} and {@link observedResource}. */
+  readonly request: RunFunctionRequest;
+  /** Bytes of the request outside its observed state: what the rest of it takes to decode and keep. */
+  readonly otherBytes: number;
+  private readonly ranges: Map<string, ResourceRange>;
+  private readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.ranges = new Map();
+    const observed = { start: 0, end: 0 };
+    this.request = decodeRequest(bytes, this.ranges, observed);
+    this.otherBytes = bytes.length - (observed.end - observed.start);
+  }
+
+  /** Names of the observed composed resources that carry a resource (those the composers see). */
+  composedNames(): Set<string> {
+    const names = new Set<string>();
+    for (const [name, range] of this.ranges) if (range.hasStruct) names.add(name);
+    return names;
+  }
+
+  /** The observed composed resource `name` as the full decoder gives it, decoded now; undefined if there is none. */
+  observedResource(name: string): Resource | undefined {
+    const range = this.ranges.get(name);
+    if (range === undefined) return undefined;
+    const reader = new Reader(this.bytes);
+    reader.pos = range.start;
+    return readResource(reader, range.end, 3);
+  }
+
+  /**
+   * The `resource` Struct of observed composed resource `name` with only the
+   * keys `pruning` lists (see StructPruning); undefined if there is none.
+   */
+  observedStruct(name: string, pruning: StructPruning | undefined): StructObject | undefined {
+    const range = this.ranges.get(name);
+    if (range === undefined || !range.hasStruct) return undefined;
+    const reader = new Reader(this.bytes);
+    reader.pos = range.start;
+    const resourceEnd = open(reader, range.end, 3);
+    let struct: StructObject | undefined;
+    while (reader.pos < resourceEnd) {
+      const tag = reader.uint32();
+      if (tag === RESOURCE_RESOURCE) struct = readStruct(reader, resourceEnd, 4, pruning);
+      else skipField(reader, tag, resourceEnd);
+    }
+    return struct;
+  }
+
+  /** The request as {@link decodeRunFunctionRequest} gives it: every observed resource decoded. */
+  full(): RunFunctionRequest {
+    const resources: Record<string, Resource> = {};
+    for (const name of this.ranges.keys()) resources[name] = this.observedResource(name) as Resource;
+    return { ...this.request, observed: this.request.observed === undefined ? undefined : { ...this.request.observed, resources } };
+  }
+}
+
+/**
+ * Skips one observed map entry, checking its framing, and notes where its
+ * Resource message is, as readMapEntry would store it (an entry without a value
+ * is left out, a later entry for the same key wins in the first one's place,
+ * `__proto__` is dropped).
+ */
+function noteResourceEntry(reader: Reader, end: number, depth: number, ranges: Map<string, ResourceRange>): void {
+  const entryEnd = open(reader, end, depth);
+  let key = '';
+  let range: ResourceRange | undefined;
+  while (reader.pos < entryEnd) {
+    const tag = reader.uint32();
+    if (tag === ENTRY_KEY) key = reader.text();
+    else if (tag === ENTRY_VALUE) {
+      const start = reader.pos;
+      const resourceEnd = open(reader, entryEnd, depth + 1);
+      let hasStruct = false;
+      while (reader.pos < resourceEnd) {
+        const resourceTag = reader.uint32();
+        hasStruct ||= resourceTag === RESOURCE_RESOURCE;
+        skipField(reader, resourceTag, resourceEnd);
+      }
+      expectEnd(reader, resourceEnd);
+      range = { start, end: resourceEnd, hasStruct };
+    } else skipField(reader, tag, entryEnd);
+  }
+  expectEnd(reader, entryEnd);
+  if (range === undefined || key === PROTO_KEY) return;
+  ranges.set(key, range);
+}
+
+function readObservedState(reader: Reader, end: number, depth: number, ranges: Map<string, ResourceRange>): State {
+  const stateEnd = open(reader, end, depth);
+  const state: State = { composite: undefined, resources: {} };
+  while (reader.pos < stateEnd) {
+    const tag = reader.uint32();
+    if (tag === STATE_COMPOSITE) state.composite = readResource(reader, stateEnd, depth + 1);
+    else if (tag === STATE_RESOURCES) noteResourceEntry(reader, stateEnd, depth + 1, ranges);
+    else skipField(reader, tag, stateEnd);
+  }
+  expectEnd(reader, stateEnd);
+  return state;
+}
+
+/**
  * Decodes a RunFunctionRequest: the same value the SDK's
  * `RunFunctionRequest.decode` gives for every well-formed message (unknown
  * fields skipped). Malformed bytes throw: a length past its enclosing
@@ -166,6 +310,11 @@ function readSchema(reader: Reader, end: number, depth: number): Schema {
  * `MAX_DECODE_DEPTH` (100) messages, as the SDK.
  */
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
+  return decodeRequest(bytes, undefined);
+}
+
+/** The decoder; with `lazyObserved`, observed composed resources are only located, into that map. */
+function decodeRequest(bytes: Uint8Array, lazyObserved: Map<string, ResourceRange> | undefined, observedAt?: { start: number; end: number }): RunFunctionRequest {
   const reader = new Reader(bytes);
   const end = bytes.length;
   const request: RunFunctionRequest = {
@@ -186,7 +335,9 @@ export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest 
         request.meta = readMeta(reader, end, 1);
         break;
       case REQUEST_OBSERVED:
-        request.observed = readState(reader, end, 1);
+        if (observedAt !== undefined) observedAt.start = reader.pos;
+        request.observed = lazyObserved === undefined ? readState(reader, end, 1) : readObservedState(reader, end, 1, lazyObserved);
+        if (observedAt !== undefined) observedAt.end = reader.pos;
         break;
       case REQUEST_DESIRED:
         request.desired = readState(reader, end, 1);

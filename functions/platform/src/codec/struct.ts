@@ -199,10 +199,18 @@ function checkDepth(depth: number): void {
 }
 
 /**
- * Reads a length-prefixed Struct at `reader.pos` into a plain object, as
- * `Struct.unwrap(Struct.decode(...))`. `depth` counts enclosing messages.
+ * Which keys of a Struct to read, and how much of each: undefined reads the
+ * whole value; a nested pruning reads only those keys of a Struct value (a value
+ * of another kind is read whole). Keys not listed are skipped over, undecoded.
  */
-export function readStruct(reader: Reader, end: number, depth: number): StructObject {
+export type StructPruning = ReadonlyMap<string, StructPruning | undefined>;
+
+/**
+ * Reads a length-prefixed Struct at `reader.pos` into a plain object, as
+ * `Struct.unwrap(Struct.decode(...))`. `depth` counts enclosing messages. With
+ * `pruning`, only the keys it lists are in the object (see {@link StructPruning}).
+ */
+export function readStruct(reader: Reader, end: number, depth: number, pruning?: StructPruning): StructObject {
   checkDepth(depth);
   const structEnd = fieldEnd(reader, reader.uint32(), end);
   const object: StructObject = {};
@@ -214,17 +222,20 @@ export function readStruct(reader: Reader, end: number, depth: number): StructOb
     }
     checkDepth(depth + 1);
     const entryEnd = fieldEnd(reader, reader.uint32(), structEnd);
-    let key = '';
+    let key: string | undefined;
     let value: unknown;
     while (reader.pos < entryEnd) {
       const entryTag = reader.uint32();
       if (entryTag === ENTRY_KEY) key = reader.text();
-      else if (entryTag === ENTRY_VALUE) value = readValue(reader, entryEnd, depth + 2);
-      else skipField(reader, entryTag, entryEnd);
+      else if (entryTag !== ENTRY_VALUE) skipField(reader, entryTag, entryEnd);
+      // Pruned: a key not wanted is skipped (every encoder writes the key first; if not, the value is read).
+      else if (pruning !== undefined && key !== undefined && !pruning.has(key)) skipField(reader, entryTag, entryEnd);
+      else value = readValue(reader, entryEnd, depth + 2, pruning === undefined || key === undefined ? undefined : pruning.get(key));
     }
+    key ??= '';
     expectEnd(reader, entryEnd);
     // An entry whose Value has no kind set unwraps to undefined; the SDK leaves such keys out.
-    if (value !== undefined && key !== PROTO_KEY) object[key] = value;
+    if (value !== undefined && key !== PROTO_KEY && (pruning === undefined || pruning.has(key))) object[key] = value;
   }
   expectEnd(reader, structEnd);
   return object;
@@ -251,7 +262,7 @@ function readList(reader: Reader, end: number, depth: number): unknown[] {
  * unwrap order decides (string, number, bool, struct, list, null), and a
  * repeated kind replaces the earlier one.
  */
-function readValue(reader: Reader, end: number, depth: number): unknown {
+function readValue(reader: Reader, end: number, depth: number, pruning?: StructPruning): unknown {
   checkDepth(depth);
   const valueEnd = fieldEnd(reader, reader.uint32(), end);
   let string: string | undefined;
@@ -273,7 +284,7 @@ function readValue(reader: Reader, end: number, depth: number): unknown {
         bool = reader.bool();
         break;
       case VALUE_STRUCT:
-        struct = readStruct(reader, valueEnd, depth + 1);
+        struct = readStruct(reader, valueEnd, depth + 1, pruning);
         break;
       case VALUE_LIST:
         list = readList(reader, valueEnd, depth + 1);

@@ -3,9 +3,12 @@
  * EnvironmentConfig with zod is a sizeable share of a render, and between two
  * reconciles of the same XR both are almost always unchanged even when the
  * request is not (observed state moved on). A parse is a pure function of the
- * value's JSON, so its output can be reused for the same JSON.
+ * value's content, so its output can be reused for the same content. The key is
+ * the value's canonical JSON (keys sorted): Crossplane sends the same content with
+ * its maps in a different order on every call.
  */
 import type { z } from 'zod';
+import { canonicalJson } from './canonical-json.js';
 
 /** Entries kept per schema: a few times the XRs one replica renders between changes of a config. */
 export const PARSE_MEMO_ENTRIES = 256;
@@ -25,7 +28,7 @@ export function clearParseMemo(): void {
 
 /**
  * `schema.safeParse(value)`, answered from memory when the same schema parsed
- * JSON-identical input before. Successful outputs are deep-frozen and shared
+ * the same content (whatever its key order) before. Successful outputs are deep-frozen and shared
  * between renders: a builder that tried to modify one would throw instead of
  * corrupting the next render. Failures are not kept (they are rare and their
  * messages cheap to rebuild).
@@ -35,12 +38,12 @@ export function memoizedSafeParse<S extends z.ZodType>(schema: S, value: unknown
 }
 
 /**
- * `schema.safeParse(prepare(input))`, memoized by the JSON of `input`: for
+ * `schema.safeParse(prepare(input))`, memoized by the canonical JSON of `input`: for
  * inputs that need a pure preparation step before parsing (merging config
  * layers), so that the step is skipped too when the input was seen before.
  */
 export function memoizedSafeParseOf<S extends z.ZodType, I>(schema: S, input: I, prepare: (input: I) => unknown): ParseResult<S> {
-  const key = JSON.stringify(input);
+  const key = canonicalJson(input);
   if (key === undefined || key.length > MAX_KEY_CHARS) return schema.safeParse(prepare(input)) as ParseResult<S>;
   let memo = memos.get(schema);
   if (memo === undefined) {
@@ -54,7 +57,9 @@ export function memoizedSafeParseOf<S extends z.ZodType, I>(schema: S, input: I,
     memo.set(key, hit);
     return { success: true, data: hit as z.output<S> };
   }
-  const result = schema.safeParse(prepare(input)) as ParseResult<S>;
+  // Parsed from the key, not from `input`: what is kept and shared is then made of fresh objects
+  // only, never of the request's own (a schema such as z.unknown() hands its input through).
+  const result = schema.safeParse(prepare(JSON.parse(key) as I)) as ParseResult<S>;
   if (!result.success) return result;
   const data = deepFreeze(result.data);
   memo.set(key, data);
