@@ -10,6 +10,7 @@ import { FunctionMetrics } from '../functions/platform/src/metrics.js';
 import { newClient } from './helpers/grpc-client.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
+import { crossplaneWire, seededRandom } from '../scripts/lib/crossplane-wire.js';
 
 type LogLine = Record<string, unknown>;
 
@@ -37,13 +38,14 @@ afterEach(async () => {
 });
 
 /** A server whose per-call log lines land in `lines`. */
-async function serve(responseCacheBytes?: number, metrics?: FunctionMetrics) {
+async function serve(responseCacheBytes?: number, metrics?: FunctionMetrics, renderMemoBytes?: number) {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
   server = await startFunctionServer({
     ...loopbackServerOptions({ maxRecvMessageBytes: 1 << 20, logger }),
     ...(responseCacheBytes !== undefined ? { responseCacheBytes } : {}),
     ...(metrics !== undefined ? { metrics } : {}),
+    ...(renderMemoBytes !== undefined ? { renderMemoBytes } : {}),
   });
   client = newClient(`127.0.0.1:${server.port}`);
   const calls = () => lines.filter((line) => line.msg === 'RunFunction');
@@ -81,6 +83,40 @@ describe('response cache over real gRPC', () => {
     expect(second.equals(first)).toBe(false);
     expect(RunFunctionResponse.decode(second).meta?.tag).toBe('tag-2');
     expect(calls().map((line) => line.cached ?? false)).toEqual([false, false]);
+  });
+
+  it("answers the same content in another map order from the cache, by Crossplane's tag", async () => {
+    const { client, calls } = await serve();
+    const req = request(storageXr({ size: '10Gi' }, { labels: { team: 'api', app: 'forge' } }), { required: withPlatformEnvironment() });
+    const first = crossplaneWire(req, seededRandom(1));
+    const second = crossplaneWire(req, seededRandom(2));
+    expect(second.equals(first)).toBe(false);
+    const answers = [await rawCall(client, first), await rawCall(client, second)];
+    expect(answers[1]?.equals(answers[0] as Buffer)).toBe(true);
+    expect(calls().map((line) => line.cached ?? false)).toEqual([false, true]);
+  });
+
+  it('answers a changed request from the last render when nothing it read changed, logged as reused', async () => {
+    const { client, calls } = await serve();
+    const xr = storageXr({ size: '10Gi' });
+    const later = { ...xr, metadata: { ...(xr.metadata as Record<string, unknown>), resourceVersion: '7' } };
+    const bodies = [xr, later].map((resource, i) => crossplaneWire(request(resource, { required: withPlatformEnvironment() }), seededRandom(i)));
+    const answers = [];
+    for (const body of bodies) answers.push(await rawCall(client, body));
+    // Only the tag differs: each answer carries its own request's.
+    expect(RunFunctionResponse.decode(answers[1] as Buffer)).toEqual({ ...RunFunctionResponse.decode(answers[0] as Buffer), meta: RunFunctionResponse.decode(answers[1] as Buffer).meta });
+    expect(calls().map((line) => [line.cached ?? false, line.reused ?? false])).toEqual([
+      [false, false],
+      [false, true],
+    ]);
+    expect(calls()[1]).toMatchObject({ kind: 'Storage', outcome: 'composed', resources: 1 });
+  });
+
+  it('composes every changed request with --render-memo-size 0', async () => {
+    const { client, calls } = await serve(undefined, undefined, 0);
+    await rawCall(client, storageBytes('tag-1'));
+    await rawCall(client, storageBytes('tag-2'));
+    expect(calls().map((line) => line.reused ?? false)).toEqual([false, false]);
   });
 
   it('evicts the least recently used entries past its byte budget', async () => {
@@ -244,5 +280,17 @@ describe('--response-cache-size', () => {
     const bad = main(['--insecure', '--response-cache-size', '32MB']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('invalid size "32MB"');
+  });
+});
+
+describe('--render-memo-size', () => {
+  const main = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
+
+  it('is documented in --help and refuses a size it cannot read', () => {
+    expect(main(['--help']).stdout).toContain('--render-memo-size <size>');
+    const bad = main(['--insecure', '--render-memo-size', 'lots']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('invalid size "lots"');
   });
 });

@@ -10,6 +10,7 @@ import {
   startFunctionServer,
 } from './server.js';
 import { DEFAULT_RESPONSE_CACHE_BYTES } from './response-cache.js';
+import { DEFAULT_RENDER_MEMO_BYTES } from './incremental.js';
 
 const USAGE = `Usage: function-platform [flags]
 
@@ -24,9 +25,14 @@ Flags:
   --max-recv-message-size <size>   Largest request accepted, in bytes or with KiB/MiB.
                                    Default 16MiB.
   --response-cache-size <size>     Byte budget of the cache of encoded responses by request
-                                   hash (identical requests are answered without composing
-                                   again), in bytes or with KiB/MiB; 0 disables it.
+                                   content (Crossplane's request tag; identical requests are
+                                   answered without composing again), in bytes or with
+                                   KiB/MiB; 0 disables it.
                                    Default 16MiB.
+  --render-memo-size <size>        Byte budget of the last render kept per XR, answered again
+                                   when a changed request changed nothing it read
+                                   (incremental rendering), in bytes or with KiB/MiB; 0
+                                   disables it. Default 8MiB.
   --max-concurrent-streams <n>     Calls one client connection may have in flight; more wait
                                    in the client. Default ${DEFAULT_MAX_CONCURRENT_STREAMS}.
   --ttl <duration>                 How long Crossplane may cache a response (e.g. 60s, 5m).
@@ -71,6 +77,7 @@ async function main(): Promise<number> {
         'tls-server-certs-dir': { type: 'string' },
         'max-recv-message-size': { type: 'string' },
         'response-cache-size': { type: 'string' },
+        'render-memo-size': { type: 'string' },
         'max-concurrent-streams': { type: 'string' },
         ttl: { type: 'string', default: '60s' },
         'grace-period': { type: 'string', default: '10s' },
@@ -93,6 +100,7 @@ async function main(): Promise<number> {
   let shutdownGraceMs: number;
   let maxRecvMessageBytes: number;
   let responseCacheBytes: number;
+  let renderMemoBytes: number;
   let maxConcurrentStreams: number;
   try {
     ttlSeconds = parseDurationSeconds(values.ttl);
@@ -102,6 +110,8 @@ async function main(): Promise<number> {
     const cacheSize = values['response-cache-size'];
     // 0 is below parseBytes' 1KiB floor on purpose: it means "no cache", not a tiny one.
     responseCacheBytes = cacheSize === undefined ? DEFAULT_RESPONSE_CACHE_BYTES : cacheSize === '0' ? 0 : parseBytes(cacheSize);
+    const memoSize = values['render-memo-size'];
+    renderMemoBytes = memoSize === undefined ? DEFAULT_RENDER_MEMO_BYTES : memoSize === '0' ? 0 : parseBytes(memoSize);
     const streams = values['max-concurrent-streams'];
     maxConcurrentStreams = streams === undefined ? DEFAULT_MAX_CONCURRENT_STREAMS : Number(streams);
     if (!/^[1-9][0-9]{0,5}$/.test(streams ?? '1')) throw new Error(`invalid --max-concurrent-streams "${streams}": use a whole number from 1 to 999999`);
@@ -138,6 +148,7 @@ async function main(): Promise<number> {
       tlsServerCertsDir: values['tls-server-certs-dir'] ?? process.env.TLS_SERVER_CERTS_DIR ?? DEFAULT_TLS_SERVER_CERTS_DIR,
       maxRecvMessageBytes,
       responseCacheBytes,
+      renderMemoBytes,
       maxConcurrentStreams,
       ttlSeconds,
       shutdownGraceMs,

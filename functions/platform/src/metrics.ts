@@ -46,7 +46,7 @@ export class FunctionMetrics {
     });
     this.duration = new Histogram({
       name: 'function_run_function_duration_seconds',
-      help: 'Time to answer a RunFunction call (decoded request to response), by XR kind and outcome.',
+      help: 'Time to answer a RunFunction call (request bytes to response bytes), by XR kind and outcome.',
       labelNames: ['kind', 'outcome'],
       buckets: DURATION_BUCKETS,
       registers: [this.registry],

@@ -169,7 +169,12 @@ function boundMessage(message: string): string {
  * EnvironmentConfig, compose, and turn every failure into a Fatal result.
  * Pure: the same request always gives the same response.
  */
-export function runFunction(req: RunFunctionRequest, options: RunOptions): { response: RunFunctionResponse; summary: RunSummary } {
+export function runFunction(
+  req: RunFunctionRequest,
+  options: RunOptions,
+  /** Wraps the observed composed resources before the composer sees them (incremental.ts records what it reads). */
+  viewObserved: (observed: ObservedResources) => ObservedResources = (observed) => observed,
+): { response: RunFunctionResponse; summary: RunSummary } {
   const rsp = newResponse(req, options);
   const summary: RunSummary = { outcome: 'fatal', resources: 0 };
   let context = 'cannot compose';
@@ -207,7 +212,7 @@ export function runFunction(req: RunFunctionRequest, options: RunOptions): { res
       return { response: rsp, summary };
     }
 
-    const observed = observedComposed(req);
+    const observed = viewObserved(observedComposed(req));
     const composed = definition.compose({ xr, spec, config: resolution.data, observed, required });
     checkNothingDropped(observed, composed);
     writeDesired(rsp, xr, composed);

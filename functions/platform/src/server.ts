@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService } from '@crossplane-org/function-sdk-typescript';
 import { pino, type Logger } from 'pino';
-import { decodeRunFunctionRequest, encodeRunFunctionResponse } from './codec/index.js';
-import { runFunction, type RunSummary } from './run-function.js';
+import { DEFAULT_RENDER_MEMO_BYTES, IncrementalRenderer, MalformedRequestError } from './incremental.js';
+import type { RunSummary } from './run-function.js';
 import { DEFAULT_RESPONSE_CACHE_BYTES, ResponseCache, requestKey } from './response-cache.js';
 import { HealthStatus, ServingStatus } from './health.js';
 import { FunctionMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
@@ -61,11 +61,16 @@ export interface FunctionServerOptions {
    */
   onListenerError?: (listener: 'metrics' | 'health', address: string, reason: string) => void;
   /**
-   * Byte budget of the response cache (encoded responses by SHA-256 of the request
-   * bytes, least recently used evicted first); 0 disables it. Defaults to
+   * Byte budget of the response cache (encoded responses by the request's
+   * Crossplane tag or SHA-256, least recently used evicted first); 0 disables it. Defaults to
    * {@link DEFAULT_RESPONSE_CACHE_BYTES}.
    */
   responseCacheBytes?: number;
+  /**
+   * Byte budget of the last renders kept per XR for incremental rendering
+   * (incremental.ts); 0 keeps none. Defaults to {@link DEFAULT_RENDER_MEMO_BYTES}.
+   */
+  renderMemoBytes?: number;
   /** Calls in flight per client connection. Defaults to {@link DEFAULT_MAX_CONCURRENT_STREAMS}. */
   maxConcurrentStreams?: number;
 }
@@ -73,7 +78,7 @@ export interface FunctionServerOptions {
 /** A request as the RunFunction handler gets it: still encoded, with its cache key. */
 interface RawRequest {
   bytes: Buffer;
-  /** SHA-256 of `bytes`; undefined when the cache is disabled (nothing to look up). */
+  /** The response cache key of `bytes` (requestKey); undefined when the cache is disabled (nothing to look up). */
   key?: string;
 }
 
@@ -166,8 +171,9 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
   health.addTo(server);
 
   const cache = new ResponseCache(options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES);
+  const renderer = new IncrementalRenderer({ ttlSeconds: options.ttlSeconds }, options.renderMemoBytes ?? DEFAULT_RENDER_MEMO_BYTES);
 
-  const logCall = (summary: RunSummary, elapsedMs: number, cached: boolean) => {
+  const logCall = (summary: RunSummary, elapsedMs: number, how: 'cached' | 'reused' | 'composed') => {
     metrics?.observe(summary.kind, summary.outcome, elapsedMs / 1000);
     const durationMs = Math.round(elapsedMs * 1000) / 1000;
     const line = {
@@ -177,7 +183,7 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
       outcome: summary.outcome,
       resources: summary.resources,
       durationMs,
-      ...(cached ? { cached: true } : {}),
+      ...(how === 'cached' ? { cached: true } : how === 'reused' ? { reused: true } : {}),
     };
     if (summary.outcome === 'fatal') logger.warn({ ...line, message: summary.message }, 'RunFunction');
     else logger.info(line, 'RunFunction');
@@ -188,37 +194,29 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
     const { bytes, key } = call.request;
     const hit = key === undefined ? undefined : cache.get(key);
     if (hit !== undefined) {
-      // Same request bytes as an earlier call: the render is a pure function of them, so
-      // its answer is the earlier one, byte for byte. Logged and counted like any call.
+      // Same request content as an earlier call (requestKey): the render is a pure function
+      // of it, so its answer is the earlier one, byte for byte. Logged and counted like any call.
       // hit.bytes is a view into the cache's arena that the next store may overwrite:
       // grpc-js copies it into its own frame within this callback (test/response-cache.test.ts
       // checks answers under concurrent stores), so nothing here may defer the callback.
-      logCall(hit.summary, performance.now() - started, true);
+      logCall(hit.summary, performance.now() - started, 'cached');
       callback(null, hit.bytes);
       return;
     }
-    let request: RunFunctionRequest;
     try {
-      request = decodeRunFunctionRequest(bytes);
-    } catch (error) {
-      // What grpc-js answered when the codec was the service's deserializer: malformed
-      // protobuf is the caller's problem, not a Fatal (there is no XR to report on).
-      const reason = error instanceof Error ? error.message : String(error);
-      logger.debug({ reason }, 'cannot decode RunFunction request');
-      callback({ code: grpc.status.INTERNAL, details: `Error deserializing request: ${reason}` });
-      return;
-    }
-    try {
-      // durationMs and the histogram keep timing the compose, decoded request to
-      // response (metrics.ts), as before the cache moved the codec into the handler.
-      const composeStarted = performance.now();
-      const { response, summary } = runFunction(request, { ttlSeconds: options.ttlSeconds });
-      const elapsedMs = performance.now() - composeStarted;
-      const answer = encodeRunFunctionResponse(response);
+      // durationMs and the histogram time the render: request bytes to response bytes.
+      const { answer, summary, reused } = renderer.render(bytes);
       if (key !== undefined) cache.set(key, { bytes: answer, summary });
-      logCall(summary, elapsedMs, false);
+      logCall(summary, performance.now() - started, reused ? 'reused' : 'composed');
       callback(null, answer);
     } catch (error) {
+      if (error instanceof MalformedRequestError) {
+        // What grpc-js answered when the codec was the service's deserializer: malformed
+        // protobuf is the caller's problem, not a Fatal (there is no XR to report on).
+        logger.debug({ reason: error.message }, 'cannot decode RunFunction request');
+        callback({ code: grpc.status.INTERNAL, details: `Error deserializing request: ${error.message}` });
+        return;
+      }
       // runFunction turns every failure into a Fatal; reaching here is a bug, and the
       // server must keep serving, so answer this call with an error and carry on.
       logger.error({ err: error }, 'RunFunction failed unexpectedly');
@@ -227,7 +225,7 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
     }
   };
   // The SDK's service definition (path, method, streaming flags) with raw bytes on the
-  // server side: the deserializer only hashes the request, so the handler can decide
+  // server side: the deserializer only computes the cache key, so the handler can decide
   // whether to decode it (a cache hit never does); it answers encoded bytes, cached or fresh. The codec
   // (functions/platform/src/codec) is the SDK's bytes in about half the time (docs/function.md).
   const rawRunFunctionService = {
