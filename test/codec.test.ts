@@ -10,6 +10,9 @@ import { sortKeys } from '../functions/platform/src/codec/struct.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { composeInProcess, requestFor } from '../scripts/lib/in-process.js';
 import { readManifest } from './helpers/requests.js';
+import { LazyRequest } from '../functions/platform/src/codec/request.js';
+import { sameContent } from '../functions/platform/src/same-content.js';
+import { prng, shuffleKeys } from './helpers/outcome.js';
 import { settleEnvironment } from './helpers/settle.js';
 
 type JsonObject = Record<string, unknown>;
@@ -402,5 +405,71 @@ describe('codec: unknown and malformed input', () => {
       if (sdkError === undefined) expectSameDecoding(bytes);
       else expect(() => decodeRunFunctionRequest(bytes), `${levels} levels`).toThrow('recursion limit');
     }
+  });
+});
+
+describe('codec: resource maps compared in place (LazyRequest.resourceMapMatches, struct-match.ts)', () => {
+  /** A request whose required resources hold `structs`, one item each, with its maps in the order `seed` draws. */
+  const withRequired = (structs: JsonObject[], seed: number): Uint8Array =>
+    RunFunctionRequest.encode(
+      shuffleKeys(
+        {
+          ...requestFor({ apiVersion: 'v1', kind: 'X', metadata: { name: 'x' } }),
+          requiredResources: Object.fromEntries(structs.map((struct, i) => [`r${i}`, { items: [{ resource: struct, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED }] }])),
+        },
+        prng(seed),
+      ),
+    ).finish();
+
+  /**
+   * The claim: the in-place answer is the decoded comparison's; for bytes the decoder
+   * refuses, never "equal" (it throws, or says "not equal" at a difference before the fault).
+   */
+  function expectSameAnswer(bytes: Uint8Array, expected: RunFunctionRequest['requiredResources']): boolean {
+    let decoded: RunFunctionRequest['requiredResources'];
+    try {
+      decoded = new LazyRequest(bytes).resourceMap('requiredResources');
+    } catch {
+      let answer: boolean | 'threw';
+      try {
+        answer = new LazyRequest(bytes).resourceMapMatches('requiredResources', expected);
+      } catch {
+        answer = 'threw';
+      }
+      expect(answer).not.toBe(true);
+      return false;
+    }
+    const answer = new LazyRequest(bytes).resourceMapMatches('requiredResources', expected);
+    expect(answer).toBe(sameContent(decoded, expected));
+    return answer;
+  }
+
+  it('finds the same content equal in any map order, and other content not', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(asciiStruct, unicodeStruct), { minLength: 1, maxLength: 3 }), fc.array(asciiStruct, { minLength: 1, maxLength: 3 }), fc.nat(), (structs, others, seed) => {
+        const expected = decodeRunFunctionRequest(withRequired(structs, seed + 1)).requiredResources;
+        expect(expectSameAnswer(withRequired(structs, seed), expected)).toBe(true);
+        expectSameAnswer(withRequired(others, seed), expected);
+        expectSameAnswer(withRequired(structs.slice(1), seed), expected);
+      }),
+      params(300),
+    );
+  });
+
+  it('answers as the decoder for bytes that are odd or broken (duplicate keys, values before keys, mutations)', () => {
+    const struct = { a: [1, 'b', { c: null }], d: true, e: { f: 'g' } };
+    const valid = withRequired([struct], 1);
+    const expected = decodeRunFunctionRequest(valid).requiredResources;
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.uint8Array({ minLength: 1, maxLength: 4 })).map(([at, bytes]) => {
+      const copy = Uint8Array.from(valid);
+      copy.set(bytes.subarray(0, copy.length - at), at);
+      return copy;
+    });
+    fc.assert(
+      fc.property(mutated, (bytes) => {
+        expectSameAnswer(bytes, expected);
+      }),
+      params(2000),
+    );
   });
 });

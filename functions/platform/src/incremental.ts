@@ -7,8 +7,9 @@
  * composer reads: the XR's resourceVersion and status, composed resources'
  * conditions, timestamps and resourceVersions. A render is a pure function of
  * what it reads, so for every XR the last render is kept as
- * - the canonical JSON of the request's other inputs (desired state, context,
- *   required resources such as the EnvironmentConfigs, input, schemas),
+ * - the request's other inputs, decoded (desired state, context, input,
+ *   schemas, and the required resources such as the EnvironmentConfigs, which
+ *   a later request's bytes are compared with in place: codec/struct-match.ts),
  * - every value it read from the XR and the observed composed resources, at its
  *   path (input-reads.ts),
  * - its encoded response, after `meta`.
@@ -21,7 +22,7 @@
  * request with credentials is never kept (the key would hold them).
  * docs/function.md, "Incremental rendering".
  */
-import type { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import type { Resources, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { encodeRunFunctionResponse } from './codec/index.js';
 import { LazyRequest } from './codec/request.js';
 import { InputReads } from './input-reads.js';
@@ -49,19 +50,35 @@ const DECODED_BYTES_PER_BYTE = 8;
  */
 const MAX_SHARED_INPUTS = 32;
 
-/** The request's inputs besides its observed state, decoded, shared by every entry with the same content. */
+/** A request's inputs besides its observed state, decoded. */
+interface OtherInputs {
+  /** Desired state, input, context, required schemas: small, compared decoded. */
+  rest: readonly unknown[];
+  /** The maps of resources (EnvironmentConfigs, the Hub): compared in place with the request's bytes. */
+  requiredResources: Readonly<Record<string, Resources>>;
+  extraResources: Readonly<Record<string, Resources>>;
+}
+
+/** The request's inputs besides its observed state, shared by every entry with the same content. */
 interface SharedInputs {
-  value: readonly unknown[];
+  value: OtherInputs;
   cost: number;
   /** The XRs whose entries use it. */
   users: Set<string>;
 }
 
+/**
+ * Bytes kept free in front of a kept response for its meta (tag and TTL: a
+ * Crossplane tag makes it 76 bytes), so a reused answer is written in place
+ * rather than copied whole behind a new meta.
+ */
+const META_ROOM = 128;
+
 /** The last render of one XR. */
 interface LastRender {
   inputs: SharedInputs;
   reads: InputReads;
-  /** The encoded response without its meta: every field after it. */
+  /** {@link META_ROOM} free bytes, then the encoded response without its meta: every field after it. */
   tail: Buffer;
   summary: RunSummary;
   /** What the entry counts against the budget, besides its inputs. */
@@ -87,6 +104,10 @@ function decoding<T>(step: () => T): T {
 
 /** One answer of {@link IncrementalRenderer.render}. */
 export interface IncrementalAnswer {
+  /**
+   * The encoded response. A reused one is a view into the renderer's memory,
+   * valid until its next `render`: send (or copy) it first.
+   */
   answer: Buffer;
   summary: RunSummary;
   /** True when the answer is the XR's last render's, composed again for nothing. */
@@ -100,10 +121,27 @@ function scopeOf(xr: JsonObject | undefined): string | undefined {
   return JSON.stringify([xr.apiVersion, xr.kind, metadata.namespace, metadata.name, metadata.uid]);
 }
 
-/** The request's inputs besides its observed state; undefined when they must not be kept (credentials). */
-function otherInputsOf(req: RunFunctionRequest): unknown[] | undefined {
-  if (Object.keys(req.credentials).length > 0) return undefined;
-  return [req.desired ?? null, req.input ?? null, req.context ?? null, req.extraResources, req.requiredResources, req.requiredSchemas];
+/** The small part of the request's other inputs, decoded eagerly. */
+function restOf(req: RunFunctionRequest): unknown[] {
+  return [req.desired ?? null, req.input ?? null, req.context ?? null, req.requiredSchemas];
+}
+
+/** Whether `lazy`'s other inputs are `kept`: the maps of resources compared without decoding them. */
+function sameOtherInputs(lazy: LazyRequest, kept: OtherInputs): boolean {
+  return (
+    sameContent(kept.rest, restOf(lazy.request)) &&
+    lazy.resourceMapMatches('requiredResources', kept.requiredResources) &&
+    lazy.resourceMapMatches('extraResources', kept.extraResources)
+  );
+}
+
+/** `meta` written into the room in front of `tail`'s response: the whole answer, as a view of `tail`. */
+function behindMeta(meta: Buffer, tail: Buffer): Buffer {
+  // A meta longer than the room (a tag of over 100 bytes: not Crossplane's) is answered by copying.
+  if (meta.length > META_ROOM) return Buffer.concat([meta, tail.subarray(META_ROOM)]);
+  const start = META_ROOM - meta.length;
+  meta.copy(tail, start);
+  return tail.subarray(start);
 }
 
 /** The encoded response's first field: its meta (tag and TTL). */
@@ -146,18 +184,17 @@ export class IncrementalRenderer {
     const lazy = decoding(() => new LazyRequest(bytes));
     const req = lazy.request;
     const xr = req.observed?.composite?.resource;
-    const scope = this.budgetBytes > 0 ? scopeOf(xr) : undefined;
-    const inputs = scope === undefined ? undefined : otherInputsOf(req);
+    // A request with credentials is never kept: the kept inputs would hold them.
+    const scope = this.budgetBytes > 0 && Object.keys(req.credentials).length === 0 ? scopeOf(xr) : undefined;
     const last = scope === undefined ? undefined : this.memo.get(scope);
     if (
       xr !== undefined &&
       last !== undefined &&
-      inputs !== undefined &&
-      sameContent(last.inputs.value, inputs) &&
+      decoding(() => sameOtherInputs(lazy, last.inputs.value)) &&
       decoding(() => last.reads.sameIn({ xr, names: lazy.composedNames(), resource: (name, pruning) => lazy.observedStruct(name, pruning) }))
     ) {
       this.touch(scope as string, last);
-      return { answer: Buffer.concat([encodeMeta(req, this.options), last.tail]), summary: last.summary, reused: true };
+      return { answer: behindMeta(encodeMeta(req, this.options), last.tail), summary: last.summary, reused: true };
     }
 
     const full = decoding(() => lazy.full());
@@ -165,7 +202,7 @@ export class IncrementalRenderer {
     const observed = full.observed;
     let tracked = full;
     let resources: ((observed: Readonly<Record<string, JsonObject>>) => Readonly<Record<string, JsonObject>>) | undefined;
-    if (scope !== undefined && inputs !== undefined && observed?.composite?.resource !== undefined) {
+    if (scope !== undefined && observed?.composite?.resource !== undefined) {
       // The XR and the observed resources go to the render as views that record what it reads.
       const view = reads.track({ xr: observed.composite.resource, resources: {} });
       tracked = { ...full, observed: { ...observed, composite: { ...observed.composite, resource: view.xr } } };
@@ -173,12 +210,15 @@ export class IncrementalRenderer {
     }
     const { response, summary } = runFunction(tracked, this.options, resources);
     // Encoded while the views still record: a composer may hand an observed object on into its answer.
-    const tail = encodeRunFunctionResponse({ ...response, meta: undefined });
-    const answer = Buffer.concat([encodeMeta(req, this.options), tail]);
+    const encoded = encodeRunFunctionResponse({ ...response, meta: undefined });
+    const tail = Buffer.allocUnsafe(META_ROOM + encoded.length);
+    encoded.copy(tail, META_ROOM);
+    const answer = Buffer.from(behindMeta(encodeMeta(req, this.options), tail));
     if (scope !== undefined) {
       this.forget(scope);
-      if (inputs !== undefined && resources !== undefined && summary.outcome === 'composed') {
+      if (resources !== undefined && summary.outcome === 'composed') {
         const cost = tail.length + BYTES_PER_READ * reads.size + ENTRY_OVERHEAD_BYTES;
+        const inputs: OtherInputs = { rest: restOf(full), requiredResources: full.requiredResources, extraResources: full.extraResources };
         this.remember(scope, { inputs: this.share(inputs, last?.inputs, lazy.otherBytes), reads, tail, summary, cost });
       }
     }
@@ -202,7 +242,7 @@ export class IncrementalRenderer {
   }
 
   /** The kept copy of `inputs`: one with the same content if kept (the XR's last first), else `inputs`, now kept. */
-  private share(inputs: readonly unknown[], previous: SharedInputs | undefined, encodedBytes: number): SharedInputs {
+  private share(inputs: OtherInputs, previous: SharedInputs | undefined, encodedBytes: number): SharedInputs {
     let found = previous !== undefined && this.shared.includes(previous) && sameContent(previous.value, inputs) ? previous : undefined;
     found ??= this.shared.find((kept) => sameContent(kept.value, inputs));
     if (found !== undefined) {

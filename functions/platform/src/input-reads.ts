@@ -181,62 +181,85 @@ export class InputReads {
     );
   }
 
-  /**
-   * For each observed resource read into, what of it the reads need: the paths
-   * read, objects whose keys were listed and values read whole.
-   */
-  private prunings(): Map<string, StructPruning | undefined> {
+  /** The recorded reads grouped for {@link sameIn}; built once, after the render. */
+  private compiled: CompiledReads | undefined;
+
+  private compile(): CompiledReads {
     if (this.compiled !== undefined) return this.compiled;
+    const compiled: CompiledReads = { elsewhere: [], presence: [], names: undefined, resources: new Map() };
     const wanted = new Map<string, Wanted>();
     for (const read of this.reads.values()) {
       const [root, name, ...rest] = read.path;
-      if (root !== 'resources' || name === undefined || rest.length === 0) continue;
+      if (root !== 'resources' || name === undefined) {
+        compiled.elsewhere.push(read);
+        continue;
+      }
+      if (rest.length === 0 && read.kind === 'value' && (read.found === OBJECT || read.found === ABSENT)) {
+        compiled.presence.push({ name, present: read.found === OBJECT });
+        continue;
+      }
+      let resource = compiled.resources.get(name);
+      if (resource === undefined) {
+        resource = { pruning: undefined, reads: [] };
+        compiled.resources.set(name, resource);
+      }
+      resource.reads.push({ path: rest, kind: read.kind, found: read.found });
+      // What of the resource to decode: the paths read; objects whose keys were listed, and values, whole.
       const whole = read.kind === 'keys' || read.found !== OBJECT;
       wanted.set(name, want(wanted.get(name) ?? new Map<string, Wanted>(), rest, whole));
     }
-    for (const read of this.reads.values()) {
-      const [root, name, ...rest] = read.path;
-      if (root === 'resources' && name !== undefined && rest.length === 0 && read.kind === 'keys') wanted.set(name, 'whole');
+    for (const [name, resource] of compiled.resources) resource.pruning = toPruning(wanted.get(name) ?? 'whole');
+    // The list of resource names, if read, is checked as a set: its order is the wire's.
+    const listed = compiled.elsewhere.find((read) => read.kind === 'keys' && read.path.length === 1 && read.path[0] === 'resources');
+    if (listed !== undefined) {
+      compiled.names = typeof listed.found === 'string' && listed.found !== '' ? listed.found.split('\u0000') : [];
+      compiled.elsewhere = compiled.elsewhere.filter((read) => read !== listed);
     }
-    this.compiled = new Map([...wanted].map(([name, nested]) => [name, toPruning(nested)]));
-    return this.compiled;
+    this.compiled = compiled;
+    return compiled;
   }
-
-  private compiled: Map<string, StructPruning | undefined> | undefined;
 
   /** Whether every recorded read finds the same in `source`. */
   sameIn(source: ObservedSource): boolean {
-    const prunings = this.prunings();
-    const decoded = new Map<string, JsonObject | undefined>();
-    const resource = (name: string): JsonObject | undefined => {
-      if (!decoded.has(name)) decoded.set(name, source.names.has(name) ? source.resource(name, prunings.get(name)) : undefined);
-      return decoded.get(name);
-    };
-    for (const read of this.reads.values()) {
-      const [root, name, ...rest] = read.path;
-      let value: unknown;
-      if (root === 'resources' && name !== undefined) {
-        // Whether a resource is there (each is an object): no need to decode it to say.
-        if (rest.length === 0 && read.kind === 'value' && (read.found === OBJECT || read.found === ABSENT)) {
-          if ((source.names.has(name) ? OBJECT : ABSENT) !== read.found) return false;
-          continue;
-        }
-        value = resource(name);
-      } else if (root === 'resources') {
-        if (read.kind === 'keys') {
-          if ([...source.names].sort().join('\u0000') !== read.found) return false;
-          continue;
-        }
-        value = {};
-      } else {
-        value = root === undefined ? { xr: source.xr, resources: {} } : root === 'xr' ? source.xr : undefined;
-        if (name !== undefined) rest.unshift(name);
-      }
-      for (const key of rest) {
-        value = typeof value === 'object' && value !== null && !Array.isArray(value) ? own(value as JsonObject, key) : undefined;
-      }
-      if (read.kind === 'keys' ? keysOf(value) !== read.found : !same(read.found, value)) return false;
+    const compiled = this.compile();
+    const names = compiled.names;
+    if (names !== undefined && (names.length !== source.names.size || !names.every((name) => source.names.has(name)))) return false;
+    for (const { name, present } of compiled.presence) if (source.names.has(name) !== present) return false;
+    for (const read of compiled.elsewhere) {
+      const [root, ...rest] = read.path;
+      const top = root === undefined ? { xr: source.xr, resources: {} } : root === 'xr' ? source.xr : root === 'resources' ? {} : undefined;
+      if (!matches(walk(top, rest), read)) return false;
+    }
+    for (const [name, { pruning, reads }] of compiled.resources) {
+      const resource = source.names.has(name) ? source.resource(name, pruning) : undefined;
+      for (const read of reads) if (!matches(walk(resource, read.path), read)) return false;
     }
     return true;
   }
+}
+
+/** Reads grouped by what they read, for {@link InputReads.sameIn}. */
+interface CompiledReads {
+  /** Reads of the XR and of anything not below one observed resource. */
+  elsewhere: Read[];
+  /** Whether an observed resource is there at all: answered from the names, nothing decoded. */
+  presence: Array<{ name: string; present: boolean }>;
+  /** The observed resource names, when their list was read. */
+  names: string[] | undefined;
+  /** Per observed resource read into: what of it to decode, and the reads, with paths below the resource. */
+  resources: Map<string, { pruning: StructPruning | undefined; reads: Read[] }>;
+}
+
+/** The value at `path` below `value`; undefined where the path leaves objects. */
+function walk(value: unknown, path: readonly string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    at = own(at as JsonObject, key);
+  }
+  return at;
+}
+
+function matches(value: unknown, read: Read): boolean {
+  return read.kind === 'keys' ? keysOf(value) === read.found : same(read.found, value);
 }

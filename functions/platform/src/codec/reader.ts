@@ -66,8 +66,8 @@ function decodeText(bytes: Buffer, start: number, end: number): string {
 
 /** A BinaryReader that also reads strings through the cache ({@link text}). */
 export class Reader extends BinaryReader {
-  /** The bytes being read, as a Buffer (for its native latin1 decoding). */
-  private readonly source: Buffer;
+  /** The bytes being read, as a Buffer (for its native latin1 decoding, and for comparing in place: struct-match.ts). */
+  readonly source: Buffer;
 
   constructor(bytes: Uint8Array) {
     super(bytes);

@@ -5,6 +5,8 @@
  */
 import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, State } from '@crossplane-org/function-sdk-typescript';
 import { Reader } from './reader.js';
+import { sameContent } from '../same-content.js';
+import { structMatches } from './struct-match.js';
 import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, PROTO_KEY, readStruct, skipField, type StructObject, type StructPruning } from './struct.js';
 
 type RequestMeta = NonNullable<RunFunctionRequest['meta']>;
@@ -194,41 +196,55 @@ interface ResourceRange {
   hasStruct: boolean;
 }
 
+/** The request's maps of resources, decoded lazily: `required_resources` and the deprecated `extra_resources`. */
+export type ResourceMapField = 'requiredResources' | 'extraResources';
+
+const RESOURCE_MAP_TAGS: Record<ResourceMapField, number> = { requiredResources: REQUEST_REQUIRED_RESOURCES, extraResources: REQUEST_EXTRA_RESOURCES };
+
+/** Thrown inside a match to say: decode the map and compare instead. */
+const DECODE_INSTEAD = Symbol('decode instead');
+
 /**
- * A request decoded except for its observed composed resources, which are
- * decoded one at a time when asked for (see incremental.ts: a request that
- * changed in a few resources need not decode the others).
+ * A request decoded except for its observed composed resources and its maps
+ * of resources (the EnvironmentConfigs), which are only located: decoded when
+ * asked for, or compared in place with what an earlier request held (see
+ * incremental.ts: a request that changed in a few resources need not decode
+ * the others, nor its EnvironmentConfigs).
  */
 export class LazyRequest {
-  /** The request, with `observed.resources` empty: see {@link composedNames} and {@link observedResource}. */
+  /**
+   * The request, with `observed.resources`, `requiredResources` and
+   * `extraResources` empty: see {@link composedNames}, {@link observedResource}
+   * and {@link resourceMap}.
+   */
   readonly request: RunFunctionRequest;
   /** Bytes of the request outside its observed state: what the rest of it takes to decode and keep. */
   readonly otherBytes: number;
-  private readonly ranges: Map<string, ResourceRange>;
-  private readonly bytes: Uint8Array;
+  private readonly parts: LazyParts;
+  private readonly decodedMaps = new Map<ResourceMapField, Record<string, Resources>>();
+  /** One reader for the parts decoded later, moved to each. */
+  private readonly reader: Reader;
 
   constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-    this.ranges = new Map();
-    const observed = { start: 0, end: 0 };
-    this.request = decodeRequest(bytes, this.ranges, observed);
-    this.otherBytes = bytes.length - (observed.end - observed.start);
+    this.reader = new Reader(bytes);
+    this.parts = { observed: new Map(), observedAt: { start: 0, end: 0 }, resourceMaps: new Map() };
+    this.request = decodeRequest(bytes, this.parts);
+    this.otherBytes = bytes.length - (this.parts.observedAt.end - this.parts.observedAt.start);
   }
 
   /** Names of the observed composed resources that carry a resource (those the composers see). */
   composedNames(): Set<string> {
     const names = new Set<string>();
-    for (const [name, range] of this.ranges) if (range.hasStruct) names.add(name);
+    for (const [name, range] of this.parts.observed) if (range.hasStruct) names.add(name);
     return names;
   }
 
   /** The observed composed resource `name` as the full decoder gives it, decoded now; undefined if there is none. */
   observedResource(name: string): Resource | undefined {
-    const range = this.ranges.get(name);
+    const range = this.parts.observed.get(name);
     if (range === undefined) return undefined;
-    const reader = new Reader(this.bytes);
-    reader.pos = range.start;
-    return readResource(reader, range.end, 3);
+    this.reader.pos = range.start;
+    return readResource(this.reader, range.end, 3);
   }
 
   /**
@@ -236,9 +252,9 @@ export class LazyRequest {
    * keys `pruning` lists (see StructPruning); undefined if there is none.
    */
   observedStruct(name: string, pruning: StructPruning | undefined): StructObject | undefined {
-    const range = this.ranges.get(name);
+    const range = this.parts.observed.get(name);
     if (range === undefined || !range.hasStruct) return undefined;
-    const reader = new Reader(this.bytes);
+    const reader = this.reader;
     reader.pos = range.start;
     const resourceEnd = open(reader, range.end, 3);
     let struct: StructObject | undefined;
@@ -250,12 +266,101 @@ export class LazyRequest {
     return struct;
   }
 
-  /** The request as {@link decodeRunFunctionRequest} gives it: every observed resource decoded. */
+  /** The map of resources `field` as the full decoder gives it (decoded on first use). */
+  resourceMap(field: ResourceMapField): Record<string, Resources> {
+    const decoded = this.decodedMaps.get(field);
+    if (decoded !== undefined) return decoded;
+    const map: Record<string, Resources> = {};
+    for (const start of this.parts.resourceMaps.get(RESOURCE_MAP_TAGS[field]) ?? []) {
+      this.reader.pos = start;
+      readMapEntry(this.reader, this.reader.len, 1, map, (entryEnd) => readResources(this.reader, entryEnd, 2), undefined);
+    }
+    this.decodedMaps.set(field, map);
+    return map;
+  }
+
+  /**
+   * Whether the map of resources `field` holds what `expected` (a decoded map)
+   * holds, compared in place without decoding (codec/struct-match.ts): the
+   * answer of `sameContent(resourceMap(field), expected)`.
+   */
+  resourceMapMatches(field: ResourceMapField, expected: Readonly<Record<string, Resources>>): boolean {
+    try {
+      return this.matchResourceMap(field, expected);
+    } catch (error) {
+      if (error !== DECODE_INSTEAD) throw error;
+      return sameContent(this.resourceMap(field), expected);
+    }
+  }
+
+  private matchResourceMap(field: ResourceMapField, expected: Readonly<Record<string, Resources>>): boolean {
+    const reader = this.reader;
+    const seen = new Set<string>();
+    for (const start of this.parts.resourceMaps.get(RESOURCE_MAP_TAGS[field]) ?? []) {
+      reader.pos = start;
+      const entryEnd = open(reader, reader.len, 1);
+      if (reader.pos >= entryEnd || reader.uint32() !== ENTRY_KEY) throw DECODE_INSTEAD;
+      const key = reader.text();
+      if (key === PROTO_KEY || seen.has(key) || reader.pos >= entryEnd || reader.uint32() !== ENTRY_VALUE) throw DECODE_INSTEAD;
+      seen.add(key);
+      const resources = Object.prototype.hasOwnProperty.call(expected, key) ? expected[key] : undefined;
+      if (resources === undefined || !matchResources(reader, entryEnd, 2, resources)) return false;
+      if (reader.pos !== entryEnd) throw DECODE_INSTEAD;
+    }
+    return seen.size === Object.keys(expected).length;
+  }
+
+  /** The request as {@link decodeRunFunctionRequest} gives it: everything decoded. */
   full(): RunFunctionRequest {
     const resources: Record<string, Resource> = {};
-    for (const name of this.ranges.keys()) resources[name] = this.observedResource(name) as Resource;
-    return { ...this.request, observed: this.request.observed === undefined ? undefined : { ...this.request.observed, resources } };
+    for (const name of this.parts.observed.keys()) resources[name] = this.observedResource(name) as Resource;
+    return {
+      ...this.request,
+      observed: this.request.observed === undefined ? undefined : { ...this.request.observed, resources },
+      extraResources: this.resourceMap('extraResources'),
+      requiredResources: this.resourceMap('requiredResources'),
+    };
   }
+}
+
+/** A Resources message against a decoded one, as LazyRequest.resourceMapMatches compares. */
+function matchResources(reader: Reader, end: number, depth: number, expected: Resources): boolean {
+  const resourcesEnd = open(reader, end, depth);
+  let index = 0;
+  while (reader.pos < resourcesEnd) {
+    const tag = reader.uint32();
+    if (tag !== RESOURCES_ITEMS) {
+      skipField(reader, tag, resourcesEnd);
+      continue;
+    }
+    const item = expected.items[index];
+    if (item === undefined || !matchResource(reader, resourcesEnd, depth + 1, item)) return false;
+    index += 1;
+  }
+  expectEnd(reader, resourcesEnd);
+  return index === expected.items.length;
+}
+
+/** A Resource message against a decoded one: its Struct compared in place, the rest decoded (small). */
+function matchResource(reader: Reader, end: number, depth: number, expected: Resource): boolean {
+  const resourceEnd = open(reader, end, depth);
+  let struct = false;
+  const connectionDetails: Record<string, Buffer> = {};
+  let ready = 0;
+  while (reader.pos < resourceEnd) {
+    const tag = reader.uint32();
+    if (tag === RESOURCE_RESOURCE) {
+      // A second Struct replaces the first when decoding.
+      if (struct) throw DECODE_INSTEAD;
+      struct = true;
+      if (!structMatches(reader, resourceEnd, depth + 1, expected.resource)) return false;
+    } else if (tag === RESOURCE_CONNECTION_DETAILS) {
+      readMapEntry(reader, resourceEnd, depth + 1, connectionDetails, (entryEnd) => readBuffer(reader, entryEnd), Buffer.alloc(0));
+    } else if (tag === RESOURCE_READY) ready = reader.int32();
+    else skipField(reader, tag, resourceEnd);
+  }
+  expectEnd(reader, resourceEnd);
+  return (struct || expected.resource === undefined) && ready === expected.ready && sameContent(connectionDetails, expected.connectionDetails);
 }
 
 /**
@@ -313,8 +418,24 @@ export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest 
   return decodeRequest(bytes, undefined);
 }
 
-/** The decoder; with `lazyObserved`, observed composed resources are only located, into that map. */
-function decodeRequest(bytes: Uint8Array, lazyObserved: Map<string, ResourceRange> | undefined, observedAt?: { start: number; end: number }): RunFunctionRequest {
+/** Where a lazily decoded request's undecoded parts are. */
+interface LazyParts {
+  /** Observed composed resources by name. */
+  observed: Map<string, ResourceRange>;
+  /** The observed state's field. */
+  observedAt: { start: number; end: number };
+  /** Where each map entry of extra_resources and required_resources starts (its length prefix), by field tag. */
+  resourceMaps: Map<number, number[]>;
+}
+
+/** Notes where a map entry starts and skips it, checking its framing. */
+function noteEntry(reader: Reader, end: number, starts: number[]): void {
+  starts.push(reader.pos);
+  reader.pos = open(reader, end, 1);
+}
+
+/** The decoder; with `lazy`, observed composed resources and the resource maps are only located, into it. */
+function decodeRequest(bytes: Uint8Array, lazy: LazyParts | undefined): RunFunctionRequest {
   const reader = new Reader(bytes);
   const end = bytes.length;
   const request: RunFunctionRequest = {
@@ -335,9 +456,12 @@ function decodeRequest(bytes: Uint8Array, lazyObserved: Map<string, ResourceRang
         request.meta = readMeta(reader, end, 1);
         break;
       case REQUEST_OBSERVED:
-        if (observedAt !== undefined) observedAt.start = reader.pos;
-        request.observed = lazyObserved === undefined ? readState(reader, end, 1) : readObservedState(reader, end, 1, lazyObserved);
-        if (observedAt !== undefined) observedAt.end = reader.pos;
+        if (lazy === undefined) request.observed = readState(reader, end, 1);
+        else {
+          lazy.observedAt.start = reader.pos;
+          request.observed = readObservedState(reader, end, 1, lazy.observed);
+          lazy.observedAt.end = reader.pos;
+        }
         break;
       case REQUEST_DESIRED:
         request.desired = readState(reader, end, 1);
@@ -348,14 +472,16 @@ function decodeRequest(bytes: Uint8Array, lazyObserved: Map<string, ResourceRang
       case REQUEST_CONTEXT:
         request.context = readStruct(reader, end, 1);
         break;
-      case REQUEST_EXTRA_RESOURCES:
-        readMapEntry(reader, end, 1, request.extraResources, (entryEnd) => readResources(reader, entryEnd, 2), undefined);
-        break;
       case REQUEST_CREDENTIALS:
         readMapEntry(reader, end, 1, request.credentials, (entryEnd) => readCredentials(reader, entryEnd, 2), undefined);
         break;
+      case REQUEST_EXTRA_RESOURCES:
       case REQUEST_REQUIRED_RESOURCES:
-        readMapEntry(reader, end, 1, request.requiredResources, (entryEnd) => readResources(reader, entryEnd, 2), undefined);
+        if (lazy !== undefined) {
+          const starts = lazy.resourceMaps.get(tag) ?? [];
+          lazy.resourceMaps.set(tag, starts);
+          noteEntry(reader, end, starts);
+        } else readMapEntry(reader, end, 1, tag === REQUEST_EXTRA_RESOURCES ? request.extraResources : request.requiredResources, (entryEnd) => readResources(reader, entryEnd, 2), undefined);
         break;
       case REQUEST_REQUIRED_SCHEMAS:
         readMapEntry(reader, end, 1, request.requiredSchemas, (entryEnd) => readSchema(reader, entryEnd, 2), undefined);
