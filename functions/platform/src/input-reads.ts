@@ -31,7 +31,7 @@ export interface ObservedInputs {
 export interface ObservedSource {
   xr: JsonObject;
   /** Names of the observed composed resources. */
-  names: ReadonlySet<string>;
+  names: { readonly size: number; has(name: string): boolean };
   /** The observed resource `name`, with at least the keys `pruning` lists (all when undefined). */
   resource(name: string, pruning: StructPruning | undefined): JsonObject | undefined;
 }

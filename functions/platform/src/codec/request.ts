@@ -188,6 +188,12 @@ export function peekRequestTag(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** A set of names as LazyRequest.composedNames answers it: looked up in place, not copied into a Set. */
+export interface NameSet extends Iterable<string> {
+  readonly size: number;
+  has(name: string): boolean;
+}
+
 /** Where one observed composed resource's Resource message sits in the request bytes. */
 interface ResourceRange {
   start: number;
@@ -233,10 +239,11 @@ export class LazyRequest {
   }
 
   /** Names of the observed composed resources that carry a resource (those the composers see). */
-  composedNames(): Set<string> {
-    const names = new Set<string>();
-    for (const [name, range] of this.parts.observed) if (range.hasStruct) names.add(name);
-    return names;
+  composedNames(): NameSet {
+    const observed = this.parts.observed;
+    let size = 0;
+    for (const range of observed.values()) if (range.hasStruct) size += 1;
+    return { size, has: (name) => observed.get(name)?.hasStruct === true, [Symbol.iterator]: () => [...observed].filter(([, range]) => range.hasStruct).map(([name]) => name)[Symbol.iterator]() };
   }
 
   /** The observed composed resource `name` as the full decoder gives it, decoded now; undefined if there is none. */
@@ -379,13 +386,17 @@ function noteResourceEntry(reader: Reader, end: number, depth: number, ranges: M
     else if (tag === ENTRY_VALUE) {
       const start = reader.pos;
       const resourceEnd = open(reader, entryEnd, depth + 1);
-      let hasStruct = false;
-      while (reader.pos < resourceEnd) {
-        const resourceTag = reader.uint32();
-        hasStruct ||= resourceTag === RESOURCE_RESOURCE;
-        skipField(reader, resourceTag, resourceEnd);
+      // Crossplane's Resources start with their Struct: then nothing else needs reading now.
+      let hasStruct = reader.pos < resourceEnd && reader.source[reader.pos] === RESOURCE_RESOURCE;
+      if (!hasStruct) {
+        while (reader.pos < resourceEnd) {
+          const resourceTag = reader.uint32();
+          hasStruct ||= resourceTag === RESOURCE_RESOURCE;
+          skipField(reader, resourceTag, resourceEnd);
+        }
+        expectEnd(reader, resourceEnd);
       }
-      expectEnd(reader, resourceEnd);
+      reader.pos = resourceEnd;
       range = { start, end: resourceEnd, hasStruct };
     } else skipField(reader, tag, entryEnd);
   }
