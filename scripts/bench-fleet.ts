@@ -11,11 +11,15 @@
  * Also measured per class (Environments alone, project XRs alone) so the docs
  * can give a per-XR cost, and memory (RSS after the passes and its peak).
  *
- * With --cold every call is new to the server (each pass gives every request a
- * tag of its own), so every call decodes, composes and encodes: the fleet's cost
- * when nothing can come from the response cache (a replica that just started,
- * or every XR changing at once). Without it, passes after the warm-up re-send
- * the same requests, as Crossplane's steady state does, and hit the cache.
+ * Requests go as Crossplane sends them (scripts/lib/crossplane-wire.ts: maps in
+ * random order, content tags). By default every pass re-sends each XR's content
+ * in a new map order, as Crossplane's steady state does, and after the warm-up
+ * the response cache answers by the tag. With --changed every call is new content
+ * in what no composer reads (scripts/lib/changed-requests.ts), as between most
+ * reconciles: incremental rendering answers. With --cold the server runs with the
+ * response cache and the render memo off, so every call decodes, composes and
+ * encodes: the fleet's cost when nothing can be reused (a replica that just
+ * started, or every XR's spec or config changing at once).
  *
  * Timings are not tests: this never fails on a number.
  */
@@ -24,11 +28,12 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { bundleFunction } from './lib/bundle.js';
 import { RawClient, startServerProcess, stats, type ServerProcess } from './lib/bench.js';
 import { exampleRenders, type ExampleRender } from './lib/examples.js';
 import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
+import { ChangedRequests, sameContentBodies } from './lib/changed-requests.js';
 import { settleInProcess } from './lib/settle.js';
 import { REPO_ROOT } from './lib/validation.js';
 
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     projects: { type: 'string', default: '1000' },
     passes: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '10' },
+    changed: { type: 'boolean', default: false },
     cold: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'fleet.json') },
   },
@@ -49,14 +55,21 @@ const PROJECTS = Number(values.projects);
 const PASSES = Number(values.passes);
 const CONCURRENCY = Number(values.concurrency);
 const COLD = values.cold;
+/** Whether every call is new content (--changed, and --cold, which measures it with nothing reused). */
+const CHANGED = values.changed || COLD;
+const MODE = COLD ? 'cold (every call composes)' : CHANGED ? 'changed (every call new content no composer reads)' : 'steady state (cache hits after the warm-up)';
 
 /** One XR of the fleet: the request Crossplane sends for it every reconcile. */
 interface FleetXr {
   kind: string;
   request: RunFunctionRequest;
-  bytes: Buffer;
+  /** What pass `pass` sends for it. */
+  body(pass: number): Buffer;
+  requestBytes: number;
   responseBytes: number;
 }
+
+let fleetXrs = 0;
 
 /** Linux clock ticks per second (USER_HZ), which /proc/<pid>/stat counts CPU time in. */
 const CLOCK_TICKS = 100;
@@ -94,10 +107,13 @@ function variant(example: ExampleRender, index: number, project: boolean): JsonO
  */
 function steadyStateRequest(xr: JsonObject, pool: readonly JsonObject[]): FleetXr {
   const steady = settleInProcess(xr, pool);
+  const changes = CHANGED ? new ChangedRequests(steady.request, `fleet-${fleetXrs++}`) : undefined;
+  const body = changes !== undefined ? (pass: number) => changes.body(pass) : sameContentBodies(steady.request);
   return {
     kind: String(xr.kind),
     request: steady.request,
-    bytes: Buffer.from(RunFunctionRequest.encode(steady.request).finish()),
+    body,
+    requestBytes: body(0).length,
     responseBytes: encodeRunFunctionResponse(steady.response).length,
   };
 }
@@ -105,13 +121,17 @@ function steadyStateRequest(xr: JsonObject, pool: readonly JsonObject[]): FleetX
 let passes = 0;
 
 /**
- * What a pass sends: the same bytes every pass, or with --cold each call a tag of its own
- * (a pass may list an XR more than once: the Environments-only passes repeat them).
+ * What a pass sends: each XR's body for this pass (a pass may list an XR more than
+ * once: the Environments-only passes repeat them, and then each repeat is a pass of its own).
  */
 function passBodies(fleet: readonly FleetXr[]): Buffer[] {
-  const pass = passes++;
-  if (!COLD) return fleet.map((xr) => xr.bytes);
-  return fleet.map((xr, index) => Buffer.from(RunFunctionRequest.encode({ ...xr.request, meta: { capabilities: xr.request.meta?.capabilities ?? [], tag: `fleet-cold-${pass}-${index}` } }).finish()));
+  const seen = new Map<FleetXr, number>();
+  const base = passes++ * 1000;
+  return fleet.map((xr) => {
+    const repeat = seen.get(xr) ?? 0;
+    seen.set(xr, repeat + 1);
+    return xr.body(base + repeat);
+  });
 }
 
 /** The fleet: Environments cycle through the Environment examples, project XRs through the project examples. */
@@ -169,7 +189,7 @@ async function measure(client: RawClient, server: ServerProcess, fleet: readonly
     wallSecondsPerPass: { median: round(wall.median), max: round(wall.p99) },
     cpuMillisecondsPerXr: round((cpu.median / fleet.length) * 1000),
     callsPerSecond: round(fleet.length / wall.median, 0),
-    requestKiB: round(fleet.reduce((n, x) => n + x.bytes.length, 0) / fleet.length / 1024, 1),
+    requestKiB: round(fleet.reduce((n, x) => n + x.requestBytes, 0) / fleet.length / 1024, 1),
     responseKiB: round(fleet.reduce((n, x) => n + x.responseBytes, 0) / fleet.length / 1024, 1),
   };
 }
@@ -187,7 +207,11 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:fleet: ${environments.length} Environments + ${projects.length} project XRs built in ${((performance.now() - builtAt) / 1000).toFixed(1)} s; ${PASSES} passes, ${CONCURRENCY} in flight\n`);
 
   const bundle = await bundleFunction();
-  const server = await startServerProcess(process.execPath, [bundle.path, '--insecure', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--health-address=']);
+  const server = await startServerProcess(process.execPath, [
+    bundle.path,
+    ...['--insecure', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--health-address='],
+    ...(COLD ? ['--response-cache-size', '0', '--render-memo-size', '0'] : []),
+  ]);
   const client = new RawClient(`127.0.0.1:${server.port}`);
   try {
     const idle = server.rss();
@@ -203,7 +227,7 @@ async function main(): Promise<void> {
     const results = {
       when: new Date().toISOString(),
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1) },
-      settings: { environments: ENVIRONMENTS, projects: PROJECTS, passes: PASSES, concurrency: CONCURRENCY, cold: COLD, server: relative(REPO_ROOT, bundle.path) },
+      settings: { environments: ENVIRONMENTS, projects: PROJECTS, passes: PASSES, concurrency: CONCURRENCY, mode: MODE, server: relative(REPO_ROOT, bundle.path) },
       mix,
       fleet: whole,
       environmentsOnly: envOnly,
@@ -213,7 +237,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(
-      `\n${COLD ? 'cold (every call composes)' : 'steady state (cache hits after the warm-up)'}: fleet of ${whole.xrs} XRs re-rendered every 60 s: ${cpuPerMinute.toFixed(2)} CPU s/min (${(cores * 1000).toFixed(1)} millicores on average); ` +
+      `\n${MODE}: fleet of ${whole.xrs} XRs re-rendered every 60 s: ${cpuPerMinute.toFixed(2)} CPU s/min (${(cores * 1000).toFixed(1)} millicores on average); ` +
         `one pass takes ${whole.wallSecondsPerPass.median.toFixed(2)} s wall at ${CONCURRENCY} in flight; ` +
         `Environment ${envOnly.cpuMillisecondsPerXr} CPU ms/call, project XR ${projectOnly.cpuMillisecondsPerXr} CPU ms/call; ` +
         `RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)} MiB, idle ${idle.rssMiB.toFixed(0)} MiB)\n`,

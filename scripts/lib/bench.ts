@@ -115,17 +115,30 @@ export type Bodies = Buffer | ((call: number) => Buffer);
 
 const bodyOf = (bodies: Bodies, call: number): Buffer => (Buffer.isBuffer(bodies) ? bodies : bodies(call));
 
-/** Sequential calls: latency as one reconcile sees it. Calls are numbered from 0, warm-up first. */
-export async function latency(client: RawClient, body: Bodies, benchCase: number, iterations: number, warmup: number): Promise<Stats> {
-  for (let i = 0; i < warmup; i++) await client.call(bodyOf(body, i), benchCase);
-  const samples: number[] = [];
+/** One server and what to send it, for {@link latency}. */
+export interface Target {
+  client: RawClient;
+  body: Bodies;
+}
+
+/**
+ * Sequential calls: latency as one reconcile sees it. Calls are numbered from
+ * 0, warm-up first. With several targets the calls take turns, one to each
+ * target per round, so drift on the machine (other load, frequency) hits every
+ * target alike and their ratios hold even when the absolute numbers move.
+ */
+export async function latency(targets: readonly Target[], benchCase: number, iterations: number, warmup: number): Promise<Stats[]> {
+  for (let i = 0; i < warmup; i++) for (const { client, body } of targets) await client.call(bodyOf(body, i), benchCase);
+  const samples = targets.map((): number[] => []);
   for (let i = 0; i < iterations; i++) {
-    const request = bodyOf(body, warmup + i);
-    const start = performance.now();
-    await client.call(request, benchCase);
-    samples.push(performance.now() - start);
+    for (const [t, { client, body }] of targets.entries()) {
+      const request = bodyOf(body, warmup + i);
+      const start = performance.now();
+      await client.call(request, benchCase);
+      samples[t]?.push(performance.now() - start);
+    }
   }
-  return stats(samples);
+  return samples.map(stats);
 }
 
 /** `total` calls with `concurrency` in flight; calls per second. Calls are numbered from 0. */
