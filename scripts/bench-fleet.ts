@@ -1,5 +1,6 @@
 /**
  * npm run bench:fleet [-- --environments 20 --projects 1000 --passes 5 --concurrency 10 --out .bench/fleet.json]
+ *   [--changed | --cold] [--function-args="--render-memo-size 4MiB"]
  *
  * One function server (the bundle, its own process, logging and metrics on as in
  * production) driven by a fleet the way Crossplane drives it: every XR is
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     passes: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '10' },
     changed: { type: 'boolean', default: false },
+    'function-args': { type: 'string', default: '' },
     cold: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'fleet.json') },
   },
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
     bundle.path,
     ...['--insecure', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--health-address='],
     ...(COLD ? ['--response-cache-size', '0', '--render-memo-size', '0'] : []),
+    ...values['function-args'].split(' ').filter(Boolean),
   ]);
   const client = new RawClient(`127.0.0.1:${server.port}`);
   try {

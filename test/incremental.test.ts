@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
 import { LazyRequest } from '../functions/platform/src/codec/request.js';
-import { IncrementalRenderer, MalformedRequestError } from '../functions/platform/src/incremental.js';
+import { IncrementalRenderer, MalformedRequestError, MIN_KEPT_RESPONSE_BYTES } from '../functions/platform/src/incremental.js';
 import { InputReads } from '../functions/platform/src/input-reads.js';
 import { requestKey } from '../functions/platform/src/response-cache.js';
 import { runFunction } from '../functions/platform/src/run-function.js';
@@ -94,8 +94,8 @@ const sequences: SequenceCase[] = [
   },
   {
     reason: 'a changed EnvironmentConfig composes again',
-    file: 'project/database.yaml',
-    state: 'created',
+    file: 'environment/dev.yaml',
+    state: 'new',
     steps: [
       same,
       {
@@ -167,21 +167,34 @@ describe('IncrementalRenderer', () => {
   });
 
   it('shares one copy of the EnvironmentConfigs between XRs that read the same', () => {
-    const base = caseOf('project/database.yaml', 'new').request;
+    const base = caseOf('environment/dev.yaml', 'new').request;
     const renderer = new IncrementalRenderer(OPTIONS);
     for (let i = 0; i < 5; i++) {
-      renderer.render(crossplaneWire(withXr(base, set(['metadata', 'name'], `db-${i}`)), seededRandom(i)));
+      renderer.render(crossplaneWire(withXr(base, set(['metadata', 'name'], `dev-${i}`)), seededRandom(i)));
     }
     expect(renderer.stats).toMatchObject({ entries: 5, sharedInputs: 1 });
   });
 
+  it('keeps no answer under MIN_KEPT_RESPONSE_BYTES, and stops recording what that kind reads', () => {
+    const base = caseOf('project/database.yaml', 'created').request;
+    expect(caseOf('project/database.yaml', 'created').responseBytes.length).toBeLessThan(MIN_KEPT_RESPONSE_BYTES);
+    const renderer = new IncrementalRenderer(OPTIONS);
+    for (let i = 0; i < 3; i++) {
+      const wire = crossplaneWire(withXr(base, set(['metadata', 'resourceVersion'], String(i))), seededRandom(i));
+      const got = renderer.render(wire);
+      expect(got.reused).toBe(false);
+      expect(got.answer.equals(fullAnswer(wire))).toBe(true);
+    }
+    expect(renderer.stats).toMatchObject({ entries: 0, sharedInputs: 0, bytes: 0 });
+  });
+
   it('keeps within its budget, dropping the least recently used XR first', () => {
-    const base = caseOf('project/database.yaml', 'new').request;
+    const base = caseOf('environment/dev.yaml', 'new').request;
     const one = new IncrementalRenderer(OPTIONS);
     one.render(crossplaneWire(base, seededRandom(1)));
     const budget = Math.floor(one.stats.bytes * 2.5);
     const renderer = new IncrementalRenderer(OPTIONS, budget);
-    const named = (i: number) => crossplaneWire(withXr(base, set(['metadata', 'name'], `db-${i}`)), seededRandom(i));
+    const named = (i: number) => crossplaneWire(withXr(base, set(['metadata', 'name'], `dev-${i}`)), seededRandom(i));
     for (let i = 0; i < 6; i++) {
       renderer.render(named(i));
       expect(renderer.stats.bytes).toBeLessThanOrEqual(budget);

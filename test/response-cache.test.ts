@@ -8,14 +8,22 @@ import { loopbackServerOptions, startFunctionServer, type FunctionServer } from 
 import { ENTRY_OVERHEAD_BYTES, ResponseCache, requestKey } from '../functions/platform/src/response-cache.js';
 import { FunctionMetrics } from '../functions/platform/src/metrics.js';
 import { newClient } from './helpers/grpc-client.js';
-import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
+import { readManifest, request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
+import { requestFor } from '../scripts/lib/in-process.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
+import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
+import { runFunction } from '../functions/platform/src/run-function.js';
 import { crossplaneWire, seededRandom } from '../scripts/lib/crossplane-wire.js';
 
 type LogLine = Record<string, unknown>;
 
 /** Storage request bytes; `tag` makes each distinct (the response echoes it). */
 const storageBytes = (tag: string) => Buffer.from(RunFunctionRequest.encode(request(storageXr({ size: '10Gi' }), { required: withPlatformEnvironment(), tag })).finish());
+
+/** A Hub's first reconcile: an answer large enough for the render memo to keep (MIN_KEPT_RESPONSE_BYTES). */
+function hubRequest(): RunFunctionRequest {
+  return requestFor(readManifest('examples/hub/hub.yaml'));
+}
 
 /** One RunFunction call with bytes both ways, so byte identity of answers is observable. */
 function rawCall(client: grpc.Client, body: Buffer): Promise<Buffer> {
@@ -98,18 +106,41 @@ describe('response cache over real gRPC', () => {
 
   it('answers a changed request from the last render when nothing it read changed, logged as reused', async () => {
     const { client, calls } = await serve();
-    const xr = storageXr({ size: '10Gi' });
+    const hub = hubRequest();
+    const xr = hub.observed?.composite?.resource as Record<string, unknown>;
     const later = { ...xr, metadata: { ...(xr.metadata as Record<string, unknown>), resourceVersion: '7' } };
-    const bodies = [xr, later].map((resource, i) => crossplaneWire(request(resource, { required: withPlatformEnvironment() }), seededRandom(i)));
+    const bodies = [xr, later, later].map((resource, i) => crossplaneWire({ ...hub, observed: { resources: {}, composite: { resource, connectionDetails: {}, ready: 0 } } }, seededRandom(i)));
     const answers = [];
     for (const body of bodies) answers.push(await rawCall(client, body));
+    // The same content again: answered from the render memo again, not stored twice in the cache.
+    expect(answers[2]?.equals(answers[1] as Buffer)).toBe(true);
     // Only the tag differs: each answer carries its own request's.
     expect(RunFunctionResponse.decode(answers[1] as Buffer)).toEqual({ ...RunFunctionResponse.decode(answers[0] as Buffer), meta: RunFunctionResponse.decode(answers[1] as Buffer).meta });
     expect(calls().map((line) => [line.cached ?? false, line.reused ?? false])).toEqual([
       [false, false],
       [false, true],
+      [false, true],
     ]);
-    expect(calls()[1]).toMatchObject({ kind: 'Storage', outcome: 'composed', resources: 1 });
+    expect(calls()[1]).toMatchObject({ kind: 'Hub', outcome: 'composed', resources: calls()[0]?.resources });
+  });
+
+  it('answers every call with its own meta while reused answers are written in place under concurrent calls', async () => {
+    // A reused answer is the kept response with this call's meta written in front of it, in place:
+    // grpc-js must have copied it before the next call of the same XR writes its own meta there.
+    const { client, calls } = await serve(0);
+    const tags = Array.from({ length: 24 }, (_, i) => `tag-${i}`);
+    const hub = hubRequest();
+    const bodies = tags.map((tag) => Buffer.from(RunFunctionRequest.encode({ ...hub, meta: { tag, capabilities: [] } }).finish()));
+    const expected = bodies.map((body) => encodeRunFunctionResponse(runFunction(decodeRunFunctionRequest(body), { ttlSeconds: 60 }).response));
+    let next = 0;
+    const worker = async () => {
+      while (next < 400) {
+        const which = (next++ * 7) % tags.length;
+        expect((await rawCall(client, bodies[which] as Buffer)).equals(expected[which] as Buffer), tags[which]).toBe(true);
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, worker));
+    expect(calls().filter((line) => line.reused === true).length).toBeGreaterThan(390);
   });
 
   it('composes every changed request with --render-memo-size 0', async () => {
@@ -121,7 +152,8 @@ describe('response cache over real gRPC', () => {
 
   it('evicts the least recently used entries past its byte budget', async () => {
     // 8 KiB: a Storage answer (under 1 KiB plus overhead) is cached, and only a handful fit.
-    const { client, calls } = await serve(8 * 1024);
+    // No render memo: it would answer these (one XR, tags apart) and such answers are not stored.
+    const { client, calls } = await serve(8 * 1024, undefined, 0);
     const bodies = Array.from({ length: 20 }, (_, i) => storageBytes(`tag-${i}`));
     for (const body of bodies) await rawCall(client, body);
     const last = bodies[bodies.length - 1] as Buffer;
@@ -137,7 +169,8 @@ describe('response cache over real gRPC', () => {
     // A hit answers a view into the arena, which the next store may overwrite: grpc-js
     // must have copied it by then. 8 KiB holds a handful of answers, so with 64 calls in
     // flight over 24 requests the ring wraps again and again between a hit and the next call.
-    const { client } = await serve(8 * 1024);
+    // No render memo: every miss composes and is stored.
+    const { client } = await serve(8 * 1024, undefined, 0);
     const tags = Array.from({ length: 24 }, (_, i) => `tag-${i}`);
     const bodies = tags.map(storageBytes);
     const composed = await Promise.all(bodies.map((body) => rawCall(client, body)));
@@ -271,26 +304,17 @@ describe('ResponseCache', () => {
   });
 });
 
-describe('--response-cache-size', () => {
+describe('size flags', () => {
   const main = (args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
 
-  it('is documented in --help and refuses a size it cannot read', () => {
-    expect(main(['--help']).stdout).toContain('--response-cache-size <size>');
-    const bad = main(['--insecure', '--response-cache-size', '32MB']);
+  it.each([
+    ['--response-cache-size', '32MB'],
+    ['--render-memo-size', 'lots'],
+  ])('%s is documented in --help and refuses a size it cannot read (%s)', (flag, size) => {
+    expect(main(['--help']).stdout).toContain(`${flag} <size>`);
+    const bad = main(['--insecure', flag, size]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('invalid size "32MB"');
-  });
-});
-
-describe('--render-memo-size', () => {
-  const main = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'functions/platform/src/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
-
-  it('is documented in --help and refuses a size it cannot read', () => {
-    expect(main(['--help']).stdout).toContain('--render-memo-size <size>');
-    const bad = main(['--insecure', '--render-memo-size', 'lots']);
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('invalid size "lots"');
+    expect(bad.stderr).toContain(`invalid size "${size}"`);
   });
 });

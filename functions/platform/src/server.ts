@@ -206,7 +206,8 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
     try {
       // durationMs and the histogram time the render: request bytes to response bytes.
       const { answer, summary, reused } = renderer.render(bytes);
-      if (key !== undefined) cache.set(key, { bytes: answer, summary });
+      // A reused answer is not stored again: the render memo holds it already, and answers it again as fast.
+      if (key !== undefined && !reused) cache.set(key, { bytes: answer, summary });
       logCall(summary, performance.now() - started, reused ? 'reused' : 'composed');
       callback(null, answer);
     } catch (error) {
