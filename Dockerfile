@@ -28,4 +28,4 @@ EXPOSE 9443
 USER 65532:65532
 # Arguments (crossplane render passes --insecure) are appended to this command. The V8 heap
 # flags are functions/platform/src/v8-flags.ts (why, and a test keeps the two equal).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=30", "/function/function-platform.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=30", "--expose-gc", "/function/function-platform.mjs"]

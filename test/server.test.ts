@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
-import { DEFAULT_MAX_CONCURRENT_STREAMS, loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, ExternalMemoryScavenger, loopbackServerOptions, SCAVENGE_AFTER_BYTES, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 import { V8_FLAGS } from '../functions/platform/src/v8-flags.js';
 import { generatePki, writeServerCerts, type TestPki } from './helpers/certs.js';
@@ -240,5 +240,25 @@ describe('request logging', () => {
     // Neither config data nor the spec reaches the log, only identities and counts.
     expect(text).not.toContain('rds.amazonaws.com');
     expect(text).not.toContain('10Gi');
+  });
+});
+
+describe('ExternalMemoryScavenger', () => {
+  it('asks for a scavenge once per SCAVENGE_AFTER_BYTES of requests, after the call, and not at all without gc', async () => {
+    const calls: unknown[] = [];
+    const scavenger = new ExternalMemoryScavenger((options) => calls.push(options));
+    scavenger.handled(SCAVENGE_AFTER_BYTES / 2);
+    scavenger.handled(SCAVENGE_AFTER_BYTES / 2 - 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([]);
+    scavenger.handled(1);
+    // Scheduled, not run within the call: the answer goes out first.
+    expect(calls).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([{ type: 'minor', execution: 'sync' }]);
+    scavenger.handled(SCAVENGE_AFTER_BYTES - 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toHaveLength(1);
+    expect(() => new ExternalMemoryScavenger(undefined).handled(SCAVENGE_AFTER_BYTES * 2)).not.toThrow();
   });
 });
