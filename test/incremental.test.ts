@@ -175,7 +175,7 @@ describe('IncrementalRenderer', () => {
     expect(renderer.stats).toMatchObject({ entries: 5, sharedInputs: 1 });
   });
 
-  it('keeps no answer under MIN_KEPT_RESPONSE_BYTES, and stops recording what that kind reads', () => {
+  it('keeps no answer under MIN_KEPT_RESPONSE_BYTES, and stops recording what that XR reads', () => {
     const base = caseOf('project/database.yaml', 'created').request;
     expect(caseOf('project/database.yaml', 'created').responseBytes.length).toBeLessThan(MIN_KEPT_RESPONSE_BYTES);
     const renderer = new IncrementalRenderer(OPTIONS);
@@ -186,6 +186,25 @@ describe('IncrementalRenderer', () => {
       expect(got.answer.equals(fullAnswer(wire))).toBe(true);
     }
     expect(renderer.stats).toMatchObject({ entries: 0, sharedInputs: 0, bytes: 0 });
+  });
+
+  it('records an XR again once its answers grow past MIN_KEPT_RESPONSE_BYTES', () => {
+    // The on-prem Environment's first answer is 3 KiB, its fully created one 56 KiB.
+    const first = caseOf('environment/onprem.yaml', 'new');
+    const created = caseOf('environment/onprem.yaml', 'created');
+    expect(first.responseBytes.length).toBeLessThan(MIN_KEPT_RESPONSE_BYTES);
+    expect(created.responseBytes.length).toBeGreaterThan(MIN_KEPT_RESPONSE_BYTES);
+    const renderer = new IncrementalRenderer(OPTIONS);
+    const steps = [first.request, first.request, created.request, created.request, withXr(created.request, set(['metadata', 'resourceVersion'], '9'))];
+    const reused = steps.map((req, i) => {
+      const wire = crossplaneWire(req, seededRandom(i));
+      const got = renderer.render(wire);
+      expect(got.answer.equals(fullAnswer(wire))).toBe(true);
+      return got.reused;
+    });
+    // Small: composed without recording. Large: composed unrecorded once (the XR was small),
+    // then composed recording and kept, then reused.
+    expect(reused).toEqual([false, false, false, false, true]);
   });
 
   it('keeps within its budget, dropping the least recently used XR first', () => {

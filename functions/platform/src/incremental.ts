@@ -42,11 +42,14 @@ export const DEFAULT_RENDER_MEMO_BYTES = 8 * 1024 * 1024;
  * Answers under 16 KiB are not kept. They are project XRs' (Storage, Network,
  * Database: 1-9 KiB), which compose in 0.05-0.35 ms: about what checking a
  * request against a kept render costs (comparing its EnvironmentConfig is most
- * of it), while recording what the render reads costs a quarter more. A kind
+ * of it), while recording what the render reads costs a quarter more. An XR
  * whose last answer was under this is composed without recording, until one
  * of its answers is over it again.
  */
 export const MIN_KEPT_RESPONSE_BYTES = 16 * 1024;
+
+/** XRs remembered as answering small: a fleet's project XRs, at about 100 bytes each. */
+const MAX_SMALL_XRS = 16_384;
 
 /** What an entry costs on the heap besides its response bytes, per recorded read (the path array, the Map entry, the key). */
 const BYTES_PER_READ = 256;
@@ -175,8 +178,11 @@ function encodeMeta(req: RunFunctionRequest, options: RunOptions): Buffer {
  */
 export class IncrementalRenderer {
   private readonly memo = new Map<string, LastRender>();
-  /** Per XR kind, whether its last composed answer was too small to keep ({@link MIN_KEPT_RESPONSE_BYTES}). */
-  private readonly smallKinds = new Map<string, boolean>();
+  /**
+   * XRs whose last composed answer was too small to keep ({@link MIN_KEPT_RESPONSE_BYTES}), least
+   * recently composed first: they compose without recording. At most {@link MAX_SMALL_XRS}.
+   */
+  private readonly smallXrs = new Set<string>();
   /** Least recently used first. */
   private readonly shared: SharedInputs[] = [];
   private used = 0;
@@ -211,14 +217,13 @@ export class IncrementalRenderer {
 
     const full = decoding(() => lazy.full());
     const observed = full.observed;
-    const kind = typeof xr?.kind === 'string' ? xr.kind : '';
-    if (scope === undefined || observed?.composite?.resource === undefined || this.smallKinds.get(kind) === true) {
-      // Nothing to keep (or a kind whose answers are too small to be worth it): compose as it is.
+    if (scope === undefined || observed?.composite?.resource === undefined || this.smallXrs.has(scope)) {
+      // Nothing to keep (or an XR whose answers are too small to be worth it): compose as it is.
       const { response, summary } = runFunction(full, this.options);
       const answer = encodeRunFunctionResponse(response);
       if (scope !== undefined) {
         this.forget(scope);
-        if (summary.outcome === 'composed') this.smallKinds.set(kind, answer.length < MIN_KEPT_RESPONSE_BYTES);
+        if (summary.outcome === 'composed') this.noteSize(scope, answer.length);
       }
       return { answer, summary, reused: false };
     }
@@ -235,9 +240,8 @@ export class IncrementalRenderer {
     const answer = Buffer.from(behindMeta(encodeMeta(req, this.options), tail));
     this.forget(scope);
     if (summary.outcome === 'composed') {
-      const small = answer.length < MIN_KEPT_RESPONSE_BYTES;
-      this.smallKinds.set(kind, small);
-      if (!small) {
+      this.noteSize(scope, answer.length);
+      if (answer.length >= MIN_KEPT_RESPONSE_BYTES) {
         const cost = tail.length + BYTES_PER_READ * reads.size + ENTRY_OVERHEAD_BYTES;
         const inputs: OtherInputs = { rest: restOf(full), requiredResources: full.requiredResources, extraResources: full.extraResources };
         this.remember(scope, { inputs: this.share(inputs, last?.inputs, lazy.otherBytes), reads, tail, summary, cost });
@@ -249,6 +253,14 @@ export class IncrementalRenderer {
   /** Renders kept, distinct sets of other inputs kept, and the bytes they count for. */
   get stats(): { entries: number; sharedInputs: number; bytes: number } {
     return { entries: this.memo.size, sharedInputs: this.shared.length, bytes: this.used };
+  }
+
+  /** Notes whether an XR's answer was too small to keep, so that its next render records nothing. */
+  private noteSize(scope: string, answerBytes: number): void {
+    this.smallXrs.delete(scope);
+    if (answerBytes >= MIN_KEPT_RESPONSE_BYTES) return;
+    this.smallXrs.add(scope);
+    if (this.smallXrs.size > MAX_SMALL_XRS) this.smallXrs.delete(this.smallXrs.values().next().value as string);
   }
 
   private touch(scope: string, last: LastRender): void {
