@@ -15,9 +15,8 @@
  */
 import { sameContent } from '../same-content.js';
 import type { Reader } from './reader.js';
-import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, PROTO_KEY, readStruct, skipField } from './struct.js';
+import { expectEnd, fieldEnd, MAX_DECODE_DEPTH, nextStructEntry, PROTO_KEY, readStruct, skipField } from './struct.js';
 
-const STRUCT_FIELDS = 10;
 const ENTRY_KEY = 10;
 const ENTRY_VALUE = 18;
 const VALUE_NULL = 8;
@@ -81,14 +80,7 @@ function matchStruct(reader: Reader, end: number, depth: number, expected: unkno
   const structEnd = fieldEnd(reader, reader.uint32(), end);
   if (typeof expected !== 'object' || expected === null || Array.isArray(expected) || expected instanceof Uint8Array) return false;
   const base = seenTop;
-  while (reader.pos < structEnd) {
-    const tag = reader.uint32();
-    if (tag !== STRUCT_FIELDS) {
-      skipField(reader, tag, structEnd);
-      continue;
-    }
-    checkDepth(depth + 1);
-    const entryEnd = fieldEnd(reader, reader.uint32(), structEnd);
+  for (let entryEnd = nextStructEntry(reader, structEnd, depth); entryEnd >= 0; entryEnd = nextStructEntry(reader, structEnd, depth)) {
     if (reader.pos >= entryEnd || reader.uint32() !== ENTRY_KEY) throw DECODE_INSTEAD;
     const key = reader.text();
     if (key === PROTO_KEY || reader.pos >= entryEnd || reader.uint32() !== ENTRY_VALUE) throw DECODE_INSTEAD;

@@ -199,6 +199,23 @@ function checkDepth(depth: number): void {
 }
 
 /**
+ * Moves to the next entry of the Struct whose fields end at `structEnd`
+ * (`depth`: the Struct's), skipping unknown fields; returns where the entry
+ * ends, or -1 when the Struct has no more.
+ */
+export function nextStructEntry(reader: Reader, structEnd: number, depth: number): number {
+  while (reader.pos < structEnd) {
+    const tag = reader.uint32();
+    if (tag === STRUCT_FIELDS) {
+      checkDepth(depth + 1);
+      return fieldEnd(reader, reader.uint32(), structEnd);
+    }
+    skipField(reader, tag, structEnd);
+  }
+  return -1;
+}
+
+/**
  * Which keys of a Struct to read, and how much of each: undefined reads the
  * whole value; a nested pruning reads only those keys of a Struct value (a value
  * of another kind is read whole). Keys not listed are skipped over, undecoded.
@@ -214,14 +231,7 @@ export function readStruct(reader: Reader, end: number, depth: number, pruning?:
   checkDepth(depth);
   const structEnd = fieldEnd(reader, reader.uint32(), end);
   const object: StructObject = {};
-  while (reader.pos < structEnd) {
-    const tag = reader.uint32();
-    if (tag !== STRUCT_FIELDS) {
-      skipField(reader, tag, structEnd);
-      continue;
-    }
-    checkDepth(depth + 1);
-    const entryEnd = fieldEnd(reader, reader.uint32(), structEnd);
+  for (let entryEnd = nextStructEntry(reader, structEnd, depth); entryEnd >= 0; entryEnd = nextStructEntry(reader, structEnd, depth)) {
     let key: string | undefined;
     let value: unknown;
     while (reader.pos < entryEnd) {
