@@ -168,6 +168,13 @@ function boundMessage(message: string): string {
  * Runs the function for one request: read the XR, resolve its
  * EnvironmentConfig, compose, and turn every failure into a Fatal result.
  * Pure: the same request always gives the same response.
+ *
+ * incremental.ts reuses an answer when a request agrees with an earlier one in
+ * everything this reads: the XR and observed resources' `resource` (through the
+ * recording views), desired state, context, input, required resources and
+ * schemas (compared), and the tag (written fresh). Reading anything else of the
+ * request here (a Resource's `ready` or connection details, credentials,
+ * capabilities) must be added there too.
  */
 export function runFunction(
   req: RunFunctionRequest,
