@@ -397,3 +397,16 @@ describe('canonicalJson and sameContent', () => {
     expect(sameContent(Buffer.from('ab'), Buffer.from('ac'))).toBe(false);
   });
 });
+
+describe('LazyRequest on messages the decoder reads in its own way', () => {
+  it('lets a second observed state replace the first, as the decoder does', () => {
+    const c = caseOf('hub/hub.yaml', 'created');
+    const first = Buffer.from(RunFunctionRequest.encode({ ...c.request, meta: undefined }).finish());
+    const onlyObserved = RunFunctionRequest.encode({ ...caseOf('environment/dev.yaml', 'created').request, meta: undefined, requiredResources: {}, desired: undefined }).finish();
+    // Protobuf lets a message field appear twice; the SDK's decoder (and ours) keeps the last.
+    const twice = Buffer.concat([first, Buffer.from(onlyObserved)]);
+    const lazy = new LazyRequest(twice);
+    expect(lazy.full()).toEqual(decodeRunFunctionRequest(twice));
+    expect(lazy.full()).toEqual(RunFunctionRequest.decode(twice));
+  });
+});

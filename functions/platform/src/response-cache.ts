@@ -23,7 +23,7 @@ export const DEFAULT_RESPONSE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * What an entry costs besides its response bytes, which are in the arena: the
- * 64-character key, the slot and summary objects, the Map entry and ring slot
+ * key (64-80 characters), the slot and summary objects, the Map entry and ring slot
  * on the V8 heap (measured: about 350 bytes an entry, 20,000 entries, Node 20).
  * Counted in the budget, so a budget full of tiny responses still bounds the
  * number of entries and the heap they take.

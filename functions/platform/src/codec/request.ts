@@ -469,6 +469,8 @@ function decodeRequest(bytes: Uint8Array, lazy: LazyParts | undefined): RunFunct
       case REQUEST_OBSERVED:
         if (lazy === undefined) request.observed = readState(reader, end, 1);
         else {
+          // A second observed field replaces the first, as in the decoder (ts-proto does not merge).
+          lazy.observed.clear();
           lazy.observedAt.start = reader.pos;
           request.observed = readObservedState(reader, end, 1, lazy.observed);
           lazy.observedAt.end = reader.pos;
