@@ -1,4 +1,4 @@
-import { canonical } from '../functions/platform/src/run-function.js';
+import { canonical } from '../functions/platform/src/schema/canonical.js';
 import { isDeepStrictEqual } from 'node:util';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status, Target } from '@crossplane-org/function-sdk-typescript';

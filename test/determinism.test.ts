@@ -2,7 +2,8 @@ import { decodeRunFunctionRequest, encodeRunFunctionResponse } from '../function
 import { allBenchCases } from '../scripts/lib/bench-cases.js';
 import { crossplaneTag, crossplaneWire, seededRandom } from '../scripts/lib/crossplane-wire.js';
 import { describe, expect, it } from 'vitest';
-import { canonical, runFunction } from '../functions/platform/src/run-function.js';
+import { runFunction } from '../functions/platform/src/run-function.js';
+import { canonical } from '../functions/platform/src/schema/canonical.js';
 import { reverseKeys } from './helpers/project-xrs.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
 
@@ -36,6 +37,13 @@ describe('canonical', () => {
     const out = canonical({ b: 1, a: { d: [{ z: 1, y: undefined, x: 2 }], c: 3 } });
     expect(JSON.stringify(out)).toBe('{"a":{"c":3,"d":[{"x":2,"z":1}]},"b":1}');
   });
+  it('keeps an own __proto__ key as a key (assigning it would set the prototype)', () => {
+    const value = JSON.parse('{"b":1,"__proto__":{"x":1}}') as object;
+    const out = canonical(value);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"x":1},"b":1}');
+  });
+
   it('returns an already canonical value as it is, without copying (hot path)', () => {
     const value = { a: { b: [1, { c: 'd' }] }, e: 'f' };
     expect(canonical(value)).toBe(value);

@@ -8,7 +8,6 @@ import { InputReads } from '../functions/platform/src/input-reads.js';
 import { requestKey } from '../functions/platform/src/response-cache.js';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { sameContent } from '../functions/platform/src/same-content.js';
-import { canonicalJson } from '../functions/platform/src/schema/canonical-json.js';
 import { allBenchCases, type Case } from '../scripts/lib/bench-cases.js';
 import { crossplaneTag, crossplaneWire, seededRandom, shuffleKeys } from '../scripts/lib/crossplane-wire.js';
 import { pathsOf, REMOVE, replaceAt, type JsonPath } from './property/arbitraries.js';
@@ -384,12 +383,12 @@ describe('requestKey', () => {
   });
 });
 
-describe('canonicalJson and sameContent', () => {
-  it('write and compare content whatever its key order', () => {
+describe('sameContent', () => {
+  it('compares content whatever its key order', () => {
     const a = { b: [1, { d: 2, c: null }], a: 'x', u: undefined };
     const b = { a: 'x', b: [1, { c: null, d: 2 }] };
-    expect(canonicalJson(a)).toBe('{"a":"x","b":[1,{"c":null,"d":2}]}');
-    expect(canonicalJson(b)).toBe(canonicalJson(a));
+    // A key present with undefined is a key: decoded content never has one, so it counts as other content.
+    expect(sameContent(a, b)).toBe(false);
     expect(sameContent({ a: 'x', b: [1, { c: null, d: 2 }] }, b)).toBe(true);
     expect(sameContent({ a: 'x', b: [{ c: null, d: 2 }, 1] }, b)).toBe(false);
     expect(sameContent({ a: 'x' }, { a: 'x', b: undefined })).toBe(false);

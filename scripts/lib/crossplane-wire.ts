@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
-import { canonical } from '../../functions/platform/src/run-function.js';
+import { canonical } from '../../functions/platform/src/schema/canonical.js';
 
 /** A small seeded generator (mulberry32): the same seed gives the same sequence, so runs repeat. */
 export function seededRandom(seed: number): () => number {

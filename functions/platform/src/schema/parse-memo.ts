@@ -8,7 +8,7 @@
  * its maps in a different order on every call.
  */
 import type { z } from 'zod';
-import { canonicalJson } from './canonical-json.js';
+import { canonical } from './canonical.js';
 
 /** Entries kept per schema: a few times the XRs one replica renders between changes of a config. */
 export const PARSE_MEMO_ENTRIES = 256;
@@ -43,7 +43,7 @@ export function memoizedSafeParse<S extends z.ZodType>(schema: S, value: unknown
  * layers), so that the step is skipped too when the input was seen before.
  */
 export function memoizedSafeParseOf<S extends z.ZodType, I>(schema: S, input: I, prepare: (input: I) => unknown): ParseResult<S> {
-  const key = canonicalJson(input);
+  const key = JSON.stringify(canonical(input));
   if (key === undefined || key.length > MAX_KEY_CHARS) return schema.safeParse(prepare(input)) as ParseResult<S>;
   let memo = memos.get(schema);
   if (memo === undefined) {
