@@ -189,7 +189,7 @@ export function peekRequestTag(bytes: Uint8Array): string | undefined {
 }
 
 /** A set of names as LazyRequest.composedNames answers it: looked up in place, not copied into a Set. */
-export interface NameSet extends Iterable<string> {
+export interface NameSet {
   readonly size: number;
   has(name: string): boolean;
 }
@@ -243,7 +243,7 @@ export class LazyRequest {
     const observed = this.parts.observed;
     let size = 0;
     for (const range of observed.values()) if (range.hasStruct) size += 1;
-    return { size, has: (name) => observed.get(name)?.hasStruct === true, [Symbol.iterator]: () => [...observed].filter(([, range]) => range.hasStruct).map(([name]) => name)[Symbol.iterator]() };
+    return { size, has: (name) => observed.get(name)?.hasStruct === true };
   }
 
   /** The observed composed resource `name` as the full decoder gives it, decoded now; undefined if there is none. */
