@@ -108,7 +108,7 @@ export function sortedKeys(object: object): string[] {
  * Sorts `Object.keys` output in place into the order of an object whose keys
  * were inserted sorted: array-index keys ("0", "10") come first in numeric
  * order in any object (Object.keys already lists them so), the rest in UTF-16
- * code unit order. The same as `Object.keys` of the handler's `canonical()`.
+ * code unit order. The same as `Object.keys` of `canonical()`'s output (schema/canonical.ts).
  */
 export function sortKeys(keys: string[]): void {
   let names = 0;
