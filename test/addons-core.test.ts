@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { platformEnvironmentSchema } from '../functions/platform/src/environment/platform-environment.js';
+import { platformEnvironmentSchema } from '../functions/platform/src/environment-config/platform-environment.js';
 import { ARGOCD_CM_DATA } from '../functions/platform/src/kinds/environment/addons/argocd-cm.generated.js';
 import { argocdCmModule } from '../scripts/lib/generated.js';
 import { type JsonObject } from './helpers/requests.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runFunction } from '../functions/platform/src/run-function.js';
-import { platformEnvironmentSchema } from '../functions/platform/src/environment/platform-environment.js';
+import { platformEnvironmentSchema } from '../functions/platform/src/environment-config/platform-environment.js';
 import { GATEWAYS, PROJECT_NAMESPACE_LABEL, WILDCARD_CERTIFICATE_SECRET } from '../functions/platform/src/kinds/environment/addons/envoy-gateway.js';
 import { PLATFORM_SECRET_STORE } from '../functions/platform/src/kinds/environment/addons/external-secrets.js';
 import { readManifest, request, type JsonObject } from './helpers/requests.js';

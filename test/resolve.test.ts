@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FatalError } from '../functions/platform/src/errors.js';
-import { platformConfigLayers } from '../functions/platform/src/environment/platform-config.js';
-import { mergePatch, requirementsFor, resolveConfig } from '../functions/platform/src/environment/resolve.js';
+import { platformConfigLayers } from '../functions/platform/src/environment-config/platform-config.js';
+import { mergePatch, requirementsFor, resolveConfig } from '../functions/platform/src/environment-config/resolve.js';
 
 const config = (name: string, data: unknown) => ({ resource: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', metadata: { name }, data } });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../functions/platform/src/kinds/index.js';
-import { compositeResourceDefinition } from '../functions/platform/src/schema/xrd.js';
+import { compositeResourceDefinition } from '../scripts/lib/xrd.js';
 import { generatedFiles } from '../scripts/lib/generated.js';
 import { AWS_MODELS_PATH, awsModelsSource } from '../scripts/lib/models.js';
 import { SchemaValidator } from '../scripts/lib/schema-validator.js';

@@ -5,7 +5,7 @@ import { exampleRenders } from './examples.js';
 import { listFiles } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
 import { render } from './render.js';
-import { API_GROUP } from '../../functions/platform/src/kinds/kind.js';
+import { API_GROUP } from '../../functions/platform/src/composite.js';
 
 type JsonObject = Record<string, unknown>;
 

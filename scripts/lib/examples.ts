@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { KINDS } from '../../functions/platform/src/kinds/index.js';
-import { API_GROUP_VERSION } from '../../functions/platform/src/kinds/kind.js';
+import { API_GROUP_VERSION } from '../../functions/platform/src/composite.js';
 import { listFiles, parseManifests } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
 import type { RenderInput } from './render.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { KINDS } from '../../functions/platform/src/kinds/index.js';
-import { composition, compositeResourceDefinition } from '../../functions/platform/src/schema/xrd.js';
+import { composition, compositeResourceDefinition } from './xrd.js';
 
 /** Where the Argo CD add-on reads argocd/argocd-cm.yaml from: the bundle holds functions/ only. */
 export const ARGOCD_CM_MODULE = 'functions/platform/src/kinds/environment/addons/argocd-cm.generated.ts';

@@ -2,9 +2,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaValidator } from './schema-validator.js';
 import { formatIssues } from '../../functions/platform/src/errors.js';
-import { BASE_CONFIG, ENVIRONMENT_LABEL, platformConfigSchema } from '../../functions/platform/src/environment/platform-config.js';
-import { PLATFORM_ENVIRONMENT_CONFIG, platformEnvironmentSchema } from '../../functions/platform/src/environment/platform-environment.js';
-import { mergePatch } from '../../functions/platform/src/environment/resolve.js';
+import { BASE_CONFIG, ENVIRONMENT_LABEL, platformConfigSchema } from '../../functions/platform/src/environment-config/platform-config.js';
+import { PLATFORM_ENVIRONMENT_CONFIG, platformEnvironmentSchema } from '../../functions/platform/src/environment-config/platform-environment.js';
+import { mergePatch } from '../../functions/platform/src/environment-config/resolve.js';
 
 /** Root of this repository. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

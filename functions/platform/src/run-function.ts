@@ -7,9 +7,10 @@ import {
   type RunFunctionResponse,
 } from '@crossplane-org/function-sdk-typescript';
 import { FatalError, formatIssues } from './errors.js';
-import { requirementsFor, resolveConfig, type SuppliedResources } from './environment/resolve.js';
+import { requirementsFor, resolveConfig, type SuppliedResources } from './environment-config/resolve.js';
 import { findKind } from './kinds/index.js';
-import { API_GROUP_VERSION, type Composed, type ObservedResources, type XrIdentity } from './kinds/kind.js';
+import { type Composed } from './kinds/kind.js';
+import { API_GROUP_VERSION, type ObservedResources, type XrIdentity } from './composite.js';
 import { dnsLabel, objectName } from './schema/fields.js';
 import { memoizedSafeParse } from './schema/parse-memo.js';
 

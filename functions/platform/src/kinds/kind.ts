@@ -1,29 +1,6 @@
 import type { z } from 'zod';
-import type { ConfigLayer, ConfigOverride } from '../environment/resolve.js';
-
-/** API group and version of every kind in this package. */
-export const API_GROUP = 'platform.projectcatalyst.io';
-export const API_VERSION = 'v1alpha1';
-export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
-
-/** Identity of the XR being composed, as every builder needs it. */
-export interface XrIdentity {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace: string;
-  uid?: string;
-}
-
-/** A composed resource as the function wants it: the object, and whether it counts as ready. */
-export interface DesiredResource {
-  resource: Record<string, unknown>;
-  /** true: ready; false: not ready; undefined: let Crossplane judge from its Ready condition. */
-  ready?: boolean;
-}
-
-/** Observed composed resources keyed by composition-resource name. */
-export type ObservedResources = Readonly<Record<string, Record<string, unknown>>>;
+import type { ConfigLayer, ConfigOverride } from '../environment-config/resolve.js';
+import type { DesiredResource, ObservedResources, XrIdentity } from '../composite.js';
 
 /** What a composer returns: the resources it wants, in key order, and the XR status. */
 export interface Composed {

@@ -1,6 +1,6 @@
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { AccessMode } from '../schema/fields.js';
-import { API_GROUP, type XrIdentity } from '../kinds/kind.js';
+import { API_GROUP, type XrIdentity } from '../composite.js';
 
 /** Labels every object this package composes carries, so a reader can find its owner. */
 export function ownerLabels(xr: XrIdentity): Record<string, string> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FatalError } from '../../errors.js';
-import { platformEnvironmentLayers, platformEnvironmentSchema, requireSection, type PlatformEnvironment } from '../../environment/platform-environment.js';
+import { platformEnvironmentLayers, platformEnvironmentSchema, requireSection, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
 import { passwordGenerator, pushGeneratedPassword, templatedExternalSecret } from '../../resources/external-secrets.js';
 import { ownerLabels } from '../../resources/kubernetes.js';
 import {
@@ -15,7 +15,8 @@ import {
   type SqlResourceCommon,
 } from '../../resources/provider-sql.js';
 import { usage } from '../../resources/usage.js';
-import type { Composed, DesiredResource, KindDefinition, ObservedResources, XrIdentity } from '../kind.js';
+import type { Composed, KindDefinition } from '../kind.js';
+import type { DesiredResource, ObservedResources, XrIdentity } from '../../composite.js';
 import { databaseSpecSchema, databaseStatusSchema, MAX_PG_IDENTIFIER, type AllowedExtension, type DatabaseSpec } from './schema.js';
 
 /** Composition-resource names. Never change them: a rename deletes and recreates the object. */

@@ -1,6 +1,7 @@
 import { FatalError } from '../../errors.js';
-import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment/platform-config.js';
-import { API_GROUP_VERSION, type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
+import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment-config/platform-config.js';
+import { type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
+import { API_GROUP_VERSION } from '../../composite.js';
 import { buildAddons } from './addons/index.js';
 import { buildClusterAccess } from './addons/cluster-access.js';
 import { buildBuckets } from './buckets.js';

@@ -1,9 +1,9 @@
 import { FatalError } from '../../errors.js';
-import type { OnpremConfig } from '../../environment/onprem-config.js';
-import type { PlatformConfig } from '../../environment/platform-config.js';
+import type { OnpremConfig } from '../../environment-config/onprem-config.js';
+import type { PlatformConfig } from '../../environment-config/platform-config.js';
 import { AwsComposition, type AddOptions } from '../../resources/aws/composition.js';
 import { providerConfigReference, type AwsKind, type AwsKinds } from '../../resources/aws/managed.js';
-import type { ObservedResources, XrIdentity } from '../kind.js';
+import type { ObservedResources, XrIdentity } from '../../composite.js';
 import type { EnvironmentSpec } from './schema.js';
 
 export { STATEFUL_LABEL } from '../../resources/aws/composition.js';

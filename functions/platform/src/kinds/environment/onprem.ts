@@ -1,5 +1,5 @@
 import { FatalError } from '../../errors.js';
-import type { PlatformConfig } from '../../environment/platform-config.js';
+import type { PlatformConfig } from '../../environment-config/platform-config.js';
 import { buildAddons } from './addons/index.js';
 import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG } from './addons/cluster-access.js';
 import type { EnvironmentContext, OnpremInputs } from './context.js';

@@ -5,12 +5,13 @@ import {
   requireSection,
   type GatewayRef,
   type PlatformEnvironment,
-} from '../../environment/platform-environment.js';
+} from '../../environment-config/platform-environment.js';
 import { backendTrafficPolicy } from '../../resources/envoy-gateway.js';
 import { httpRoute, policyAccepted, routeAcceptedBy, type GatewayParentRef } from '../../resources/gateway-api.js';
 import { allowFromPrincipals, serviceAccountPrincipal } from '../../resources/istio.js';
 import { ownerLabels } from '../../resources/kubernetes.js';
-import type { Composed, DesiredResource, KindDefinition, XrIdentity } from '../kind.js';
+import type { Composed, KindDefinition } from '../kind.js';
+import type { DesiredResource, XrIdentity } from '../../composite.js';
 import { networkSpecSchema, networkStatusSchema, type NetworkSpec } from './schema.js';
 
 /** Composition-resource names. Never change them: a rename deletes and recreates the object. */

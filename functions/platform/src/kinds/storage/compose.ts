@@ -1,9 +1,10 @@
 import { FatalError } from '../../errors.js';
-import { platformEnvironmentLayers, platformEnvironmentSchema, type PlatformEnvironment } from '../../environment/platform-environment.js';
-import type { StorageClassMapping } from '../../environment/storage-classes.js';
+import { platformEnvironmentLayers, platformEnvironmentSchema, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
+import type { StorageClassMapping } from '../../environment-config/storage-classes.js';
 import { ownerLabels, persistentVolumeClaim } from '../../resources/kubernetes.js';
 import { quantityToBytes } from '../../resources/quantity.js';
-import type { Composed, KindDefinition, ObservedResources } from '../kind.js';
+import type { Composed, KindDefinition } from '../kind.js';
+import type { ObservedResources } from '../../composite.js';
 import { storageSpecSchema, storageStatusSchema, type StorageSpec } from './schema.js';
 
 /** Composition-resource name of the claim. Never change it: a rename deletes the volume. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FatalError } from '../../errors.js';
-import { API_GROUP, type DesiredResource, type ObservedResources, type XrIdentity } from '../../kinds/kind.js';
+import { API_GROUP, type DesiredResource, type ObservedResources, type XrIdentity } from '../../composite.js';
 import { ORPHAN_ON_DELETE, managedResource, type AwsKind, type AwsKinds, type ProviderConfigReference } from './managed.js';
 
 type JsonObject = Record<string, unknown>;

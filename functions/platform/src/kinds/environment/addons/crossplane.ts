@@ -1,4 +1,4 @@
-import { PLATFORM_ENVIRONMENT_CONFIG, type PlatformEnvironment } from '../../../environment/platform-environment.js';
+import { PLATFORM_ENVIRONMENT_CONFIG, type PlatformEnvironment } from '../../../environment-config/platform-environment.js';
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { GATEWAY_NAMESPACE, MESH_TRUST_DOMAIN } from './istio.js';

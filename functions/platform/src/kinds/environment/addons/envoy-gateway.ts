@@ -1,4 +1,4 @@
-import type { GatewayRef } from '../../../environment/platform-environment.js';
+import type { GatewayRef } from '../../../environment-config/platform-environment.js';
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { wildcardIssuer } from './cert-manager.js';

@@ -1,4 +1,4 @@
-import type { ONPREM_STORAGE_OPERATORS } from '../../../environment/onprem-config.js';
+import type { ONPREM_STORAGE_OPERATORS } from '../../../environment-config/onprem-config.js';
 import type { EnvironmentContext } from '../context.js';
 import type { AddonDefinition } from './addon.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AnyKindDefinition } from '../kinds/index.js';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../kinds/kind.js';
-import type { ConfigLayer } from '../environment/resolve.js';
+import type { AnyKindDefinition } from '../../functions/platform/src/kinds/index.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../functions/platform/src/composite.js';
+import type { ConfigLayer } from '../../functions/platform/src/environment-config/resolve.js';
 import { toOpenApiSchema } from './openapi.js';
 
 /** Name of the Function object (and package) every Composition calls. */
