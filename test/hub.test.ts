@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { parseCidr, type Ipv4Block } from '../functions/platform/src/resources/cidr.js';
-import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
 
-const CONFIGS: Record<string, JsonObject> = Object.fromEntries(['base', 'dev', 'staging', 'prod'].map((n) => [n, readManifest(`environment-configs/${n}.yaml`)]));
 const HUB_XR = readManifest('examples/hub/hub.yaml');
 
 
@@ -40,7 +39,7 @@ function renderSpoke(spoke: Spoke, hub: JsonObject, observed: Resources): RunFun
     metadata: { name: spoke.environment, namespace: `env-${spoke.environment}`, uid: 'u' },
     spec: { environment: spoke.environment, role: spoke.role, region: 'eu-central-1', domain: 'projectcatalyst.io', network: { cidr: spoke.cidr, hubRef: { name: 'hub', namespace: 'network-hub' } } },
   };
-  const required = { 'environment-config-base': [CONFIGS.base as JsonObject], 'environment-config-environment': [CONFIGS[spoke.environment] as JsonObject], hub: [hub] };
+  const required = environmentRequired({ hubs: [hub] });
   return runFunction(request(xr, { required, observed }), { ttlSeconds: 60 }).response;
 }
 

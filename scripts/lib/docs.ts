@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AnyKindDefinition } from '../../functions/platform/src/kinds/index.js';
 import { KINDS } from '../../functions/platform/src/kinds/index.js';
 import { API_GROUP, API_GROUP_VERSION } from '../../functions/platform/src/composite.js';
-import { describeSelector } from '../../functions/platform/src/environment-config/resolve.js';
+import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
 import { compositeResourceDefinition, compositionName, FUNCTION_NAME } from './xrd.js';
 import { addonRequirements, apiGroup, crossplaneRbacRules, groupSource, providerDependencies, type ComposedType, type ExampleInventory } from './dependencies.js';
 import { toYaml } from './generated.js';
@@ -150,6 +150,13 @@ function sourceLabel(type: ComposedType): string {
   }
 }
 
+/** What a Composition fetches before every call, for the docs: `EnvironmentConfig "x"`, or `every Hub`. */
+function describeFetched(requirement: FetchedResources): string {
+  if (requirement.name !== undefined) return `${requirement.kind} "${requirement.name}"`;
+  const labels = Object.entries(requirement.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  return labels.length > 0 ? `${requirement.kind} labelled ${labels.join(',')}` : `every ${requirement.kind}`;
+}
+
 /** The reference page of one kind: every field of spec and status, and what it composes. */
 export function referencePageContent(definition: AnyKindDefinition, inventory: ExampleInventory): string {
   const schema = openApi(definition);
@@ -158,7 +165,7 @@ export function referencePageContent(definition: AnyKindDefinition, inventory: E
   const status = properties.status ?? {};
   const examples = inventory.examples.filter((e) => e.kind === definition.kind);
   const composed = inventory.composed.filter((c) => c.composedBy === definition.kind);
-  const bootstrap = (definition.bootstrapLayers ?? []).map((layer) => describeSelector(layer.selector));
+  const bootstrap = definition.requirements.map(describeFetched);
   const out: string[] = [
     `# ${definition.kind}`,
     '',
@@ -172,7 +179,7 @@ export function referencePageContent(definition: AnyKindDefinition, inventory: E
     `| XRD | \`${definition.plural}.${API_GROUP}\` ([xrds/${definition.plural}.yaml](../../xrds/${definition.plural}.yaml)) |`,
     `| Composition | \`${compositionName(definition)}\` ([compositions/${definition.plural}.yaml](../../compositions/${definition.plural}.yaml)), one step: \`${FUNCTION_NAME}\` |`,
     `| kubectl | \`kubectl get ${definition.plural}\`${definition.categories.length > 0 ? `; categories ${definition.categories.map((c) => `\`${c}\``).join(', ')}` : ''} |`,
-    `| Reads up front | ${bootstrap.length > 0 ? cell(bootstrap.join(', ')) : 'nothing (its EnvironmentConfigs are requested after the XR is read)'} |`,
+    `| Reads up front | ${bootstrap.length > 0 ? cell(bootstrap.join(', ')) : 'nothing'} |`,
     '',
     '## spec',
     '',
@@ -293,12 +300,8 @@ function requestSequence(): string {
     '  participant K as API server',
     '  U->>K: apply XR (namespaced)',
     '  K-->>X: watch event',
-    '  X->>K: read EnvironmentConfigs the Composition asks for up front',
-    '  X->>F: RunFunction(observed XR + composed, required resources)',
-    '  alt requirements not yet supplied',
-    '    F-->>X: requirements (EnvironmentConfigs, other resources)',
-    '    X->>F: RunFunction again, with them',
-    '  end',
+    '  X->>K: read what the Composition step requires (EnvironmentConfigs, Hubs)',
+    '  X->>F: RunFunction(observed XR + composed, required resources): one call per reconcile',
     '  alt spec or config invalid',
     '    F-->>X: Fatal "cannot compose <Kind> <ns>/<name>: <field>: <problem>"',
     '    X->>K: XR Synced=False (ReconcileError)',
@@ -344,7 +347,7 @@ export function architecturePage(inventory: ExampleInventory): string {
     ...kinds.map((k) => {
       const composed = inventory.composed.filter((c) => c.composedBy === k.kind);
       const names = new Set(composed.flatMap((c) => c.resourceNames));
-      const bootstrap = (k.bootstrapLayers ?? []).map((l) => describeSelector(l.selector)).join(', ');
+      const bootstrap = k.requirements.map(describeFetched).join(', ');
       return `| [${k.kind}](reference/${k.kind.toLowerCase()}.md) | ${cell(bootstrap)} | ${composed.length} | ${names.size} | ${inventory.examples.filter((e) => e.kind === k.kind).length} |`;
     }),
     '',

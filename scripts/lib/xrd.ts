@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AnyKindDefinition } from '../../functions/platform/src/kinds/index.js';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../functions/platform/src/composite.js';
-import type { ConfigLayer } from '../../functions/platform/src/environment-config/resolve.js';
+import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
 import { toOpenApiSchema } from './openapi.js';
 
 /** Name of the Function object (and package) every Composition calls. */
@@ -44,12 +44,13 @@ export function compositeResourceDefinition(definition: AnyKindDefinition): Reco
   };
 }
 
-function bootstrapRequirement({ requirementName, selector }: ConfigLayer): Record<string, unknown> {
+function requiredResource({ requirementName, apiVersion, kind, name, matchLabels }: FetchedResources): Record<string, unknown> {
   return {
     requirementName,
-    apiVersion: selector.apiVersion,
-    kind: selector.kind,
-    ...(selector.matchName !== undefined ? { name: selector.matchName } : { matchLabels: { ...selector.matchLabels } }),
+    apiVersion,
+    kind,
+    ...(name !== undefined ? { name } : {}),
+    ...(matchLabels !== undefined ? { matchLabels: { ...matchLabels } } : {}),
   };
 }
 
@@ -69,9 +70,7 @@ export function composition(definition: AnyKindDefinition): Record<string, unkno
         {
           step: 'compose',
           functionRef: { name: FUNCTION_NAME },
-          ...(definition.bootstrapLayers !== undefined && definition.bootstrapLayers.length > 0
-            ? { requirements: { requiredResources: definition.bootstrapLayers.map(bootstrapRequirement) } }
-            : {}),
+          ...(definition.requirements.length > 0 ? { requirements: { requiredResources: definition.requirements.map(requiredResource) } } : {}),
         },
       ],
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel } from '../schema/fields.js';
-import type { ConfigLayer } from './resolve.js';
+import type { ConfigLayer, FetchedResources } from './resolve.js';
 import { onpremConfigSchema } from './onprem-config.js';
 import { storageClassesSchema } from './storage-classes.js';
 
@@ -157,14 +157,21 @@ export const platformConfigSchema = z
 /** Validated, merged platform config. */
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 
-/** Layers an Environment named `environment` merges: base, then its own. */
+/** Requirement under which Crossplane supplies every EnvironmentConfig of the platform cluster. */
+export const ENVIRONMENT_CONFIGS_REQUIREMENT = 'environment-configs';
+
+/**
+ * What the Environment Composition fetches before every call: every
+ * EnvironmentConfig, because which ones an Environment merges depends on its
+ * spec, which a Composition cannot see. A platform cluster holds a handful.
+ */
+export const environmentConfigsRequirement: FetchedResources = {
+  requirementName: ENVIRONMENT_CONFIGS_REQUIREMENT,
+  apiVersion: 'apiextensions.crossplane.io/v1beta1',
+  kind: 'EnvironmentConfig',
+};
+
+/** The configs an Environment merges, in order: `base`, then its own environment's, picked by label. */
 export function platformConfigLayers(environment: string): ConfigLayer[] {
-  return [BASE_CONFIG, environment].map((value) => ({
-    requirementName: `environment-config-${value === BASE_CONFIG ? 'base' : 'environment'}`,
-    selector: {
-      apiVersion: 'apiextensions.crossplane.io/v1beta1',
-      kind: 'EnvironmentConfig',
-      matchLabels: { [ENVIRONMENT_LABEL]: value },
-    },
-  }));
+  return [BASE_CONFIG, environment].map((value) => ({ requirementName: ENVIRONMENT_CONFIGS_REQUIREMENT, matchLabels: { [ENVIRONMENT_LABEL]: value } }));
 }
