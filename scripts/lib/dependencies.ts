@@ -284,6 +284,12 @@ function builtinPlural(kind: string): string {
   return `${lower}s`;
 }
 
+/** The resource name (plural) RBAC uses for a kind: from its CRD in schemas/, else Kubernetes' own rule. */
+export function resourceNamer(root = REPO_ROOT): (group: string, kind: string) => string {
+  const plurals = crdPlurals(root);
+  return (group, kind) => plurals.get(`${group}/${kind}`) ?? builtinPlural(kind);
+}
+
 /**
  * What Crossplane's service account must be allowed to do for the resources
  * the Compositions render that no provider brings (providers' and Crossplane's
@@ -291,15 +297,14 @@ function builtinPlural(kind: string): string {
  * add-on CRDs. One rule per API group, resources sorted.
  */
 export function crossplaneRbacRules(inventory: ExampleInventory, root = REPO_ROOT, kinds?: readonly string[]): RbacRule[] {
-  const plurals = crdPlurals(root);
+  const plural = resourceNamer(root);
   const byGroup = new Map<string, Set<string>>();
   for (const type of composedBy(inventory, kinds)) {
     const group = apiGroup(type.apiVersion);
     const source = groupSource(group);
     const crossplaneOwn = group.endsWith('.crossplane.io') && source.type === 'builtin';
     if (source.type === 'provider' || source.type === 'platform' || crossplaneOwn) continue;
-    const plural = plurals.get(`${group}/${type.kind}`) ?? builtinPlural(type.kind);
-    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural));
+    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural(group, type.kind)));
   }
   return [...byGroup.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
