@@ -144,6 +144,8 @@ describe('Crossplane', () => {
     });
     const providers = Object.keys(dev).filter((k) => k.startsWith('object-crossplane-provider-'));
     expect(providers).toEqual(['object-crossplane-provider-sql']);
+    // The function is pinned exactly; Crossplane itself moves it to each patch release of the series.
+    expect(values(dev, 'dev', 'crossplane').args).toEqual(['--enable-dependency-version-upgrades']);
     // Named as the dependency resolver names provider-sql, so the Configuration's dependsOn finds it installed.
     expect(manifest(dev, 'object-crossplane-provider-sql')).toMatchObject({
       kind: 'Provider',

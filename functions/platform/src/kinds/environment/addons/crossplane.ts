@@ -115,6 +115,10 @@ export const crossplane: AddonDefinition = {
         replicas,
         // Leader election keeps a second replica passive until the first goes away.
         leaderElection: true,
+        // The Configuration pins its function exactly; with this (alpha) flag Crossplane moves the
+        // installed Function to the pinned patch release itself when the Configuration is upgraded.
+        // Without it nobody would in an environment cluster (docs/upgrades.md).
+        args: ['--enable-dependency-version-upgrades'],
         nodeSelector: SYSTEM_NODE_SELECTOR,
         tolerations: [CRITICAL_ADDONS_TOLERATION],
         resourcesCrossplane: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
