@@ -7,7 +7,7 @@ import type { FetchedResources } from '../../functions/platform/src/environment-
 import { compositeResourceDefinition, compositionName, FUNCTION_NAME } from './xrd.js';
 import { addonRequirements, apiGroup, crossplaneRbacRules, groupSource, providerDependencies, type ComposedType, type ExampleInventory } from './dependencies.js';
 import { toYaml } from './generated.js';
-import { readMeta } from './xpkg.js';
+import { CONFIGURATIONS, readMeta } from './xpkg.js';
 import { REPO_ROOT } from './validation.js';
 
 type Schema = Record<string, unknown>;
@@ -245,26 +245,36 @@ function label(text: string): string {
 }
 
 function packageDiagram(): string {
-  const meta = readMeta(join(REPO_ROOT, 'crossplane.yaml')) as { metadata: { name: string }; spec: { dependsOn?: Array<{ kind: string; package: string; version: string }> } };
-  const lines = ['```mermaid', 'flowchart LR', `  cfg["Configuration<br/>${label(meta.metadata.name)}"]`];
-  for (const dependency of meta.spec.dependsOn ?? []) {
-    const id = nodeId(dependency.package);
-    lines.push(`  ${id}["${dependency.kind}<br/>${label(dependency.package.split('/').at(-1) ?? dependency.package)} ${label(dependency.version)}"]`, `  cfg -- dependsOn --> ${id}`);
+  const lines = ['```mermaid', 'flowchart LR'];
+  const functionId = nodeId(`fn ${FUNCTION_NAME}`);
+  const dependencies = new Set<string>();
+  for (const configuration of CONFIGURATIONS) {
+    const meta = readMeta(join(REPO_ROOT, configuration.meta)) as { metadata: { name: string }; spec: { dependsOn?: Array<{ kind: string; package: string; version: string }> } };
+    const cfg = nodeId(`cfg ${configuration.repository}`);
+    lines.push(`  ${cfg}["Configuration<br/>${label(meta.metadata.name)}"]`);
+    for (const dependency of meta.spec.dependsOn ?? []) {
+      const id = nodeId(dependency.package);
+      if (!dependencies.has(id)) lines.push(`  ${id}["${dependency.kind}<br/>${label(dependency.package.split('/').at(-1) ?? dependency.package)} ${label(dependency.version)}"]`);
+      dependencies.add(id);
+      lines.push(`  ${cfg} -- dependsOn --> ${id}`);
+      if (dependency.kind === 'Function' && !dependencies.has(`${id} runs`)) {
+        lines.push(`  ${id} -. runs .-> ${functionId}`);
+        dependencies.add(`${id} runs`);
+      }
+    }
+    for (const definition of KINDS.filter((k) => configuration.kinds.includes(k.kind)).sort((a, b) => a.kind.localeCompare(b.kind))) {
+      const xrd = `xrd_${nodeId(definition.kind)}`;
+      const comp = `comp_${nodeId(definition.kind)}`;
+      lines.push(
+        `  ${xrd}["XRD ${definition.plural}"]`,
+        `  ${comp}["Composition ${compositionName(definition)}"]`,
+        `  ${cfg} --> ${xrd}`,
+        `  ${cfg} --> ${comp}`,
+        `  ${comp} -- step compose --> ${functionId}`,
+      );
+    }
   }
-  for (const definition of [...KINDS].sort((a, b) => a.kind.localeCompare(b.kind))) {
-    const xrd = `xrd_${nodeId(definition.kind)}`;
-    const comp = `comp_${nodeId(definition.kind)}`;
-    lines.push(
-      `  ${xrd}["XRD ${definition.plural}"]`,
-      `  ${comp}["Composition ${compositionName(definition)}"]`,
-      `  cfg --> ${xrd}`,
-      `  cfg --> ${comp}`,
-      `  ${comp} -- step compose --> ${nodeId(`fn ${FUNCTION_NAME}`)}`,
-    );
-  }
-  const functionDependency = (meta.spec.dependsOn ?? []).find((d) => d.kind === 'Function');
-  lines.push(`  ${nodeId(`fn ${FUNCTION_NAME}`)}(["${FUNCTION_NAME}<br/>gRPC RunFunction"])`);
-  if (functionDependency !== undefined) lines.push(`  ${nodeId(functionDependency.package)} -. runs .-> ${nodeId(`fn ${FUNCTION_NAME}`)}`);
+  lines.push(`  ${functionId}(["${FUNCTION_NAME}<br/>gRPC RunFunction"])`);
   lines.push('```');
   return lines.join('\n');
 }
@@ -325,8 +335,10 @@ export function architecturePage(inventory: ExampleInventory): string {
     '',
     GENERATED('the kind registry, crossplane.yaml and the rendered examples (scripts/lib/docs.ts)'),
     '',
-    'One Configuration package carries an XRD and a Composition per kind; every Composition has one',
-    `pipeline step, the \`${FUNCTION_NAME}\` composition function, which composes all kinds. The diagrams`,
+    'Two Configuration packages carry an XRD and a Composition per kind: the platform package (Hub,',
+    'Environment) for the platform cluster, the environment-cluster package (Network, Storage, Database)',
+    'that each Environment installs in its cluster ([packaging](packaging.md)). Every Composition has one',
+    `pipeline step, the \`${FUNCTION_NAME}\` composition function of this release series, which composes all kinds. The diagrams`,
     'below are produced by rendering every example under `examples/` through the function to its fully',
     'created state (each round feeds the composed resources back as created and Ready, until nothing is',
     'pending), so they show what the code does, including resources composed only once others exist.',
@@ -362,7 +374,7 @@ export function architecturePage(inventory: ExampleInventory): string {
     '## Where composed resources come from',
     '',
     'Every API group the examples render, and what must be installed for it. Providers are the',
-    "Configuration's `dependsOn` (checked by `test/package.test.ts`); add-on CRDs are installed into the",
+    "`dependsOn` of the Configuration holding the kind (checked by `test/package.test.ts`); add-on CRDs are installed into the",
     'cluster by Helm charts (the Environment does this for environment clusters), and Crossplane needs',
     'RBAC for them (see [packaging](packaging.md#what-the-cluster-needs)).',
     '',
@@ -382,8 +394,9 @@ export function architecturePage(inventory: ExampleInventory): string {
     '## RBAC Crossplane needs',
     '',
     "Crossplane's RBAC manager grants it the kinds of installed providers; the built-in and add-on kinds",
-    'the Compositions render directly need this ClusterRole (aggregated into Crossplane\'s own role) in every',
-    'cluster that runs the package:',
+    'the Compositions render directly need this ClusterRole (aggregated into Crossplane\'s own role). Only the',
+    'project kinds compose such kinds, so it is what environment clusters need; the Environment installs it there',
+    '(`PROJECT_KIND_RBAC_RULES` in `kinds/environment/addons/crossplane.ts`, checked against this by `test/addons-core.test.ts`):',
     '',
     '```yaml',
     toYaml({

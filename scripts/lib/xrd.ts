@@ -2,10 +2,15 @@ import { z } from 'zod';
 import type { AnyKindDefinition } from '../../functions/platform/src/kinds/index.js';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../functions/platform/src/composite.js';
 import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
+import { FUNCTION_NAME } from '../../functions/platform/src/release.js';
 import { toOpenApiSchema } from './openapi.js';
 
-/** Name of the Function object (and package) every Composition calls. */
-export const FUNCTION_NAME = 'function-platform';
+/**
+ * Name of the Function object every Composition calls: the one the
+ * Configuration's dependsOn installs for this release series
+ * (functions/platform/src/release.ts derives it from package.json).
+ */
+export { FUNCTION_NAME };
 
 /** Name of the one Composition per kind: the kind in lowercase. */
 export function compositionName(definition: AnyKindDefinition): string {
