@@ -178,6 +178,7 @@ export const CHART_WORKLOADS: Readonly<Record<string, readonly ChartWorkload[]>>
   // Karpenter's chart sets a required hostname anti-affinity.
   karpenter: [{ ...standard('karpenter', '', 'replicas', 2), requests: path('controller.resources.requests'), onePerNode: true }],
   'karpenter-crd': [],
+  'gateway-crds-helm': [],
   keda: [
     { ...standard('keda-operator', '', undefined, 1), replicas: num('operator.replicaCount', 1), requests: path('resources.operator.requests') },
     { ...standard('keda-metrics-apiserver', '', undefined, 1), replicas: num('metricsServer.replicaCount', 1), requests: path('resources.metricServer.requests') },
