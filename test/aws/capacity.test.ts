@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readManifest, type JsonObject } from '../helpers/requests.js';
 import { settleEnvironment, type Resources } from '../helpers/settle.js';
@@ -7,16 +8,25 @@ import { allocatable, capacityReport, maxPods } from './capacity.js';
 /** Settling a whole Environment takes seconds on a busy machine. */
 const SLOW = { timeout: 120_000 };
 
-const EXAMPLES = ['dev', 'staging', 'prod', 'prod-standalone'] as const;
+/** Every AWS example Environment (on-prem clusters have no system node group of ours). */
+const EXAMPLES = readdirSync('examples/environment')
+  .filter((file) => file.endsWith('.yaml'))
+  .map((file) => file.slice(0, -'.yaml'.length))
+  .filter((example) => (readManifest(`examples/environment/${example}.yaml`).spec as JsonObject).provider !== 'onprem')
+  .sort();
 const ROLES = ['workload', 'platform'] as const;
+/** Every feature flag on: the most an environment pins to its system nodes. */
+const ALL_FEATURES = { cilium: true, hubbleUi: true, falco: true, falcoKillMode: true, trivyAdmission: true, kyverno: true, veleroBackups: true, goldilocks: true, reloader: true, metricsServer: true };
 
 const settled = new Map<string, Resources>();
-function render(example: string, role: string): Resources {
-  const key = `${example}/${role}`;
+function render(example: string, role: string, allFeatures = false): Resources {
+  const key = `${example}/${role}/${String(allFeatures)}`;
   const cached = settled.get(key);
   if (cached !== undefined) return cached;
   const xr = readManifest(`examples/environment/${example}.yaml`);
-  const { resources } = settleEnvironment({ ...xr, spec: { ...(xr.spec as JsonObject), role } });
+  const spec = xr.spec as JsonObject;
+  const overrides = allFeatures ? { overrides: { ...((spec.overrides as JsonObject | undefined) ?? {}), features: ALL_FEATURES } } : {};
+  const { resources } = settleEnvironment({ ...xr, spec: { ...spec, role, ...overrides } });
   settled.set(key, resources);
   return resources;
 }
@@ -58,6 +68,13 @@ describe('capacity model: everything pinned to the system nodes fits at the grou
         expect(report.pinned.map((p) => p.name)).toEqual(expect.arrayContaining(['karpenter/karpenter', 'coredns/coredns', 'istiod/istiod', 'vpc-cni/aws-node']));
       });
     }
+  }
+  for (const example of ['dev', 'staging', 'prod']) {
+    it(`${example} (platform) with every feature flag on`, () => {
+      const report = capacityReport(render(example, 'platform', true));
+      expect(report.problems).toEqual([]);
+      expect(report.pinned.map((p) => p.name)).toEqual(expect.arrayContaining(['cilium/cilium-agent', 'cilium/cilium-operator', 'kyverno/kyverno-admission-controller']));
+    });
   }
 });
 
