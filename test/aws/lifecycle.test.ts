@@ -28,6 +28,17 @@ function render(example: string): Resources {
   return cached;
 }
 
+/** base merged with dev's config one level deep: enough for a complete config to vary one field of. */
+function devConfig(): JsonObject {
+  const base = readManifest('environment-configs/base.yaml').data as JsonObject;
+  const dev = readManifest('environment-configs/dev.yaml').data as JsonObject;
+  return Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(dev)])].map((key) => {
+    const [a, b] = [base[key], dev[key]];
+    const objects = typeof a === 'object' && a !== null && !Array.isArray(a) && typeof b === 'object' && b !== null;
+    return [key, objects ? { ...(a as JsonObject), ...(b as JsonObject) } : (b ?? a)];
+  }));
+}
+
 const forProvider = (r: JsonObject | undefined): JsonObject => ((r?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
 const manifest = (r: JsonObject | undefined): JsonObject => forProvider(r).manifest as JsonObject;
 const externalName = (r: JsonObject | undefined): unknown => ((r?.metadata as JsonObject | undefined)?.annotations as JsonObject | undefined)?.['crossplane.io/external-name'];
@@ -64,10 +75,10 @@ describe('Karpenter node AMIs', SLOW, () => {
   }
 
   it('the config refuses an alias that is not a Bottlerocket release', () => {
-    const base = readManifest('environment-configs/base.yaml').data as JsonObject;
-    const nodes = { ...(base.nodes as JsonObject), amiAlias: 'al2023@latest' };
-    const result = platformConfigSchema.safeParse({ ...base, nodes });
-    expect(result.success).toBe(false);
+    const config = devConfig();
+    expect(platformConfigSchema.safeParse(config).success).toBe(true);
+    const result = platformConfigSchema.safeParse({ ...config, nodes: { ...(config.nodes as JsonObject), amiAlias: 'al2023@latest' } });
+    expect(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['nodes.amiAlias: must be bottlerocket@latest or a pinned release such as bottlerocket@v1.64.0']);
   });
 });
 
@@ -100,6 +111,29 @@ describe('CloudWatch log groups expire', SLOW, () => {
       // Every log type the cluster and database send lands in one of them.
       expect(forProvider(r.cluster).enabledClusterLogTypes).toBeDefined();
       expect(forProvider(r.database).enabledCloudwatchLogsExports).toEqual(['postgresql']);
+    });
+  }
+});
+
+describe('database windows', () => {
+  const config = devConfig();
+  const withDatabase = (database: JsonObject) => platformConfigSchema.safeParse({ ...config, database: { ...(config.database as JsonObject), backupWindow: '02:00-03:00', maintenanceWindow: 'sun:03:30-sun:04:30', ...database } });
+  const messages = (database: JsonObject) => {
+    const result = withDatabase(database);
+    return result.success ? [] : result.error.issues.map((i) => i.message);
+  };
+  const cases = [
+    { reason: "base's windows: backups 02:00-03:00, maintenance Sunday 03:30-04:30", database: {}, want: [] },
+    { reason: 'a backup window inside the maintenance window', database: { backupWindow: '03:45-04:15' }, want: ['backupWindow and maintenanceWindow: must not overlap (RDS refuses it); move one of them'] },
+    { reason: 'a daily backup window wrapping midnight into a Monday maintenance window', database: { backupWindow: '23:45-00:30', maintenanceWindow: 'mon:00:00-mon:00:30' }, want: ['backupWindow and maintenanceWindow: must not overlap (RDS refuses it); move one of them'] },
+    { reason: 'a maintenance window wrapping from Sunday into Monday, clear of the backups', database: { backupWindow: '02:00-03:00', maintenanceWindow: 'sun:23:30-mon:00:30' }, want: [] },
+    { reason: 'a backup window shorter than 30 minutes', database: { backupWindow: '02:00-02:15' }, want: ['backupWindow: must be at least 30 minutes long (RDS)'] },
+    { reason: 'a Performance Insights retention RDS does not offer', database: { performanceInsightsRetentionDays: 30 }, want: ['must be 0 (off), 7, a multiple of 31 up to 713, or 731'] },
+    { reason: 'a log retention CloudWatch does not offer', database: { logRetentionDays: 10 }, want: [expect.stringMatching(/^must be a CloudWatch Logs retention/)] },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => {
+      expect(messages(c.database)).toEqual(c.want);
     });
   }
 });

@@ -19,6 +19,37 @@ const logRetentionDays = z
   .int()
   .refine((d) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(d), { message: `must be a CloudWatch Logs retention: one of ${CLOUDWATCH_RETENTION_DAYS.join(', ')}` });
 
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const WEEK = 7 * 24 * 60;
+
+/** Minutes from the start of the day ("hh:mm"), or of the week ("ddd:hh:mm"). */
+function minuteOf(point: string): number {
+  const parts = point.split(':');
+  const [hours, minutes] = parts.slice(-2).map(Number) as [number, number];
+  const day = parts.length === 3 ? DAYS.indexOf(parts[0] ?? '') : 0;
+  return day * 24 * 60 + hours * 60 + minutes;
+}
+
+/** [start, end) intervals of a window in minutes of the week; a daily window repeats every day, a window may wrap. */
+function intervals(window: string): Array<[number, number]> {
+  const [from = '', to = ''] = window.split('-');
+  const weekly = from.split(':').length === 3;
+  const start = minuteOf(from);
+  const length = (((minuteOf(to) - start) % (weekly ? WEEK : 1440)) + (weekly ? WEEK : 1440)) % (weekly ? WEEK : 1440);
+  const starts = weekly ? [start] : DAYS.map((_, day) => day * 1440 + start);
+  // Each interval also a week later, so one wrapping past Sunday midnight is compared whole.
+  return starts.flatMap((s) => [[s, s + length] as [number, number], [s + WEEK, s + WEEK + length] as [number, number]]);
+}
+
+function windowMinutes(window: string): number {
+  const [first] = intervals(window);
+  return first === undefined ? 0 : first[1] - first[0];
+}
+
+function windowsOverlap(a: string, b: string): boolean {
+  return intervals(a).some(([s1, e1]) => intervals(b).some(([s2, e2]) => s1 < e2 && s2 < e1));
+}
+
 /** A weekly window as RDS writes it: ddd:hh:mm-ddd:hh:mm (UTC). */
 const weeklyWindow = z.string().regex(/^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$/, {
   message: 'must be a weekly window such as "sun:03:00-sun:04:00" (UTC)',
@@ -157,7 +188,13 @@ export const platformConfigSchema = z
         maintenanceWindow: weeklyWindow.optional().describe('Weekly maintenance window (UTC), not overlapping the backup window; unset lets RDS pick one.'),
         logRetentionDays: logRetentionDays.default(90).describe('Retention of the PostgreSQL log group the instance exports to.'),
       })
-      .strict(),
+      .strict()
+      .refine((d) => d.backupWindow === undefined || windowMinutes(d.backupWindow) >= 30, {
+        message: 'backupWindow: must be at least 30 minutes long (RDS)',
+      })
+      .refine((d) => d.backupWindow === undefined || d.maintenanceWindow === undefined || !windowsOverlap(d.backupWindow, d.maintenanceWindow), {
+        message: 'backupWindow and maintenanceWindow: must not overlap (RDS refuses it); move one of them',
+      }),
     features: z
       .object({
         cilium: z.boolean(),
