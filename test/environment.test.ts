@@ -75,7 +75,8 @@ describe('Environment renders per environment', () => {
   });
 
   it('staging: a spoke of the Hub with no NAT, associated with the workload table and propagated to egress and platform', () => {
-    const r = desired(run(staging));
+    // Second round: the database (Performance Insights on) waits for the environment key's ARN.
+    const r = desired(run(staging, observeAll(desired(run(staging)))));
     expect(keysMatching(r, /^(nat-gateway|eip)-/)).toEqual([]);
     expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({
       transitGatewayId: 'tgw-0123456789abcdef0',
@@ -89,12 +90,28 @@ describe('Environment renders per environment', () => {
   });
 
   it('prod: stateful resources are orphaned on deletion, overrides apply last, only listed admins get access', () => {
-    const r = desired(run(prod));
+    const r = desired(run(prod, observeAll(desired(run(prod)))));
     for (const key of ['database', 'bucket-artifacts', 'bucket-logs', 'kms-key', 'secret-database-root']) {
       expect((r[key]?.spec as JsonObject).managementPolicies, key).toEqual(['Observe', 'Create', 'Update', 'LateInitialize']);
     }
     expect((r.vpc?.spec as JsonObject).managementPolicies).toBeUndefined();
     expect(forProvider(r.database)).toMatchObject({ instanceClass: 'db.m7g.2xlarge', multiAz: true, deletionProtection: true, backupRetentionPeriod: 30, skipFinalSnapshot: false });
+    expect(forProvider(r.database)).toMatchObject({
+      performanceInsightsEnabled: true,
+      performanceInsightsRetentionPeriod: 93,
+      performanceInsightsKmsKeyId: AT_PROVIDER['kms-key']?.arn,
+      monitoringInterval: 15,
+      monitoringRoleArnRef: { name: 'prod-role-database-monitoring' },
+      backupWindow: '02:00-03:00',
+      maintenanceWindow: 'sun:03:30-sun:04:30',
+    });
+    // Unique per Environment (its uid), so a second Environment of the same name, deleted again, does not collide.
+    expect(forProvider(r.database).finalSnapshotIdentifier).toMatch(/^prod-database-final-[0-9a-f]{12}$/);
+    expect(JSON.parse(forProvider(r['role-database-monitoring']).assumeRolePolicy as string)).toMatchObject({ Statement: [{ Principal: { Service: 'monitoring.rds.amazonaws.com' } }] });
+    expect(forProvider(r['log-group-database'])).toMatchObject({ retentionInDays: 365 });
+    expect((r['log-group-database']?.metadata as JsonObject).annotations).toMatchObject({ 'crossplane.io/external-name': '/aws/rds/instance/prod-database/postgresql' });
+    expect(forProvider(r['log-group-cluster'])).toMatchObject({ retentionInDays: 365 });
+    expect(forProvider(r.cluster)).toMatchObject({ version: '1.35', upgradePolicy: { supportType: 'STANDARD' } });
   });
 
   it('prod without a Hub: one NAT gateway per zone, each zone routing through its own', () => {
