@@ -3,7 +3,7 @@ import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescrip
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { parseCidr, type Ipv4Block } from '../functions/platform/src/resources/cidr.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
+import { environmentComputed, settle, type Resources } from './helpers/settle.js';
 
 const HUB_XR = readManifest('examples/hub/hub.yaml');
 
@@ -183,7 +183,7 @@ describe('Hub', () => {
     { environment: 'dev', role: 'workload', cidr: '10.20.0.0/16' },
     { environment: 'staging', role: 'workload', cidr: '10.30.0.0/16' },
   ];
-  const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentAtProvider(s.environment)).resources]));
+  const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentComputed(s.environment)).resources]));
   const network = new Network(hub.resources, rendered);
   const host = { prod: '10.10.1.10', dev: '10.20.1.10', staging: '10.30.1.10' } as const;
 
