@@ -1,6 +1,6 @@
 import { Ready, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction, type RunSummary } from '../../functions/platform/src/run-function.js';
-import { canonical } from '../../functions/platform/src/schema/canonical.js';
+import { canonical } from './canonical.js';
 import { MAX_REQUIREMENT_ITERATIONS, selectResources, supply } from './render.js';
 
 export { supply };

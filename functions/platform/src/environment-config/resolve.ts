@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import { FatalError, formatIssues } from '../errors.js';
-import { memoizedSafeParseOf } from '../schema/parse-memo.js';
 
 /** How to find one EnvironmentConfig: by name or by labels (exactly one must match). */
 export interface ConfigSelector {
@@ -160,7 +159,7 @@ export function resolveConfig<S extends z.ZodType>(
     loaded.push({ source: override.source, data: override.data });
   }
 
-  const result = memoizedSafeParseOf(schema, loaded, (layers) => layers.reduce<unknown>((merged, layer) => mergePatch(merged, layer.data), {}));
+  const result = schema.safeParse(loaded.reduce<unknown>((merged, layer) => mergePatch(merged, layer.data), {}));
   if (!result.success) {
     const first = result.error.issues[0];
     const culprit = first === undefined ? loaded.map((l) => l.source).join(' + ') : blame(loaded, first.path);
