@@ -54,11 +54,11 @@ describe('a changed required resource under the same tag, over gRPC', () => {
 
   const cases: Array<{ reason: string; before: RunFunctionRequest; after: RunFunctionRequest; read: (r: RunFunctionResponse) => unknown; want: [unknown, unknown] }> = [
     {
-      reason: 'a Storage class renamed in platform-environment: the claim takes the new name',
+      reason: 'a Storage class renamed in platform-environment (same length, so the same request size): the claim takes the new name',
       before: storageRequest('standard'),
-      after: storageRequest('gp3-encrypted'),
+      after: storageRequest('gp3-fast'),
       read: (r) => (resourceAt(r, 'claim').spec as JsonObject).storageClassName,
-      want: ['standard', 'gp3-encrypted'],
+      want: ['standard', 'gp3-fast'],
     },
     {
       reason: 'the Hub publishing another Transit Gateway: the attachment follows it',
@@ -99,7 +99,7 @@ describe('nothing to go stale', () => {
   const changes: Array<(req: RunFunctionRequest, random: () => number) => RunFunctionRequest> = [
     (req) => req,
     (req, random) => ({ ...req, context: { ...(req.context ?? {}), note: `n${Math.floor(random() * 5)}` } }),
-    (_req, random) => storageRequest(['standard', 'fast-io2', 'gp3'][Math.floor(random() * 3)] ?? 'standard'),
+    (_req, random) => storageRequest(['standard', 'fast-io2', 'gp3-enc1'][Math.floor(random() * 3)] ?? 'standard'),
     (_req, random) => request(storageXr({ class: 'standard', size: `${10 + Math.floor(random() * 3)}Gi` }), { required: withPlatformEnvironment(), tag: TAG }),
     (_req, random) => stagingRequest(hubWithGateway(`tgw-0${String(Math.floor(random() * 4)).repeat(16)}`)),
     (req, random) => {
