@@ -1,10 +1,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES } from '../../functions/platform/src/server.js';
 import { exampleRenders } from './examples.js';
+import { parseManifests } from './schema-validator.js';
+import { REPO_ROOT } from './validation.js';
 import { composeInProcess } from './in-process.js';
 
 type JsonObject = Record<string, unknown>;
@@ -136,6 +139,19 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/**
+ * NODE_OPTIONS of the function's container in the example DeploymentRuntimeConfig
+ * (examples/deployment/runtime-config.yaml), so the benches measure the heap the
+ * pod runs with rather than one V8 sizes from the bench machine's memory.
+ */
+export function deployedNodeOptions(): string {
+  const path = 'examples/deployment/runtime-config.yaml';
+  const [runtime] = parseManifests(readFileSync(join(REPO_ROOT, path), 'utf8'), path);
+  const spec = (runtime?.spec ?? {}) as { deploymentTemplate?: { spec?: { template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; value?: string }> }> } } } } };
+  const containers = spec.deploymentTemplate?.spec?.template?.spec?.containers ?? [];
+  return containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
 /** A server child process and the port it serves on. */
 export interface ServerProcess {
   child: ChildProcessWithoutNullStreams;
@@ -160,11 +176,12 @@ function procStatusMiB(pid: number, field: string): number {
  * Spawns a server and waits for its serving log line (`msg` containing
  * `serving`), reading the port from it. Its stdout keeps being drained so
  * per-call log lines never block it. Killed if not serving within `timeoutMs`.
+ * Runs with the deployed NODE_OPTIONS ({@link deployedNodeOptions}).
  */
 export function startServerProcess(command: string, args: readonly string[], timeoutMs = 30_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: deployedNodeOptions() } });
     let buffer = '';
     let stderr = '';
     let serving = false;
