@@ -12,11 +12,12 @@ export const BASE_CONFIG = 'base';
 
 const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' });
 
+/** Overrides of an add-on's own chart (kinds/environment/addons/<addon>.ts): any field, usually a version pin. */
 const chartSchema = z
   .object({
-    repository: z.string().min(1).max(512).describe('Helm repository URL or oci:// reference.'),
-    chart: z.string().min(1).max(128),
-    version: z.string().min(1).max(64).describe('Pinned chart version.'),
+    repository: z.string().min(1).max(512).optional().describe('Helm repository URL or oci:// reference.'),
+    chart: z.string().min(1).max(128).optional(),
+    version: z.string().min(1).max(64).optional().describe('Pinned chart version.'),
     replicas: z.number().int().min(1).max(10).optional().describe('Controller replicas, where the chart has a setting.'),
   })
   .strict();
@@ -119,21 +120,9 @@ export const platformConfigSchema = z
         skipFinalSnapshot: z.boolean(),
       })
       .strict(),
-    features: z
-      .object({
-        cilium: z.boolean(),
-        hubbleUi: z.boolean(),
-        falco: z.boolean(),
-        falcoKillMode: z.boolean(),
-        trivyAdmission: z.boolean(),
-        kyverno: z.boolean(),
-        veleroBackups: z.boolean(),
-        goldilocks: z.boolean(),
-        reloader: z.boolean(),
-        metricsServer: z.boolean(),
-      })
-      .strict(),
-    addons: z.record(dnsLabel(), chartSchema).describe('Charts by add-on name: repository, chart, pinned version.'),
+    // The flags are the add-ons' (kinds/environment/config.ts checks names and fills defaults).
+    features: z.record(z.string(), z.boolean()).default({}),
+    addons: z.record(dnsLabel(), chartSchema).default({}).describe('Overrides of the add-ons\' own charts, by add-on name: repository, chart, pinned version, replicas.'),
     observability: z
       .object({
         mode: z.enum(['grafana-cloud', 'in-cluster']),

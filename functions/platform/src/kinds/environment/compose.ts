@@ -1,5 +1,6 @@
 import { FatalError } from '../../errors.js';
-import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment-config/platform-config.js';
+import { platformConfigLayers, type PlatformConfig } from '../../environment-config/platform-config.js';
+import { environmentConfigSchema } from './config.js';
 import { type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
 import { API_GROUP_VERSION } from '../../composite.js';
 import { buildAddons } from './addons/index.js';
@@ -95,7 +96,7 @@ export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = 
     const hubRef = spec.network?.hubRef;
     return {
       layers: platformConfigLayers(spec.environment),
-      schema: platformConfigSchema,
+      schema: environmentConfigSchema,
       ...(spec.overrides !== undefined ? { override: { source: 'spec.overrides', data: spec.overrides } } : {}),
       ...(hubRef !== undefined
         ? { resources: [{ requirementName: HUB_REQUIREMENT, apiVersion: API_GROUP_VERSION, kind: 'Hub', name: hubRef.name, namespace: hubRef.namespace }] }

@@ -174,6 +174,7 @@ function httpsRedirect(visibility: Visibility) {
  */
 export const envoyGateway: AddonDefinition = {
   name: 'envoy-gateway',
+  chart: { repository: 'oci://docker.io/envoyproxy/gateway-helm', chart: 'gateway-helm', version: 'v1.9.0' },
   enabled: everywhere,
   dependsOn: ['cert-manager', 'aws-load-balancer-controller'],
   release(ctx) {

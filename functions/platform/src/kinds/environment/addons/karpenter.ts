@@ -94,6 +94,7 @@ function nodeClass(ctx: EnvironmentContext, name: string): Record<string, unknow
  */
 export const karpenter: AddonDefinition = {
   name: 'karpenter',
+  chart: { repository: 'oci://public.ecr.aws/karpenter/karpenter', chart: 'karpenter', version: '1.14.1' },
   enabled: onAws,
   waitFor: ['pod-identity-karpenter'],
   release(ctx) {
