@@ -140,6 +140,7 @@ function onpremIssuer(ctx: EnvironmentContext): Record<string, unknown> | undefi
  */
 export const certManager: AddonDefinition = {
   name: 'cert-manager',
+  chart: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.1' },
   enabled: everywhere,
   // On AWS the issuers name the hosted zone; it must exist first.
   waitFor: (ctx) => (ctx.provider === 'aws' ? ['zone'] : []),
