@@ -37,11 +37,13 @@ describe('platform operators in a fully created Environment', () => {
     for (const addon of ADDONS) for (const dep of addon.dependsOn ?? []) expect(withRelease.has(dep), `${addon.name} -> ${dep}`).toBe(true);
   });
 
-  it('in-cluster observability installs Prometheus and Loki, Loki writing only under its prefix of the logs bucket', () => {
+  it('in-cluster observability installs Prometheus and Loki, whose role covers the logs bucket its storage config writes to (at the root)', () => {
     const { resources } = settleEnvironment(readManifest('examples/environment/dev.yaml'));
     expect(resources['release-kube-prometheus-stack']).toBeDefined();
     const role = ((resources['role-loki']?.spec as JsonObject).forProvider as { inlinePolicy: Array<{ policy: string }> }).inlinePolicy[0]?.policy ?? '';
-    expect(JSON.parse(role).Statement[1].Resource).toBe('arn:aws:s3:::dev-eu-central-1-projectcatalyst-io-logs/loki/*');
+    const values = (((resources['release-loki']?.spec as JsonObject).forProvider as JsonObject).values as { loki: { storage_config: { aws: { bucketnames: string } } } }).loki;
+    expect(values.storage_config.aws.bucketnames).toBe('dev-eu-central-1-projectcatalyst-io-logs');
+    expect(JSON.parse(role).Statement[1].Resource).toBe('arn:aws:s3:::dev-eu-central-1-projectcatalyst-io-logs/*');
   });
 
   it('provider-sql reaches the database as root through a store only its own service account can use', () => {
