@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EBS_CSI_SERVICE_ACCOUNT } from '../../functions/platform/src/kinds/environment/cluster.js';
 import { readManifest, type JsonObject } from '../helpers/requests.js';
@@ -105,6 +106,31 @@ describe.each(CASES)('IAM model, $name ($reason)', ({ name, other }) => {
     // Open defects stay listed in the call data until fixed; once the model no longer finds one, drop its marker.
     const open = new Set(CALLS.flatMap((c) => (roles.some((r) => r.key === c.role) ? [...c.calls, ...c.denied].flatMap((g) => (g.openDefect !== undefined ? [g.openDefect] : [])) : [])));
     expect(new Set(findings.flatMap((f) => (f.openDefect !== undefined ? [f.openDefect] : [])))).toEqual(open);
+  });
+
+  it("delivers Karpenter's interruption events: a rule for each event of the reference, and EventBridge may send to the queue", async () => {
+    const reference = (JSON.parse(readFileSync(new URL('./iam-calls/karpenter.json', import.meta.url), 'utf8')) as { interruptionEvents: { source: string; detailType: string }[] }).interruptionEvents;
+    const rules = Object.values(resources)
+      .filter((r) => r.kind === 'Rule')
+      .map((r) => JSON.parse(((r.spec as JsonObject).forProvider as { eventPattern: string }).eventPattern) as { source: string[]; 'detail-type': string[] });
+    const composed = rules.map((p) => ({ source: p.source[0], detailType: p['detail-type'][0] }));
+    expect(composed).toEqual(expect.arrayContaining(reference));
+    expect(composed).toHaveLength(reference.length);
+    const queue = resourcePoliciesOf(resources, facts).find((p) => p.key === 'queue-interruptions')!;
+    const send = async (sourceAccount: string, secure: string) =>
+      (await runSimulation(
+        {
+          request: { principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: { resource: queue.arn, accountId: facts.account! }, contextVariables: { 'aws:SourceAccount': sourceAccount, 'aws:SecureTransport': secure } },
+          identityPolicies: [],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: queue.policy,
+        },
+        {},
+      )) as { overallResult?: string };
+    expect((await send(facts.account!, 'true')).overallResult).toBe('Allowed');
+    expect((await send('999999999999', 'true')).overallResult).not.toBe('Allowed');
+    expect((await send(facts.account!, 'false')).overallResult).toBe('ExplicitlyDenied');
   });
 
   it('trust policies admit only the intended service account (Pod Identity or IRSA) or AWS service', async () => {
