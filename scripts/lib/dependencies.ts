@@ -136,6 +136,7 @@ function simulatedOutputs(key: string): JsonObject {
     latestVersion: 1,
     identity: [{ oidc: [{ issuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE' }] }],
     vpcConfig: { clusterSecurityGroupId: 'sg-0000000example' },
+    masterUserSecret: [{ secretArn: `arn:aws:secretsmanager:eu-central-1:000000000000:secret:rds!db-${key}-AbCdEf` }],
   };
 }
 

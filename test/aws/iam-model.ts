@@ -16,6 +16,11 @@ type Doc = { Version: string; Statement: Statement[] };
 type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
 type Context = Record<string, string | string[]>;
 
+/** The name the settled database's RDS-managed root secret has (RDS names it `rds!db-<uuid>-<6 characters>`). */
+export function rootSecretName(environment: string): string {
+  return `rds!db-${environment}-AbCdEf`;
+}
+
 /** What a call touches, from the Environment's fixpoint: the values call templates use. */
 export type Facts = Record<string, string>;
 
@@ -78,7 +83,12 @@ export function settleInOwnAccount(xr: JsonObject): Resources {
   const base = environmentAtProvider(spec.environment);
   const region = (xr.spec as { region: string }).region;
   const atProvider = (key: string): JsonObject => {
-    const reported = key === 'kms-key' ? { arn: `arn:aws:kms:${region}:111111111111:key/${spec.environment}` } : base(key);
+    const reported =
+      key === 'kms-key'
+        ? { arn: `arn:aws:kms:${region}:111111111111:key/${spec.environment}` }
+        : key === 'database'
+          ? { ...base(key), masterUserSecret: [{ secretArn: `arn:aws:secretsmanager:${region}:111111111111:secret:${rootSecretName(spec.environment)}` }] }
+          : base(key);
     return account === undefined ? reported : (JSON.parse(JSON.stringify(reported).replaceAll('111111111111', account)) as JsonObject);
   };
   const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: 'settled' } };
@@ -106,6 +116,7 @@ export function factsOf(resources: Resources): Facts {
     zoneName: forProvider(resources['zone']!).name as string,
     vpcId: `vpc-${env}`,
     kmsKeyId: env,
+    rootSecret: rootSecretName(env),
     queueName: queue === undefined ? '' : nameOf(queue),
     karpenterNodeRole: resources['role-node-karpenter'] === undefined ? '' : nameOf(resources['role-node-karpenter']),
     logsBucket: nameOf(resources['bucket-logs']!),

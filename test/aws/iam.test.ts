@@ -203,7 +203,7 @@ describe('the IAM model catches its class of defect', () => {
     const calls = CALLS.find((c) => c.controller === 'external-secrets')!;
     const failed = describeFindings(await runCalls(calls, broad, resourcePoliciesOf(resources, facts), facts, env('prod').facts));
     expect(failed.some((f) => f.includes('secret:prod/') && f.includes('expected denied'))).toBe(true);
-    expect(failed.some((f) => f.includes('root_account') && f.includes('expected denied'))).toBe(true);
+    expect(failed.some((f) => f.includes('secret:rds!db-') && f.includes('expected denied'))).toBe(true);
   });
 
   it('fails a trust policy that admits any service account of the cluster', async () => {
