@@ -204,7 +204,11 @@ export function environmentComputed(environment: string): ComputedValues {
       case 'zone':
         return { zoneId: `Z${environment.toUpperCase()}ZONE`, nameServers: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.net'] };
       case 'database':
-        return { address: `${environment}-database.example`, port: 5432 };
+        return {
+          address: `${environment}-database.example`,
+          port: 5432,
+          masterUserSecret: [{ secretArn: `arn:aws:secretsmanager:eu-central-1:${ACCOUNT}:secret:rds!db-${environment}-AbCdEf`, secretStatus: 'active' }],
+        };
       case 'transit-gateway-attachment':
         return { id: `tgw-attach-${environment}` };
       default:
