@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compositionRender, ensureTools, resourceValidate, scratchDir, serveFunction, validationExtensions } from './lib/crossplane-cli.js';
 import { exampleRenders } from './lib/examples.js';
-import { kindFiles, REQUIRED_RESOURCE_DIRS } from './lib/real-engine.js';
+import { kindFiles, requiredResourceDirs } from './lib/real-engine.js';
 import { REPO_ROOT } from './lib/validation.js';
 
 async function main(): Promise<number> {
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     const extensions = validationExtensions(scratch.path);
     for (const example of exampleRenders()) {
       const run = compositionRender(
-        { xr: join(REPO_ROOT, example.file), ...kindFiles(String(example.input.xr.kind)), requiredResources: REQUIRED_RESOURCE_DIRS, includeFullXr: true },
+        { xr: join(REPO_ROOT, example.file), ...kindFiles(String(example.input.xr.kind)), requiredResources: requiredResourceDirs(String(example.input.xr.kind)), includeFullXr: true },
         fn.target,
       );
       if (run.status !== 0) {

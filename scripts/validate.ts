@@ -1,7 +1,9 @@
 /**
- * Validates manifests against the real API schemas, like `crossplane beta
- * validate`: upstream CRDs and Kubernetes OpenAPI documents from schemas/,
- * and this package's XRDs (xrds/) for its XRs.
+ * Validates manifests with the real `crossplane resource validate` (built by
+ * scripts/crossplane-tools/build.sh when missing), offline, against the
+ * upstream CRDs in schemas/ and this package's XRDs (CEL rules included); then
+ * checks EnvironmentConfig data with the function's own schemas, which the
+ * EnvironmentConfig CRD leaves open.
  *
  *   npm run validate                       # everything in the repository
  *   npm run validate -- out.yaml examples/ # given files or directories
@@ -10,10 +12,13 @@
  * Flags: --error-on-missing-schemas (a kind without a schema fails),
  *        --schemas DIR (extra CRD directory; repeatable).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, defaultValidator, validateManifests, type ManifestSource } from './lib/validation.js';
+import { REPO_ROOT, environmentConfigReport, type ManifestSource } from './lib/validation.js';
+import { ensureTools, resourceValidate, scratchDir, validationExtensions } from './lib/crossplane-cli.js';
+import { toYaml } from './lib/generated.js';
 import { listFiles, parseManifests } from './lib/schema-validator.js';
 
 /** What `npm run validate` checks with no arguments. */
@@ -42,11 +47,20 @@ function main(): number {
     },
   });
   const paths = positionals.length > 0 ? positionals : DEFAULT_PATHS.map((p) => relative(process.cwd(), `${REPO_ROOT}/${p}`)).filter((p) => existsSync(p));
-  const validator = defaultValidator(values.schemas);
-  const report = validateManifests(validator, readSources(paths), { errorOnMissingSchemas: values['error-on-missing-schemas'] });
-  for (const line of report.lines) process.stdout.write(`${line}\n`);
-  process.stdout.write(`${report.valid} valid, ${report.invalid} invalid, ${report.missing} without schema\n`);
-  return report.failed ? 1 : 0;
+  const sources = readSources(paths);
+  ensureTools();
+  const scratch = scratchDir('validate-');
+  try {
+    const resources = join(scratch.path, 'resources.yaml');
+    writeFileSync(resources, sources.flatMap(({ manifests }) => manifests.map((m) => `---\n${toYaml(m)}`)).join(''));
+    const real = resourceValidate(validationExtensions(scratch.path, values.schemas), resources, { errorOnMissingSchemas: values['error-on-missing-schemas'] });
+    process.stdout.write(real.output);
+    const data = environmentConfigReport(sources);
+    for (const line of data) process.stdout.write(`${line}\n`);
+    return real.status !== 0 || data.length > 0 ? 1 : 0;
+  } finally {
+    scratch.dispose();
+  }
 }
 
 try {

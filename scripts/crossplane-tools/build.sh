@@ -24,6 +24,9 @@ fi
 
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 mkdir -p "$out"
+# One build at a time: a second caller waits, then finds the tools built.
+exec 9>"$out/.lock"
+flock 9
 
 stamp_of() { cat "$here/$1/go.mod" "$here/$1/go.sum" | sha256sum | cut -d' ' -f1; }
 

@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,9 +98,16 @@ export async function serveFunction(): Promise<ServedFunction> {
   };
 }
 
-/** The function's total RunFunction calls, from its Prometheus endpoint. */
+/** The function's total RunFunction calls, from its Prometheus endpoint (a fresh connection each time). */
 export async function functionCalls(fn: ServedFunction): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${fn.metricsPort}/metrics`)).text();
+  const body = await new Promise<string>((resolve, reject) => {
+    get({ host: '127.0.0.1', port: fn.metricsPort, path: '/metrics', agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve(text));
+    }).once('error', reject);
+  });
   let total = 0;
   for (const line of body.split('\n')) {
     if (line.startsWith('function_run_function_requests_total{')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -153,21 +161,27 @@ export function compositionRender(files: RenderFiles, target: string): RenderRun
   return { status, stdout: result.stdout, stderr: result.stderr, manifests: status === 0 ? parseManifests(result.stdout, 'crossplane composition render') : [] };
 }
 
-/** One failed or missing-schema line of `crossplane resource validate`. */
-export interface ValidationFinding {
-  line: string;
-}
-
 /**
  * Runs the real `crossplane resource validate` offline: `extensions` are files
  * or directories of CRDs and XRDs; Crossplane's own CRDs come from the core
  * module (validate-cache), so nothing is downloaded. Missing schemas count as
  * failures.
  */
-export function resourceValidate(extensions: string, resources: string): { status: number; findings: string[]; output: string } {
+export function resourceValidate(extensions: string, resources: string, options: { errorOnMissingSchemas?: boolean } = {}): { status: number; findings: string[]; output: string } {
   const result = spawnSync(
     CLI_BINARY,
-    ['resource', 'validate', extensions, resources, '--cache-dir', VALIDATE_CACHE, '--crossplane-image', `xpkg.crossplane.io/crossplane/crossplane:${coreVersion()}`, '--error-on-missing-schemas', '--skip-success-results'],
+    [
+      'resource',
+      'validate',
+      extensions,
+      resources,
+      '--cache-dir',
+      VALIDATE_CACHE,
+      '--crossplane-image',
+      `xpkg.crossplane.io/crossplane/crossplane:${coreVersion()}`,
+      '--skip-success-results',
+      ...((options.errorOnMissingSchemas ?? true) ? ['--error-on-missing-schemas'] : []),
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const output = `${result.stdout}${result.stderr}`;
@@ -177,10 +191,10 @@ export function resourceValidate(extensions: string, resources: string): { statu
 
 /**
  * The extensions `resource validate` checks against: every CRD in schemas/
- * (upstream providers and operators) and this package's XRDs, written once
- * into one directory. Returns the directory.
+ * (upstream providers and operators), this package's XRDs and any `extraDirs`,
+ * written into one file in `dir`. Returns the file.
  */
-export function validationExtensions(dir: string): string {
+export function validationExtensions(dir: string, extraDirs: readonly string[] = []): string {
   const crds: JsonObject[] = [];
   const walk = (path: string): void => {
     for (const entry of spawnSync('find', [path, '-name', '*.yaml', '-not', '-path', '*/charts/*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
@@ -191,6 +205,7 @@ export function validationExtensions(dir: string): string {
   };
   walk(join(REPO_ROOT, 'schemas'));
   walk(join(REPO_ROOT, 'xrds'));
+  for (const extra of extraDirs) walk(extra);
   writeFileSync(join(dir, 'extensions.yaml'), crds.map((m) => `---\n${toYaml(m)}`).join(''));
   return join(dir, 'extensions.yaml');
 }

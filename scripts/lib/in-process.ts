@@ -91,7 +91,8 @@ export function composeInProcess(
 /**
  * The desired composed resources of a response as they would land in the
  * cluster: with the name and namespace Crossplane fills in when the function
- * leaves them out (what schema validation needs to see).
+ * leaves them out (what schema validation needs to see), and the annotation
+ * naming each one's composition resource.
  */
 export function desiredManifests(xr: JsonObject, response: RunFunctionResponse): JsonObject[] {
   const xrMeta = (xr.metadata ?? {}) as { name?: string; namespace?: string };
@@ -107,6 +108,7 @@ export function desiredManifests(xr: JsonObject, response: RunFunctionResponse):
           ...metadata,
           ...(metadata.name === undefined ? { name: `${String(xrMeta.name)}-${key}` } : {}),
           ...(metadata.namespace === undefined && xrMeta.namespace !== undefined ? { namespace: xrMeta.namespace } : {}),
+          annotations: { ...((metadata.annotations ?? {}) as JsonObject), 'crossplane.io/composition-resource-name': key },
         },
       };
     });

@@ -2,10 +2,10 @@
  * Drives an example XR through the real Crossplane engine to its fixpoint:
  * each step is one real `crossplane composition render` (the core's XR
  * reconciler, our function over gRPC); the composed resources it returns come
- * back in the next step as their providers report them (providers.ts), and the
- * XR with the status the engine wrote. The fixpoint is the step where nothing
+ * back in the next step as their providers report them (providers.ts). The fixpoint is the step where nothing
  * composed changes any more.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findKind } from '../../functions/platform/src/kinds/index.js';
@@ -18,8 +18,17 @@ type JsonObject = Record<string, unknown>;
 
 const RESOURCE_NAME = 'crossplane.io/composition-resource-name';
 
-/** Where Crossplane finds what the Compositions fetch up front, as the examples use them. */
-export const REQUIRED_RESOURCE_DIRS = ['environment-configs', 'examples/environment-cluster', 'examples/required'].map((dir) => join(REPO_ROOT, dir));
+const REQUIRED_RESOURCE_DIRS = ['environment-configs', 'examples/environment-cluster', 'examples/required'].map((dir) => join(REPO_ROOT, dir));
+
+/**
+ * Where Crossplane finds what a kind's Composition fetches up front, as the
+ * examples use them; nothing for a kind that fetches nothing. (The engine's
+ * in-memory store holds required resources beside the XR, so the example Hub
+ * with its status must not stand in for the Hub XR being rendered.)
+ */
+export function requiredResourceDirs(kind: string): string[] {
+  return (findKind(kind)?.requirements.length ?? 0) > 0 ? REQUIRED_RESOURCE_DIRS : [];
+}
 
 /** One step through the engine. */
 export interface EngineStep {
@@ -49,6 +58,17 @@ function write(path: string, manifests: readonly JsonObject[]): string {
 function withoutStatus(resource: JsonObject): JsonObject {
   const { status: _status, ...rest } = resource;
   return rest;
+}
+
+/**
+ * The XR as the API server stores it: with a uid (a UUID made from its kind,
+ * namespace and name, so runs agree), which the engine owns composed resources by.
+ */
+export function withStableUid(xr: JsonObject): JsonObject {
+  const metadata = (xr.metadata ?? {}) as { name?: string; namespace?: string; uid?: string };
+  if (metadata.uid !== undefined) return xr;
+  const hex = createHash('sha256').update(`${String(xr.kind)}/${metadata.namespace ?? ''}/${metadata.name ?? ''}`).digest('hex');
+  return { ...xr, metadata: { ...metadata, uid: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}` } };
 }
 
 /** The files one kind renders with: its Composition and XRD as generated, the example functions file. */
@@ -95,7 +115,7 @@ export function driveToFixpoint(xr: JsonObject, target: string, workDir: string,
   const files = kindFiles(String(xr.kind));
   const computed = computedFor(xr);
   const steps: EngineStep[] = [];
-  let current = xr;
+  let current = withStableUid(xr);
   let observed: Record<string, JsonObject> = {};
   for (let step = 1; step <= maxSteps; step++) {
     const dir = join(workDir, `step-${step}`);
@@ -105,7 +125,7 @@ export function driveToFixpoint(xr: JsonObject, target: string, workDir: string,
       {
         xr: write(join(dir, 'xr.yaml'), [current]),
         ...files,
-        requiredResources: REQUIRED_RESOURCE_DIRS,
+        requiredResources: requiredResourceDirs(String(xr.kind)),
         ...(observedFile !== undefined ? { observedResources: observedFile } : {}),
         includeFullXr: true,
         includeFunctionResults: true,
@@ -122,7 +142,11 @@ export function driveToFixpoint(xr: JsonObject, target: string, workDir: string,
       Object.entries(parsed.composed).every(([key, resource]) => observed[key] !== undefined && JSON.stringify(withoutStatus(resource)) === JSON.stringify(withoutStatus(observed[key])));
     if (unchanged) return { steps, observed };
     observed = observeAll(parsed.composed, computed);
-    current = parsed.xr;
+    // The next reconcile reads the XR without the status this one wrote: Crossplane writes the
+    // function's status by server-side apply, so a field the function stops returning goes away,
+    // where the render engine's in-memory client would merge it and keep it.
+    const { status: _written, ...stored } = parsed.xr;
+    current = stored;
   }
   throw new Error(`${String(xr.kind)} did not reach a fixpoint in ${maxSteps} steps`);
 }

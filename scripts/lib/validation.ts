@@ -106,3 +106,16 @@ export function validateManifests(
   }
   return report;
 }
+
+/** Problems in the EnvironmentConfigs' data among `sources`, one line each (the CRD itself accepts any data). */
+export function environmentConfigReport(sources: readonly ManifestSource[]): string[] {
+  const base = findBase(sources);
+  const lines: string[] = [];
+  for (const { file, manifests } of sources) {
+    for (const manifest of manifests) {
+      const issues = environmentConfigIssues(manifest, base);
+      if (issues !== undefined) lines.push(`[x] ${identify(manifest)} (${file}): ${issues}`);
+    }
+  }
+  return lines;
+}
