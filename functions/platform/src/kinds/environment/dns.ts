@@ -3,8 +3,9 @@ import type { EnvironmentContext } from './context.js';
 const COMPONENT = 'dns';
 
 /**
- * The environment's public zone `<environment>.<region>.<domain>` and its NS
- * delegation in the parent zone, added once Route53 has assigned the zone's
+ * The environment's public zone `<environment>.<region>.<domain>` (in the
+ * environment's account) and its NS delegation in the parent zone, written
+ * with the DNS account's ProviderConfig once Route53 has assigned the zone's
  * name servers.
  */
 export function buildDns(ctx: EnvironmentContext): void {
@@ -27,5 +28,7 @@ export function buildDns(ctx: EnvironmentContext): void {
       ttl: ctx.config.dns?.recordTtl ?? 300,
       records: [...nameServers].sort(),
     } : undefined,
+    // Route53 zones cannot be shared: only the parent zone's account may write into it.
+    { providerConfigRef: ctx.aws.dnsProviderConfig },
   );
 }
