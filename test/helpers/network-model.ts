@@ -259,6 +259,14 @@ export class AwsNetwork {
     return { dropped: 'egress VPC has no route' };
   }
 
+  /** A reply from the internet arriving at the Hub's NAT for the private address `ip`: where it ends up. */
+  replyFromInternet(ip: string): { at: string; publicIp?: string } | { dropped: string } {
+    if (this.hub === undefined) return { dropped: 'no Hub' };
+    const hop = longestMatch(vpcRoutes(this.hub.vpc.resources, `${this.hub.name}-route-table-public`), ipToNumber(ip));
+    if (hop?.target !== 'tgw') return { dropped: 'no route back from the egress VPC' };
+    return this.throughTransitGateway(`${this.hub.name}:${this.hub.name}-tgw-attachment-egress`, ipToNumber(ip));
+  }
+
   /** A TCP connection from `from` to the host `to` on `port`: 'ok' or why not. */
   connect(from: Host, to: Host, port: number): string {
     const path = this.route(from, to.ip);
