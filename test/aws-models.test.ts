@@ -262,7 +262,15 @@ describe('account model, every example at its fully created state', () => {
       change: (r) => {
         ((r['route-private-egress-a'] as JsonObject).spec as JsonObject).providerConfigRef = { kind: 'ClusterProviderConfig', name: NETWORK.providerConfigName };
       },
-      want: 'staging: Route staging-route-private-egress-a: routeTableIdRef names RouteTable staging-route-table-private-a of account 222222222222, but it is written in 444444444444',
+      want: 'staging: Route staging-route-private-egress-a: forProvider.routeTableIdRef names RouteTable staging-route-table-private-a of account 222222222222, but it is written in 444444444444',
+    },
+    {
+      reason: 'a private zone written in another account than its VPC',
+      env: 'staging',
+      change: (r) => {
+        ((r['zone-private'] as JsonObject).spec as JsonObject).providerConfigRef = { kind: 'ClusterProviderConfig', name: DNS.account.providerConfigName };
+      },
+      want: 'staging: Zone staging-zone-private: forProvider.vpc[0].vpcIdRef names VPC staging-vpc of account 222222222222, but it is written in 555555555555',
     },
     {
       reason: 'a KMS key of another account without a key policy for it',
@@ -288,4 +296,22 @@ describe('account model, every example at its fully created state', () => {
     );
     expect(model.violations).toContain('prod: TransitGatewayVPCAttachment prod-transit-gateway-attachment: Transit Gateway tgw-hub of 444444444444 is not shared with 333333333333 through AWS RAM');
   });
+});
+
+// --- Which names each zone publishes -------------------------------------------------------
+
+describe('DNS: internal hostnames stay out of public DNS', () => {
+  const releaseArgs = (r: Resources, key: string) => ((fp(r[key]).values as JsonObject).extraArgs ?? []) as string[];
+  for (const env of EXAMPLES) {
+    it(`${env}: the public zone gets the public Gateway's routes only, the VPC's private zone of the same name all of them`, () => {
+      const r = (rendered[env] as Rendered).resources;
+      const environment = (rendered[env] as Rendered).environment;
+      expect(fp(r['zone-private'])).toMatchObject({ name: fp(r.zone).name, vpc: [{ vpcIdRef: { name: `${environment}-vpc` }, vpcRegion: fp(r.vpc).region }] });
+      expect(fp(r.zone).vpc).toBeUndefined();
+      expect(releaseArgs(r, 'release-external-dns')).toEqual(['--aws-zone-type=public', `--zone-id-filter=Z${environment.toUpperCase()}ZONE`, '--gateway-name=public']);
+      expect(releaseArgs(r, 'release-external-dns-private')).toEqual(['--aws-zone-type=private', `--zone-id-filter=Z${environment.toUpperCase()}PRIVATE`]);
+      // Two registries, two owners: neither instance takes over the other's records.
+      expect((fp(r['release-external-dns']).values as JsonObject).txtOwnerId).not.toBe((fp(r['release-external-dns-private']).values as JsonObject).txtOwnerId);
+    });
+  }
 });

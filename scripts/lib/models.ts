@@ -58,7 +58,6 @@ export const AWS_MODEL_CRDS = [
   'ram.aws.m.upbound.io_resourceassociations',
   'ram.aws.m.upbound.io_resourceshares',
   'route53.aws.m.upbound.io_records',
-  'route53.aws.m.upbound.io_zoneassociations',
   'route53.aws.m.upbound.io_zones',
   's3.aws.m.upbound.io_bucketlifecycleconfigurations',
   's3.aws.m.upbound.io_bucketpublicaccessblocks',

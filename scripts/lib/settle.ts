@@ -68,6 +68,8 @@ export function environmentAtProvider(environment: string) {
         return { arn: `arn:aws:iam::111111111111:role/${environment}-role-ebs-csi` };
       case 'zone':
         return { zoneId: `Z${environment.toUpperCase()}ZONE`, nameServers: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.net'] };
+      case 'zone-private':
+        return { zoneId: `Z${environment.toUpperCase()}PRIVATE` };
       case 'database':
         return { address: `${environment}-database.example`, port: 5432 };
       case 'transit-gateway-attachment':

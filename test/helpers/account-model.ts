@@ -53,6 +53,13 @@ interface TransitGateway {
 
 const refName = (v: unknown): string | undefined => (v as { name?: string } | undefined)?.name;
 
+/** Every `*Ref`/`*Refs` field in a forProvider, nested ones included (a zone's `vpc[].vpcIdRef`), with its path. */
+function references(node: unknown, path = 'forProvider'): Array<[string, unknown]> {
+  if (Array.isArray(node)) return node.flatMap((v, i) => references(v, `${path}[${i}]`));
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([k, v]) => (/Refs?$/.test(k) ? [[`${path}.${k}`, v] as [string, unknown]] : references(v, `${path}.${k}`)));
+}
+
 /** Cross-account references AWS allows: the owner's operations on a spoke's attachment. */
 const CROSS_ACCOUNT_REFS: ReadonlySet<string> = new Set([
   'TransitGatewayVPCAttachmentAccepter->TransitGatewayVPCAttachment',
@@ -125,8 +132,7 @@ export class AccountModel {
       }
       const p = fp(r);
       // References stay in one account, but for the owner's operations on an attachment.
-      for (const [field, value] of Object.entries(p)) {
-        if (!/Refs?$/.test(field)) continue;
+      for (const [field, value] of references(p)) {
         for (const ref of Array.isArray(value) ? value : [value]) {
           const target = byName.get(refName(ref) ?? '');
           if (target === undefined) continue;

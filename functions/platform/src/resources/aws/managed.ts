@@ -71,7 +71,6 @@ export interface AwsKinds {
   'ram.aws.m.upbound.io/v1beta1:ResourceShare': Models.RamResourceShareForProvider;
   'route53.aws.m.upbound.io/v1beta1:Record': Models.Route53RecordForProvider;
   'route53.aws.m.upbound.io/v1beta1:Zone': Models.Route53ZoneForProvider;
-  'route53.aws.m.upbound.io/v1beta1:ZoneAssociation': Models.Route53ZoneAssociationForProvider;
   's3.aws.m.upbound.io/v1beta1:Bucket': Models.S3BucketForProvider;
   's3.aws.m.upbound.io/v1beta1:BucketLifecycleConfiguration': Models.S3BucketLifecycleConfigurationForProvider;
   's3.aws.m.upbound.io/v1beta1:BucketPublicAccessBlock': Models.S3BucketPublicAccessBlockForProvider;

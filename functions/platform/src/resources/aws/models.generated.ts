@@ -3462,37 +3462,6 @@ weight?: number
 zoneId?: string
 }
 
-/** ZoneAssociation (route53.aws.m.upbound.io/v1beta1). */
-export interface Route53ZoneAssociationForProvider {
-vpcId?: string
-vpcIdRef?: {
-name: string
-namespace?: string
-policy?: {
-resolution?: ("Required" | "Optional")
-resolve?: ("Always" | "IfNotPresent")
-}
-}
-vpcRegion?: string
-zoneId?: string
-zoneIdRef?: {
-name: string
-namespace?: string
-policy?: {
-resolution?: ("Required" | "Optional")
-resolve?: ("Always" | "IfNotPresent")
-}
-}
-}
-
-export interface Route53ZoneAssociationAtProvider {
-id?: string
-owningAccount?: string
-vpcId?: string
-vpcRegion?: string
-zoneId?: string
-}
-
 /** Zone (route53.aws.m.upbound.io/v1beta1). */
 export interface Route53ZoneForProvider {
 comment?: string
