@@ -72,6 +72,9 @@ export function environmentAtProvider(environment: string) {
         return { zoneId: `Z${environment.toUpperCase()}PRIVATE` };
       case 'database':
         return { address: `${environment}-database.example`, port: 5432 };
+      case 'transit-gateway':
+        // A Hub's: the RAM share waits for its ARN.
+        return { id: `tgw-${environment}`, arn: `arn:aws:ec2:eu-central-1:444444444444:transit-gateway/tgw-${environment}`, ownerId: '444444444444' };
       case 'transit-gateway-attachment':
         return { id: `tgw-attach-${environment}` };
       default:
