@@ -1,29 +1,37 @@
 /**
- * Builds both Crossplane packages as OCI image-layout tarballs, without Docker:
+ * Builds the Crossplane packages as OCI image-layout tarballs, without Docker:
  *
  *   npm run package                       # dist/packages/*.xpkg
  *   npm run package -- --out DIR --version v0.2.0 --registry ghcr.io/acme/forge
  *
- * - platform-<version>.xpkg: the Configuration (crossplane.yaml, XRDs, Compositions).
- * - function-platform-<version>.meta-only.xpkg: the Function's package.yaml layer
- *   without the runtime image; `crossplane xpkg build --embed-runtime-image` makes
- *   the real one (docs/packaging.md).
+ * - platform-<version>.xpkg: the platform Configuration (crossplane.yaml; Hub and
+ *   Environment XRDs and Compositions).
+ * - platform-environment-cluster-<version>.xpkg: the Configuration environment
+ *   clusters install (package/environment-cluster/crossplane.yaml; Network,
+ *   Storage, Database).
+ * - function-platform-<series>-<version>.meta-only.xpkg: the Function's
+ *   package.yaml layer without the runtime image; `crossplane xpkg build
+ *   --embed-runtime-image` makes the real one (docs/packaging.md).
  *
  * Refuses to package when xrds/ or compositions/ are stale, or when a meta
  * object does not validate against the Crossplane schemas.
  *
- *   npm run package -- --update-dependencies   # rewrite crossplane.yaml's provider
- *                                              # dependsOn from what the examples render
+ *   npm run package -- --update-dependencies   # rewrite each Configuration's dependsOn:
+ *                                              # this release's function, and the providers
+ *                                              # its kinds' examples render
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exampleInventory, providerDependencies, withProviderDependencies } from './lib/dependencies.js';
+import { exampleInventory, providerDependencies, withDependencies } from './lib/dependencies.js';
+import { FUNCTION_PACKAGE, RELEASE_VERSION } from '../functions/platform/src/release.js';
 import { generatedFiles } from './lib/generated.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from './lib/validation.js';
 import {
+  CONFIGURATIONS,
   DEFAULT_REPOSITORY_PREFIX,
   buildConfigurationPackage,
+  functionRepository,
   buildFunctionPackage,
   packageVersion,
   readMeta,
@@ -45,10 +53,13 @@ function staleGeneratedFiles(): string[] {
 }
 
 async function updateDependencies(): Promise<void> {
-  const path = join(REPO_ROOT, 'crossplane.yaml');
-  const providers = providerDependencies(await exampleInventory());
-  writeFileSync(path, withProviderDependencies(readFileSync(path, 'utf8'), providers));
-  process.stdout.write(`crossplane.yaml: providers ${providers.map((p) => p.package.split('/').at(-1)).join(', ') || 'none'}\n`);
+  const inventory = await exampleInventory();
+  for (const configuration of CONFIGURATIONS) {
+    const path = join(REPO_ROOT, configuration.meta);
+    const providers = providerDependencies(inventory, configuration.kinds);
+    writeFileSync(path, withDependencies(readFileSync(path, 'utf8'), { package: FUNCTION_PACKAGE, version: RELEASE_VERSION }, providers));
+    process.stdout.write(`${configuration.meta}: function ${FUNCTION_PACKAGE}:${RELEASE_VERSION}, providers ${providers.map((p) => p.package.split('/').at(-1)).join(', ') || 'none'}\n`);
+  }
 }
 
 async function main(): Promise<number> {
@@ -66,7 +77,7 @@ async function main(): Promise<number> {
     process.stderr.write(`package: stale generated files (run npm run generate): ${stale.join(', ')}\n`);
     return 1;
   }
-  const metaFiles = ['crossplane.yaml', 'package/crossplane.yaml'];
+  const metaFiles = [...CONFIGURATIONS.map((c) => c.meta), 'package/function/crossplane.yaml'];
   const report = validateManifests(
     defaultValidator(),
     metaFiles.map((file) => ({ file, manifests: [readMeta(join(REPO_ROOT, file))] })),
@@ -80,8 +91,8 @@ async function main(): Promise<number> {
   const version = values.version ?? packageVersion();
   const options = { repositoryPrefix: values.registry, version };
   const builds: Array<{ file: string; build: XpkgBuild }> = [
-    { file: `platform-${version}.xpkg`, build: buildConfigurationPackage(options) },
-    { file: `function-platform-${version}.meta-only.xpkg`, build: buildFunctionPackage(options) },
+    ...CONFIGURATIONS.map((configuration) => ({ file: `${configuration.repository}-${version}.xpkg`, build: buildConfigurationPackage(options, configuration) })),
+    { file: `${functionRepository(version)}-${version}.meta-only.xpkg`, build: buildFunctionPackage(options) },
   ];
   mkdirSync(values.out, { recursive: true });
   for (const { file, build } of builds) {

@@ -17,7 +17,7 @@ import { REPO_ROOT, defaultValidator, validateManifests, type ManifestSource } f
 import { listFiles, parseManifests } from './lib/schema-validator.js';
 
 /** What `npm run validate` checks with no arguments. */
-const DEFAULT_PATHS = ['xrds', 'compositions', 'environment-configs', 'examples', 'crossplane.yaml', 'package/crossplane.yaml'];
+const DEFAULT_PATHS = ['xrds', 'compositions', 'environment-configs', 'examples', 'crossplane.yaml', 'package'];
 
 function readSources(paths: readonly string[]): ManifestSource[] {
   const sources: ManifestSource[] = [];

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dependencyObjectName } from '../functions/platform/src/release.js';
+import { COMPOSED_RESOURCE_VERBS, apiGroup, crossplaneRbacRules, exampleInventory, groupSource, resourceNamer, type ExampleInventory } from '../scripts/lib/dependencies.js';
+import { CONFIGURATIONS, packageVersion } from '../scripts/lib/xpkg.js';
 import { platformEnvironmentSchema } from '../functions/platform/src/environment-config/platform-environment.js';
 import { ARGOCD_CM_DATA } from '../functions/platform/src/kinds/environment/addons/argocd-cm.generated.js';
 import { argocdCmModule } from '../scripts/lib/generated.js';
@@ -152,11 +155,60 @@ describe('Grafana Alloy', () => {
 });
 
 describe('Crossplane', () => {
-  it('installs this package and the providers the project kinds need', () => {
-    expect(manifest(dev, 'object-crossplane-configuration')).toMatchObject({ kind: 'Configuration', spec: { package: expect.stringMatching(/catalyst-forge\/platform:v/) } });
-    for (const p of ['provider-sql', 'provider-helm', 'provider-kubernetes']) {
-      expect(manifest(dev, `object-crossplane-${p}`)).toMatchObject({ kind: 'Provider', spec: { package: expect.stringContaining(`crossplane-contrib/${p}:v`) } });
-    }
+  const envClusterKinds = CONFIGURATIONS.find((c) => c.repository === 'platform-environment-cluster')?.kinds ?? [];
+
+  it("installs this release's environment-cluster Configuration and only the provider the project kinds need", () => {
+    expect(manifest(dev, 'object-crossplane-configuration')).toMatchObject({
+      kind: 'Configuration',
+      metadata: { name: 'catalyst-forge-platform-environment-cluster' },
+      spec: { package: `ghcr.io/input-output-hk/catalyst-forge/platform-environment-cluster:${packageVersion()}` },
+    });
+    const providers = Object.keys(dev).filter((k) => k.startsWith('object-crossplane-provider-'));
+    expect(providers).toEqual(['object-crossplane-provider-sql']);
+    // The function is pinned exactly; Crossplane itself moves it to each patch release of the series.
+    expect(values(dev, 'dev', 'crossplane').args).toEqual(['--enable-dependency-version-upgrades']);
+    // Named as the dependency resolver names provider-sql, so the Configuration's dependsOn finds it installed.
+    expect(manifest(dev, 'object-crossplane-provider-sql')).toMatchObject({
+      kind: 'Provider',
+      metadata: { name: dependencyObjectName('xpkg.crossplane.io/crossplane-contrib/provider-sql') },
+      spec: { package: expect.stringContaining('crossplane-contrib/provider-sql:v') },
+    });
+  });
+
+  describe('ClusterRole aggregated into Crossplane for what the project kinds compose', () => {
+    let inventory: ExampleInventory;
+    beforeAll(async () => {
+      inventory = await exampleInventory();
+    });
+    const role = manifest(dev, 'object-crossplane-rbac');
+    const rules = role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    const grants = (group: string, resource: string, verb: string) =>
+      rules.some((r) => (r.apiGroups.includes(group) || r.apiGroups.includes('*')) && (r.resources.includes(resource) || r.resources.includes('*')) && (r.verbs.includes(verb) || r.verbs.includes('*')));
+
+    it("carries the label Crossplane's ClusterRole aggregates on (crossplane chart: rbac.crossplane.io/aggregate-to-crossplane)", () => {
+      expect(role).toMatchObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { labels: { 'rbac.crossplane.io/aggregate-to-crossplane': 'true' } } });
+    });
+
+    it('grants every verb Crossplane uses on every composed resource of every project-kind example that no provider brings', () => {
+      const plural = resourceNamer();
+      const needed = inventory.composed
+        .filter((type) => envClusterKinds.includes(type.composedBy))
+        .filter((type) => {
+          const group = apiGroup(type.apiVersion);
+          const source = groupSource(group);
+          // Provider kinds: granted by Crossplane's RBAC manager. protection.crossplane.io: Crossplane's own ClusterRole.
+          return source.type !== 'provider' && source.type !== 'platform' && group !== 'protection.crossplane.io';
+        });
+      expect(needed.map((t) => t.kind).sort()).toEqual(['AuthorizationPolicy', 'BackendTrafficPolicy', 'ExternalSecret', 'HTTPRoute', 'Password', 'PersistentVolumeClaim', 'PushSecret']);
+      const missing = needed.flatMap((type) =>
+        COMPOSED_RESOURCE_VERBS.filter((verb) => !grants(apiGroup(type.apiVersion), plural(apiGroup(type.apiVersion), type.kind), verb)).map((verb) => `${type.apiVersion} ${type.kind} ${verb} (${type.examples.join(', ')})`),
+      );
+      expect(missing).toEqual([]);
+    });
+
+    it('is exactly the rules derived from the project-kind examples, nothing more (fix: PROJECT_KIND_RBAC_RULES from crossplaneRbacRules)', () => {
+      expect(rules).toEqual(crossplaneRbacRules(inventory, undefined, envClusterKinds));
+    });
   });
 
   it('writes a platform-environment the project kinds accept', () => {

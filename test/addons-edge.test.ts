@@ -3,7 +3,7 @@ import { runFunction } from '../functions/platform/src/run-function.js';
 import { platformEnvironmentSchema } from '../functions/platform/src/environment-config/platform-environment.js';
 import { GATEWAYS, PROJECT_NAMESPACE_LABEL, WILDCARD_CERTIFICATE_SECRET } from '../functions/platform/src/kinds/environment/addons/envoy-gateway.js';
 import { PLATFORM_SECRET_STORE } from '../functions/platform/src/kinds/environment/addons/external-secrets.js';
-import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentAtProvider, observeAll, resourcesOf, type Resources } from './helpers/settle.js';
 import { forProvider, settledExample } from './helpers/settled-checks.js';
 
@@ -252,10 +252,7 @@ describe('edge add-ons: objects', () => {
 
 describe('edge add-ons: order', () => {
   const xr = { ...readManifest('examples/environment/dev.yaml'), metadata: { ...(readManifest('examples/environment/dev.yaml').metadata as JsonObject), uid: 'settled' } };
-  const required = {
-    'environment-config-base': [readManifest('environment-configs/base.yaml')],
-    'environment-config-environment': [readManifest('environment-configs/dev.yaml')],
-  };
+  const required = environmentRequired();
   const render = (observed: Resources) => resourcesOf(runFunction(request(xr, { required, observed }), { ttlSeconds: 60 }).response);
   const without = (keys: string[]) => observeAll(Object.fromEntries(Object.entries(dev).filter(([k]) => !keys.includes(k))), environmentAtProvider('dev'));
   const notReady = (observed: Resources, key: string): Resources => ({ ...observed, [key]: { ...observed[key], status: { conditions: [{ type: 'Ready', status: 'False' }] } } as JsonObject });

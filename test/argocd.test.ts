@@ -8,6 +8,7 @@ import { render } from '../scripts/lib/render.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { DEFAULT_REPOSITORY_PREFIX, packageVersion } from '../scripts/lib/xpkg.js';
+import { PLATFORM_PACKAGE } from '../functions/platform/src/release.js';
 
 type JsonObject = Record<string, unknown>;
 interface Meta {
@@ -86,6 +87,7 @@ describe('platform repository example (argocd/platform)', () => {
     expect(configs.source).toMatchObject({ repoURL: PACKAGE_REPO, targetRevision: packageVersion() });
     const [configuration] = ofKind(manifests, 'Configuration');
     expect((configuration?.spec as { package: string }).package).toBe(`${DEFAULT_REPOSITORY_PREFIX}/platform:${packageVersion()}`);
+    expect((configuration?.spec as { package: string }).package).toBe(PLATFORM_PACKAGE);
   });
 
   it('never prunes or cascades deletes of infrastructure', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { AccountModel, type Composition, type World } from './helpers/account-model.js';
 import { AwsNetwork, fp, nameOf, type VpcInput } from './helpers/network-model.js';
-import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
 
 type Config = { data: { aws?: { accountId?: string; network?: { accountId: string; providerConfigName: string }; platform?: { vpcCidr: string; egressCidrs: string[] } }; dns?: { parentZoneId: string; account: { accountId: string; providerConfigName: string } } } };
@@ -56,11 +56,7 @@ interface Rendered {
 function renderEnvironment(label: string, xr: JsonObject): Rendered {
   const spec = xr.spec as { environment: string };
   const account = accountOf(spec.environment);
-  const required = {
-    'environment-config-base': [CONFIGS.base as unknown as JsonObject],
-    'environment-config-environment': [CONFIGS[spec.environment] as unknown as JsonObject],
-    hub: [HUB_WITH_STATUS],
-  };
+  const required = environmentRequired({ hubs: [HUB_WITH_STATUS] });
   const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: label } };
   // What AWS reports, in the environment's own account.
   const reported = (key: string): JsonObject => JSON.parse(JSON.stringify(environmentAtProvider(spec.environment)(key)).replaceAll('111111111111', account)) as JsonObject;

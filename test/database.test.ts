@@ -1,5 +1,5 @@
 import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
-import { composedResponse as expectedComposed, fatalResponse as fatal, PLATFORM_ENVIRONMENT_REQUIREMENTS, tableTests, TTL, type ExpectedResources, type TableCase } from './helpers/responses.js';
+import { composedResponse as expectedComposed, fatalResponse as fatal, tableTests, type ExpectedResources, type TableCase , MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
 import { describe, expect, it } from 'vitest';
 import { Ready, RunFunctionResponse, Severity, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
@@ -8,7 +8,6 @@ import { PLATFORM_ENVIRONMENT_REQUIREMENT, platformEnvironment, request, withPla
 
 const HOST = 'dev-postgres.abcdefghijkl.eu-central-1.rds.amazonaws.com';
 
-const REQUIREMENTS = PLATFORM_ENVIRONMENT_REQUIREMENTS;
 
 const RETAIN = ['Observe', 'Create', 'Update', 'LateInitialize'];
 const DELETE = ['*'];
@@ -67,7 +66,8 @@ function composed(options: Expect = {}): Desired {
   };
   const secret = `${e.xr}-db`;
   const meta = { labels: labels(e.xr), name: secret, namespace: 'forge-api' };
-  const unset = Ready.READY_UNSPECIFIED;
+  // Not observed yet, so not ready: managed resources count once they report Ready=True.
+  const notYet = Ready.READY_FALSE;
   const out: Desired = {
     role: {
       resource: sqlResource(
@@ -81,9 +81,9 @@ function composed(options: Expect = {}): Desired {
         },
         e.dbName,
       ),
-      ready: unset,
+      ready: notYet,
     },
-    database: { resource: sqlResource('Database', e.xr, e, { ownerRef: { name: e.xr } }, e.dbName), ready: unset },
+    database: { resource: sqlResource('Database', e.xr, e, { ownerRef: { name: e.xr } }, e.dbName), ready: notYet },
     grant: {
       resource: sqlResource('Grant', e.xr, e, {
         databaseRef: { name: e.xr },
@@ -91,7 +91,7 @@ function composed(options: Expect = {}): Desired {
         revokePublicOnDb: true,
         roleRef: { name: e.xr },
       }),
-      ready: unset,
+      ready: notYet,
     },
     'password-generator': {
       resource: {
@@ -116,7 +116,7 @@ function composed(options: Expect = {}): Desired {
           updatePolicy: 'IfNotExists',
         },
       },
-      ready: unset,
+      ready: notYet,
     },
     'connection-secret': {
       resource: {
@@ -146,15 +146,15 @@ function composed(options: Expect = {}): Desired {
           },
         },
       },
-      ready: unset,
+      ready: notYet,
     },
-    'usage-database-uses-role': { resource: usage(`${e.xr}-database-uses-role`, e.xr, ['Role', e.xr], ['Database', e.xr]), ready: unset },
-    'usage-grant-uses-database': { resource: usage(`${e.xr}-grant-uses-database`, e.xr, ['Database', e.xr], ['Grant', e.xr]), ready: unset },
+    'usage-database-uses-role': { resource: usage(`${e.xr}-database-uses-role`, e.xr, ['Role', e.xr], ['Database', e.xr]), ready: notYet },
+    'usage-grant-uses-database': { resource: usage(`${e.xr}-grant-uses-database`, e.xr, ['Database', e.xr], ['Grant', e.xr]), ready: notYet },
   };
   for (const ext of e.extensions) {
     const name = `${e.xr}-${ext.replace(/_/g, '-')}`;
-    out[`extension-${ext}`] = { resource: sqlResource('Extension', name, e, { databaseRef: { name: e.xr }, extension: ext }), ready: unset };
-    out[`usage-extension-${ext}`] = { resource: usage(`${name}-uses-database`, e.xr, ['Database', e.xr], ['Extension', name]), ready: unset };
+    out[`extension-${ext}`] = { resource: sqlResource('Extension', name, e, { databaseRef: { name: e.xr }, extension: ext }), ready: notYet };
+    out[`usage-extension-${ext}`] = { resource: usage(`${name}-uses-database`, e.xr, ['Database', e.xr], ['Extension', name]), ready: notYet };
   }
   return out;
 }
@@ -167,9 +167,11 @@ function composedResponse(resources: Desired, xrStatus: JsonObject = status()): 
   return expectedComposed('Database', resources, xrStatus);
 }
 
-function fatalResponse(message: string, afterSpecParsed = true, xr = 'main'): RunFunctionResponse {
-  return fatal(`cannot compose Database forge-api/${xr}: ${message}`, afterSpecParsed);
+function fatalResponse(message: string, xr = 'main'): RunFunctionResponse {
+  return fatal(`cannot compose Database forge-api/${xr}: ${message}`);
 }
+
+const FATAL_WITHOUT_CONFIG = fatalResponse(MISSING_PLATFORM_ENVIRONMENT);
 
 function observed(resource: JsonObject, compositionName: string): JsonObject {
   const metadata = resource.metadata as JsonObject;
@@ -188,10 +190,10 @@ function withReady(resources: Desired, name: string, ready: Ready): Desired {
 const LONG = 'a-very-long-database-name-that-goes-on-and-on-beyond-the-limit';
 
 const cases: Record<string, TableCase> = {
-  FirstCallAsksForConfig: {
-    reason: 'Before Crossplane supplies platform-environment, the function returns only its requirements.',
+  WithoutPlatformEnvironmentIsFatal: {
+    reason: 'A Composition that does not have Crossplane fetch platform-environment is refused, naming what to install; the function never asks for it itself.',
     req: request(databaseXr({})),
-    want: { meta: { tag: 'tag-1', ttl: TTL }, desired: { composite: undefined, resources: {} }, results: [], context: undefined, requirements: REQUIREMENTS, conditions: [] },
+    want: FATAL_WITHOUT_CONFIG,
   },
   ComposesWithDefaults: {
     reason: 'Defaults: name <namespace>_<name>, 20 connections, Retain (no Delete in managementPolicies, remote secret kept), no extensions.',
@@ -241,6 +243,18 @@ const cases: Record<string, TableCase> = {
     req: request(databaseXr({}), { required: withPlatformEnvironment(), observed: { 'password-generator': observed(composed()['password-generator']!.resource, 'password-generator') } }),
     want: composedResponse(withReady(composed(), 'password-generator', Ready.READY_TRUE)),
   },
+  ManagedReadyFromItsCondition: {
+    reason: 'Crossplane derives nothing itself: a managed resource is READY_TRUE exactly when it reports Ready=True, else READY_FALSE.',
+    req: request(databaseXr({}), {
+      required: withPlatformEnvironment(),
+      observed: {
+        role: { ...observed(composed().role!.resource, 'role'), status: { conditions: [{ type: 'Synced', status: 'True' }, { type: 'Ready', status: 'True' }] } },
+        database: { ...observed(composed().database!.resource, 'database'), status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Creating' }] } },
+        grant: observed(composed().grant!.resource, 'grant'),
+      },
+    }),
+    want: composedResponse(withReady(composed(), 'role', Ready.READY_TRUE)),
+  },
   ExtensionTakenOffTheList: {
     reason: 'An extension removed from the list is dropped from the composition on purpose (Retain leaves it in the database).',
     req: request(databaseXr({ extensions: ['pgcrypto'] }), {
@@ -260,7 +274,6 @@ const cases: Record<string, TableCase> = {
     req: request(databaseXr({ extensions: ['pgcrypto', 'plpython3u'] }), { required: withPlatformEnvironment() }),
     want: fatalResponse(
       'spec.extensions[1]: must be one of "btree_gin", "btree_gist", "citext", "hstore", "ltree", "pg_stat_statements", "pg_trgm", "pgcrypto", "postgis", "tablefunc", "unaccent", "uuid-ossp", "vector"',
-      false,
     ),
   },
   DuplicateExtension: {
@@ -271,17 +284,17 @@ const cases: Record<string, TableCase> = {
   NameNotIdentifier: {
     reason: 'Capitals and "-" are not in an unquoted PostgreSQL identifier.',
     req: request(databaseXr({ name: 'Forge-API' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.name: must be a PostgreSQL identifier: lowercase letters, digits and "_", not starting with a digit', false),
+    want: fatalResponse('spec.name: must be a PostgreSQL identifier: lowercase letters, digits and "_", not starting with a digit'),
   },
   NameStartsWithDigit: {
     reason: 'Identifiers do not start with a digit.',
     req: request(databaseXr({ name: '1forge' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.name: must be a PostgreSQL identifier: lowercase letters, digits and "_", not starting with a digit', false),
+    want: fatalResponse('spec.name: must be a PostgreSQL identifier: lowercase letters, digits and "_", not starting with a digit'),
   },
   NameTooLong: {
     reason: 'PostgreSQL truncates identifiers at 63 bytes; refuse rather than truncate silently.',
     req: request(databaseXr({ name: `forge_api_${'x'.repeat(54)}` }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.name: too big: expected string to have <=63 characters', false),
+    want: fatalResponse('spec.name: too big: expected string to have <=63 characters'),
   },
   NameOutsideNamespacePrefix: {
     reason: "A name outside the namespace's prefix could take another project's database on the shared instance.",
@@ -301,27 +314,27 @@ const cases: Record<string, TableCase> = {
   ConnectionLimitZero: {
     reason: 'A login role with no connections is useless.',
     req: request(databaseXr({ connectionLimit: 0 }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.connectionLimit: too small: expected number to be >=1', false),
+    want: fatalResponse('spec.connectionLimit: too small: expected number to be >=1'),
   },
   ConnectionLimitTooHigh: {
     reason: 'The shared instance has a finite number of connections.',
     req: request(databaseXr({ connectionLimit: 1000 }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.connectionLimit: too big: expected number to be <=500', false),
+    want: fatalResponse('spec.connectionLimit: too big: expected number to be <=500'),
   },
   UnknownDeletionPolicy: {
     reason: 'Only Retain and Delete exist.',
     req: request(databaseXr({ deletionPolicy: 'Orphan' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.deletionPolicy: must be one of "Retain", "Delete"', false),
+    want: fatalResponse('spec.deletionPolicy: must be one of "Retain", "Delete"'),
   },
   UnknownField: {
     reason: 'A misspelled field is an error, not silently ignored.',
     req: request(databaseXr({ extension: ['pgcrypto'] }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec: unknown field "extension"', false),
+    want: fatalResponse('spec: unknown field "extension"'),
   },
   MetadataNameTooLong: {
     reason: 'The name labels every composed object, and label values stop at 63 characters.',
     req: request(databaseXr({ name: 'forge_api_x' }, { name: 'm'.repeat(64) }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('metadata.name: must be at most 63 characters (it labels every composed object)', true, 'm'.repeat(64)),
+    want: fatalResponse('metadata.name: must be at most 63 characters (it labels every composed object)', 'm'.repeat(64)),
   },
 
   // Config: each missing section is a Fatal naming it, never a default.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_NAME } from '../functions/platform/src/release.js';
 import { parseManifests } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 
@@ -31,7 +32,7 @@ describe('function deployment examples (examples/deployment)', () => {
   });
 
   it('the Function uses the runtime config', () => {
-    expect(at(fn, 'metadata', 'name')).toBe('function-platform');
+    expect(at(fn, 'metadata', 'name')).toBe(FUNCTION_NAME);
     expect(at(fn, 'spec', 'runtimeConfigRef', 'name')).toBe(at(runtime, 'metadata', 'name'));
   });
 

@@ -80,6 +80,7 @@ describe('reference page generator', () => {
       })
       .strict(),
     status: z.object({ url: z.string().optional().describe('Where to connect.') }).strict(),
+    requirements: [],
     config: () => {
       throw new Error('not called');
     },

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { settledProblems } from './helpers/settled-checks.js';
-import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { settleEnvironment } from './helpers/settle.js';
 
 const onprem = readManifest('examples/environment/onprem.yaml');
-const CONFIGS: Record<string, JsonObject> = Object.fromEntries(['base', 'onprem'].map((name) => [name, readManifest(`environment-configs/${name}.yaml`)]));
 
 /** The on-prem example with its spec changed. */
 function withSpec(spec: JsonObject): JsonObject {
@@ -25,7 +24,7 @@ function valuesOf(resources: Record<string, JsonObject>, key: string): JsonObjec
 /** Fatal messages of one first-call render with the repository's base and onprem configs. */
 function fatals(xr: JsonObject): string[] {
   // The Hub is supplied so that a spec naming one gets past the requirements to the composer's verdict.
-  const required = { 'environment-config-base': [CONFIGS.base as JsonObject], 'environment-config-environment': [CONFIGS.onprem as JsonObject], hub: [readManifest('examples/required/hub.yaml')] };
+  const required = environmentRequired();
   const response = runFunction(request({ ...xr, metadata: { ...(xr.metadata as JsonObject), uid: 'onprem' } }, { required }), { ttlSeconds: 60 }).response;
   return response.results.filter((r) => r.severity === Severity.SEVERITY_FATAL).map((r) => r.message);
 }

@@ -2,12 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/resources/cidr.js';
-import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { observeAll as observeReady, settleEnvironment } from './helpers/settle.js';
 
-const CONFIGS: Record<string, JsonObject> = Object.fromEntries(
-  ['base', 'dev', 'staging', 'prod', 'onprem'].map((name) => [name, readManifest(`environment-configs/${name}.yaml`)]),
-);
 const HUB = readManifest('examples/required/hub.yaml');
 
 function withUid(xr: JsonObject): JsonObject {
@@ -15,17 +12,12 @@ function withUid(xr: JsonObject): JsonObject {
 }
 
 /** Required resources as Crossplane would supply them for an Environment of `environment`. */
-function required(environment: string, hub: JsonObject | undefined = HUB): Record<string, JsonObject[]> {
-  const own = CONFIGS[environment];
-  return {
-    'environment-config-base': [CONFIGS.base as JsonObject],
-    'environment-config-environment': own === undefined ? [] : [own],
-    ...(hub === undefined ? {} : { hub: [hub] }),
-  };
+function required(hubs: JsonObject[] = [HUB]): Record<string, JsonObject[]> {
+  return environmentRequired({ hubs });
 }
 
-function run(xr: JsonObject, environment: string, observed: Record<string, JsonObject> = {}, hub: JsonObject | undefined = HUB): RunFunctionResponse {
-  return runFunction(request(withUid(xr), { required: required(environment, hub), observed }), { ttlSeconds: 60 }).response;
+function run(xr: JsonObject, observed: Record<string, JsonObject> = {}, hub: JsonObject = HUB): RunFunctionResponse {
+  return runFunction(request(withUid(xr), { required: required([hub]), observed }), { ttlSeconds: 60 }).response;
 }
 
 function desired(response: RunFunctionResponse): Record<string, JsonObject> {
@@ -73,7 +65,7 @@ const prodStandalone = readManifest('examples/environment/prod-standalone.yaml')
 
 describe('Environment renders per environment', () => {
   it('dev: 2 zones, one NAT gateway, small single-AZ database without deletion protection', () => {
-    const r = desired(run(dev, 'dev'));
+    const r = desired(run(dev));
     expect(keysMatching(r, /^subnet-/)).toEqual(['subnet-database-a', 'subnet-database-b', 'subnet-private-a', 'subnet-private-b', 'subnet-public-a', 'subnet-public-b']);
     expect(keysMatching(r, /^nat-gateway-/)).toEqual(['nat-gateway-a']);
     expect(keysMatching(r, /^transit-gateway/)).toEqual([]);
@@ -83,7 +75,7 @@ describe('Environment renders per environment', () => {
   });
 
   it('staging: a spoke of the Hub with no NAT, accepted, associated with the workload table and propagated to egress and platform by the network account', () => {
-    const first = desired(run(staging, 'staging'));
+    const first = desired(run(staging));
     // Until the attachment exists and is accepted, nothing waits on the Hub's route tables.
     expect(keysMatching(first, /^transit-gateway-(association|propagation|attachment-accepter)/)).toEqual([]);
     const r = settleEnvironment(staging).resources;
@@ -106,22 +98,38 @@ describe('Environment renders per environment', () => {
   });
 
   it('prod: stateful resources are orphaned on deletion, overrides apply last, only listed admins get access', () => {
-    const r = desired(run(prod, 'prod'));
+    const r = desired(run(prod, observeAll(desired(run(prod)))));
     for (const key of ['database', 'bucket-artifacts', 'bucket-logs', 'kms-key', 'secret-database-root']) {
       expect((r[key]?.spec as JsonObject).managementPolicies, key).toEqual(['Observe', 'Create', 'Update', 'LateInitialize']);
     }
     expect((r.vpc?.spec as JsonObject).managementPolicies).toBeUndefined();
     expect(forProvider(r.database)).toMatchObject({ instanceClass: 'db.m7g.2xlarge', multiAz: true, deletionProtection: true, backupRetentionPeriod: 30, skipFinalSnapshot: false });
+    expect(forProvider(r.database)).toMatchObject({
+      performanceInsightsEnabled: true,
+      performanceInsightsRetentionPeriod: 93,
+      performanceInsightsKmsKeyId: AT_PROVIDER['kms-key']?.arn,
+      monitoringInterval: 15,
+      monitoringRoleArnRef: { name: 'prod-role-database-monitoring' },
+      backupWindow: '02:00-03:00',
+      maintenanceWindow: 'sun:03:30-sun:04:30',
+    });
+    // Unique per Environment (its uid), so a second Environment of the same name, deleted again, does not collide.
+    expect(forProvider(r.database).finalSnapshotIdentifier).toMatch(/^prod-database-final-[0-9a-f]{12}$/);
+    expect(JSON.parse(forProvider(r['role-database-monitoring']).assumeRolePolicy as string)).toMatchObject({ Statement: [{ Principal: { Service: 'monitoring.rds.amazonaws.com' } }] });
+    expect(forProvider(r['log-group-database'])).toMatchObject({ retentionInDays: 365 });
+    expect((r['log-group-database']?.metadata as JsonObject).annotations).toMatchObject({ 'crossplane.io/external-name': '/aws/rds/instance/prod-database/postgresql' });
+    expect(forProvider(r['log-group-cluster'])).toMatchObject({ retentionInDays: 365 });
+    expect(forProvider(r.cluster)).toMatchObject({ version: '1.35', upgradePolicy: { supportType: 'STANDARD' } });
   });
 
   it('prod without a Hub: one NAT gateway per zone, each zone routing through its own', () => {
-    const r = desired(run(prodStandalone, 'prod'));
+    const r = desired(run(prodStandalone));
     expect(keysMatching(r, /^nat-gateway-/)).toEqual(['nat-gateway-a', 'nat-gateway-b', 'nat-gateway-c']);
     for (const zone of ['a', 'b', 'c']) expect(forProvider(r[`route-private-egress-${zone}`])).toMatchObject({ natGatewayIdRef: { name: `prod-nat-gateway-${zone}` } });
   });
 
   it('names are deterministic, DNS-safe and within AWS limits', () => {
-    const r = desired(run(prod, 'prod'));
+    const r = desired(run(prod));
     for (const resource of Object.values(r)) {
       const metadata = resource.metadata as { name: string; annotations?: Record<string, string> };
       expect(metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
@@ -133,7 +141,7 @@ describe('Environment renders per environment', () => {
   });
 
   it('tags every AWS resource that takes tags with environment, component and managed-by', () => {
-    const r = desired(run(dev, 'dev'));
+    const r = desired(run(dev));
     const tagged = Object.values(r).filter((res) => forProvider(res).tags !== undefined);
     expect(tagged.length).toBeGreaterThan(30);
     for (const res of tagged) expect(forProvider(res).tags).toMatchObject({ environment: 'dev', 'managed-by': 'crossplane' });
@@ -147,7 +155,7 @@ describe('Environment sequencing', () => {
   ] as const) {
     it(`${name}: nothing observed, then the cluster ready, then everything ready: status fills in and nothing is dropped`, () => {
       // Step 1: nothing exists. What needs the KMS key, the cluster or the zone waits.
-      const first = run(xr, environment);
+      const first = run(xr);
       const step1 = desired(first);
       expect(step1.cluster).toBeUndefined();
       expect(step1['node-group-system']).toBeUndefined();
@@ -157,14 +165,14 @@ describe('Environment sequencing', () => {
       expect(first.desired?.composite?.ready).toBe(2); // READY_FALSE while anything waits
 
       // Step 2: the first wave exists; the cluster can be created.
-      const second = run(xr, environment, observeAll(step1));
+      const second = run(xr, observeAll(step1));
       const step2 = desired(second);
       expect(Object.keys(step1).filter((k) => step2[k] === undefined)).toEqual([]);
       expect(forProvider(step2.cluster)).toMatchObject({ encryptionConfig: { provider: { keyArn: AT_PROVIDER['kms-key']?.arn }, resources: ['secrets'] } });
       expect(step2['zone-delegation']).toBeDefined();
 
       // Step 3: the cluster is ready: node group, add-ons, OIDC, access entries follow.
-      const third = run(xr, environment, observeAll(step2));
+      const third = run(xr, observeAll(step2));
       const step3 = desired(third);
       expect(Object.keys(step2).filter((k) => step3[k] === undefined)).toEqual([]);
       expect(step3['node-group-system']).toBeDefined();
@@ -173,12 +181,12 @@ describe('Environment sequencing', () => {
       // Then: nodes ready, the add-ons that need nodes follow, then the operators, one wave
       // per render, until nothing waits; no round ever drops what the previous one desired.
       let previous = step3;
-      let fifth = run(xr, environment, observeAll(step3));
+      let fifth = run(xr, observeAll(step3));
       for (let round = 0; round < 10 && status(fifth).pendingResources !== undefined; round++) {
         const current = desired(fifth);
         expect(Object.keys(previous).filter((k) => current[k] === undefined)).toEqual([]);
         previous = current;
-        fifth = run(xr, environment, observeAll(current));
+        fifth = run(xr, observeAll(current));
       }
       const step5 = desired(fifth);
       expect(Object.keys(previous).filter((k) => step5[k] === undefined)).toEqual([]);
@@ -197,34 +205,34 @@ describe('Environment sequencing', () => {
   }
 
   it('keeps an observed resource as it is when what it was built from disappears', () => {
-    const step1 = desired(run(dev, 'dev'));
-    const step2 = desired(run(dev, 'dev', observeAll(step1)));
+    const step1 = desired(run(dev));
+    const step2 = desired(run(dev, observeAll(step1)));
     const observed = observeAll(step2);
     // The KMS key's ARN vanishes from the observation (an API hiccup): the cluster must stay.
     (observed['kms-key']?.status as JsonObject).atProvider = {};
-    const again = desired(run(dev, 'dev', observed));
+    const again = desired(run(dev, observed));
     expect(forProvider(again.cluster)).toEqual(forProvider(step2.cluster));
   });
 
   it('refuses to remove a stateful resource the spec no longer asks for', () => {
-    const step1 = desired(run(dev, 'dev'));
+    const step1 = desired(run(dev));
     const observed = observeAll(step1);
     observed['bucket-old'] = { ...observed['bucket-logs'], metadata: { ...(observed['bucket-logs']?.metadata as JsonObject), name: 'dev-bucket-old' } } as JsonObject;
-    const response = run(dev, 'dev', observed);
+    const response = run(dev, observed);
     expect(response.results.map((r) => r.message)).toEqual(['cannot compose Environment env-dev/dev: cannot remove "bucket-old": it holds data; delete the Environment to remove it deliberately']);
   });
 
   it('drops what the spec switched off: NAT gateways when the environment joins a Hub', () => {
-    const standalone = desired(run(dev, 'dev'));
+    const standalone = desired(run(dev));
     const spoke = { ...dev, spec: { ...(dev.spec as JsonObject), network: { cidr: '10.1.0.0/16', hubRef: { name: 'hub', namespace: 'network-hub' } } } };
-    const response = run(spoke, 'dev', observeAll(standalone));
+    const response = run(spoke, observeAll(standalone));
     const r = desired(response);
     expect(keysMatching(r, /^nat-gateway-/)).toEqual([]);
     expect(r['transit-gateway-attachment']).toBeDefined();
   });
 
   it('waits for a Hub that has not published its ids, with a warning', () => {
-    const response = run(staging, 'staging', {}, { ...HUB, status: {} });
+    const response = run(staging, {}, { ...HUB, status: {} });
     const r = desired(response);
     expect(r['transit-gateway-attachment']).toBeUndefined();
     expect(response.results).toEqual([{ severity: Severity.SEVERITY_WARNING, message: expect.stringContaining('Hub network-hub/hub has not published its Transit Gateway yet') }]);
@@ -276,8 +284,7 @@ describe('Environment bad input', () => {
   ];
   for (const tc of cases) {
     it(`${tc.reason} is a Fatal naming the field`, () => {
-      const hub = tc.hub === null ? ({ items: [] } as const) : undefined;
-      const req = request(withUid(tc.xr), { required: { ...required(tc.environment ?? 'dev', tc.hub ?? HUB), ...(hub ? { hub: [] } : {}) } });
+      const req = request(withUid(tc.xr), { required: required(tc.hub === null ? [] : [tc.hub ?? HUB]) });
       const { response } = runFunction(req, { ttlSeconds: 60 });
       expect(response.results).toHaveLength(1);
       expect(response.results[0]?.severity).toBe(Severity.SEVERITY_FATAL);
@@ -316,7 +323,7 @@ describe('Kubernetes minor upgrade', () => {
   function settleAt(version: string): Record<string, JsonObject> {
     let observed: Record<string, JsonObject> = {};
     for (let round = 0; round < 8; round++) {
-      const next = desired(run(devAt(version), 'dev', observed));
+      const next = desired(run(devAt(version), observed));
       observed = Object.fromEntries(Object.entries(observeAll(next)).map(([k, v]) => [k, { ...v, status: { ...(v.status as JsonObject), atProvider: at(version)(k) } }]));
     }
     return observed;
@@ -332,13 +339,13 @@ describe('Kubernetes minor upgrade', () => {
     expect(forProvider(before['addon-coredns'])).toMatchObject({ addonVersion: 'v1.11.4-eksbuild.2' });
 
     // Step 1: spec asks for 1.34; the cluster still runs 1.33.
-    const step1 = desired(run(devAt('1.34'), 'dev', running133));
+    const step1 = desired(run(devAt('1.34'), running133));
     expect(forProvider(step1.cluster)).toMatchObject({ version: '1.34' });
     expect(forProvider(step1['node-group-system'])).toMatchObject({ version: '1.33' });
     expect(forProvider(step1['addon-coredns'])).toMatchObject({ addonVersion: 'v1.11.4-eksbuild.2' });
 
     // Step 2: the control plane reports 1.34: nodes and add-ons follow.
-    const step2 = desired(run(devAt('1.34'), 'dev', withClusterAt(running133, '1.34')));
+    const step2 = desired(run(devAt('1.34'), withClusterAt(running133, '1.34')));
     expect(forProvider(step2['node-group-system'])).toMatchObject({ version: '1.34' });
     expect(forProvider(step2['addon-coredns'])).toMatchObject({ addonVersion: 'v1.12.1-eksbuild.1' });
 
@@ -350,12 +357,12 @@ describe('Kubernetes minor upgrade', () => {
   });
 
   it('goes one minor at a time when the spec jumps ahead', () => {
-    const step = desired(run(devAt('1.35'), 'dev', running133));
+    const step = desired(run(devAt('1.35'), running133));
     expect(forProvider(step.cluster)).toMatchObject({ version: '1.34' });
   });
 
   it('refuses a downgrade, naming the field', () => {
-    const response = run(devAt('1.32'), 'dev', running133);
+    const response = run(devAt('1.32'), running133);
     expect(response.results.map((r) => r.message)).toEqual(['cannot compose Environment env-dev/dev: spec.kubernetes.version: cannot downgrade the cluster from 1.33 to 1.32']);
   });
 });
@@ -363,9 +370,9 @@ describe('Kubernetes minor upgrade', () => {
 describe('CNI choice', () => {
   it('does not install the VPC CNI add-on when Cilium owns pod networking', () => {
     const withCilium = { ...dev, spec: { ...(dev.spec as JsonObject), overrides: { features: { cilium: true } } } };
-    const step1 = desired(run(withCilium, 'dev'));
-    const step2 = desired(run(withCilium, 'dev', observeAll(step1)));
-    const step3 = desired(run(withCilium, 'dev', observeAll(step2)));
+    const step1 = desired(run(withCilium));
+    const step2 = desired(run(withCilium, observeAll(step1)));
+    const step3 = desired(run(withCilium, observeAll(step2)));
     expect(step3['addon-kube-proxy']).toBeDefined();
     expect(step3['addon-vpc-cni']).toBeUndefined();
   });

@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { AwsNetwork, fp } from './helpers/network-model.js';
-import { readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
 
-const CONFIGS: Record<string, JsonObject> = Object.fromEntries(['base', 'dev', 'staging', 'prod'].map((n) => [n, readManifest(`environment-configs/${n}.yaml`)]));
 const HUB_XR = readManifest('examples/hub/hub.yaml');
 
 
@@ -37,7 +36,7 @@ function renderSpoke(spoke: Spoke, hub: JsonObject, observed: Resources): RunFun
     metadata: { name: spoke.environment, namespace: `env-${spoke.environment}`, uid: 'u' },
     spec: { environment: spoke.environment, role: spoke.role, region: 'eu-central-1', domain: 'projectcatalyst.io', network: { cidr: spoke.cidr, hubRef: { name: 'hub', namespace: 'network-hub' } } },
   };
-  const required = { 'environment-config-base': [CONFIGS.base as JsonObject], 'environment-config-environment': [CONFIGS[spoke.environment] as JsonObject], hub: [hub] };
+  const required = environmentRequired({ hubs: [hub] });
   return runFunction(request(xr, { required, observed }), { ttlSeconds: 60 }).response;
 }
 
@@ -67,7 +66,7 @@ describe('Hub', () => {
   ];
   const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentAtProvider(s.environment)).resources]));
   const hubNatIps = Object.fromEntries(['a', 'b', 'c'].map((z) => [`hub-nat-gateway-${z}`, String(hubIds(`eip-nat-${z}`).publicIp)]));
-  const account = (environment: string) => String(((CONFIGS[environment] as JsonObject).data as { aws: { accountId: string } }).aws.accountId);
+  const account = (environment: string) => String((readManifest(`environment-configs/${environment}.yaml`).data as { aws: { accountId: string } }).aws.accountId);
   const network = new AwsNetwork(
     { name: 'hub', vpc: { resources: hub.resources, account: '444444444444', natIps: hubNatIps }, ids: hubIds },
     Object.fromEntries(spokes.map((s) => [s.environment, { resources: rendered[s.environment] ?? {}, account: account(s.environment), clusterSecurityGroup: `sg-${s.environment}`, natIps: {} }])),

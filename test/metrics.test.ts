@@ -48,7 +48,7 @@ describe('Prometheus metrics, scraped after real gRPC calls', () => {
       const composed = request(storageXr({ size: '10Gi' }), { required: withPlatformEnvironment() });
       await call(client, composed);
       await call(client, composed);
-      await call(client, request(storageXr({ size: '10Gi' }))); // no EnvironmentConfig yet: requirements
+      await call(client, request(storageXr({ size: '10Gi' }))); // platform-environment not fetched: fatal
       await call(client, request(storageXr({ size: 'huge' }), { required: withPlatformEnvironment() })); // fatal
       // Kinds come from the request: a thousand made-up kinds must not make a thousand series.
       for (let i = 0; i < 20; i++) await call(client, request({ ...storageXr({ size: '1Gi' }), kind: `Made${i}Up` }));
@@ -61,8 +61,7 @@ describe('Prometheus metrics, scraped after real gRPC calls', () => {
       expect(contentType).toContain('text/plain');
       const count = (kind: string, outcome: string) => sample(body, 'function_run_function_requests_total', { kind, outcome });
       expect(count('Storage', 'composed')).toBe(2);
-      expect(count('Storage', 'requirements')).toBe(1);
-      expect(count('Storage', 'fatal')).toBe(1);
+      expect(count('Storage', 'fatal')).toBe(2);
       expect(count(UNKNOWN_KIND, 'fatal')).toBe(21);
       expect(count('Storage', 'error')).toBe(0);
       expect(sample(body, 'function_run_function_duration_seconds_count', { kind: 'Storage', outcome: 'composed' })).toBe(2);

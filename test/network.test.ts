@@ -1,5 +1,5 @@
 import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
-import { composedResponse as expectedComposed, fatalResponse as fatal, PLATFORM_ENVIRONMENT_REQUIREMENTS, tableTests, TTL, type ExpectedResources, type TableCase } from './helpers/responses.js';
+import { composedResponse as expectedComposed, fatalResponse as fatal, tableTests, type ExpectedResources, type TableCase , MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
 import { describe, expect, it } from 'vitest';
 import { Ready, RunFunctionResponse, Severity, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
@@ -8,7 +8,6 @@ import { PLATFORM_ENVIRONMENT_REQUIREMENT, platformEnvironment, request, withPla
 
 const ZONE = 'dev.eu-central-1.projectcatalyst.io';
 
-const REQUIREMENTS = PLATFORM_ENVIRONMENT_REQUIREMENTS;
 
 function labels(visibility = 'public'): JsonObject {
   return {
@@ -78,9 +77,11 @@ function composedResponse(resources: Desired, xrStatus: JsonObject): RunFunction
   return expectedComposed('Network', resources, xrStatus);
 }
 
-function fatalResponse(message: string, afterSpecParsed = true): RunFunctionResponse {
-  return fatal(`cannot compose Network forge-api/api: ${message}`, afterSpecParsed);
+function fatalResponse(message: string): RunFunctionResponse {
+  return fatal(`cannot compose Network forge-api/api: ${message}`);
 }
+
+const FATAL_WITHOUT_CONFIG = fatalResponse(MISSING_PLATFORM_ENVIRONMENT);
 
 const NOT_READY = Ready.READY_FALSE;
 
@@ -110,10 +111,10 @@ function parentStatus(parent: JsonObject, accepted: string, resolved: string): J
 const minimal = { service: { port: 8080 }, hostname: 'api' };
 
 const cases: Record<string, TableCase> = {
-  FirstCallAsksForConfig: {
-    reason: 'Before Crossplane supplies platform-environment, the function returns only its requirements.',
+  WithoutPlatformEnvironmentIsFatal: {
+    reason: 'A Composition that does not have Crossplane fetch platform-environment is refused, naming what to install; the function never asks for it itself.',
     req: request(networkXr(minimal)),
-    want: { meta: { tag: 'tag-1', ttl: TTL }, desired: { composite: undefined, resources: {} }, results: [], context: undefined, requirements: REQUIREMENTS, conditions: [] },
+    want: FATAL_WITHOUT_CONFIG,
   },
   ComposesPublicWithDefaults: {
     reason: 'Defaults: service named like the Network, path / as a prefix, public gateway, only the gateway admitted, no traffic policy.',
@@ -289,12 +290,12 @@ const cases: Record<string, TableCase> = {
   HostnameNotDnsLabel: {
     reason: 'The hostname is one DNS label: no dots, capitals or underscores.',
     req: request(networkXr({ ...minimal, hostname: 'api.v2' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.hostname: must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit', false),
+    want: fatalResponse('spec.hostname: must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit'),
   },
   HostnameTooLong: {
     reason: 'A DNS label has at most 63 characters.',
     req: request(networkXr({ ...minimal, hostname: 'a'.repeat(64) }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.hostname: too big: expected string to have <=63 characters', false),
+    want: fatalResponse('spec.hostname: too big: expected string to have <=63 characters'),
   },
   HostnameTooLongForZone: {
     reason: 'The full host name must fit in 253 characters under the zone.',
@@ -308,27 +309,27 @@ const cases: Record<string, TableCase> = {
   MissingHostname: {
     reason: 'hostname is required.',
     req: request(networkXr({ service: { port: 8080 } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.hostname: required field is missing', false),
+    want: fatalResponse('spec.hostname: required field is missing'),
   },
   PortOutOfRange: {
     reason: 'Ports run from 1 to 65535.',
     req: request(networkXr({ service: { port: 70000 }, hostname: 'api' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.service.port: too big: expected number to be <=65535', false),
+    want: fatalResponse('spec.service.port: too big: expected number to be <=65535'),
   },
   PortZero: {
     reason: 'Port 0 is not a port.',
     req: request(networkXr({ service: { port: 0 }, hostname: 'api' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.service.port: too small: expected number to be >=1', false),
+    want: fatalResponse('spec.service.port: too small: expected number to be >=1'),
   },
   PortNotInteger: {
     reason: 'A fractional port is refused by path.',
     req: request(networkXr({ service: { port: 80.5 }, hostname: 'api' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.service.port: invalid input: expected int, received number', false),
+    want: fatalResponse('spec.service.port: invalid input: expected int, received number'),
   },
   ServiceNameNotRfc1035: {
     reason: 'Service names start with a letter.',
     req: request(networkXr({ service: { name: '9api', port: 80 }, hostname: 'api' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.service.name: must be a Service name: lowercase letters, digits and "-", starting with a letter', false),
+    want: fatalResponse('spec.service.name: must be a Service name: lowercase letters, digits and "-", starting with a letter'),
   },
   DefaultServiceNameNotRfc1035: {
     reason: 'When metadata.name cannot be a Service name, the Fatal says to set spec.service.name.',
@@ -348,12 +349,12 @@ const cases: Record<string, TableCase> = {
     req: request(networkXr({ ...minimal, service: { port: 8080, selector: JSON.parse('{"app":"api","__proto__":"x"}') as JsonObject } }), {
       required: withPlatformEnvironment(),
     }),
-    want: fatalResponse('spec.service.selector: "__proto__" is not a label key ([prefix/]name, at most 253 characters)', false),
+    want: fatalResponse('spec.service.selector: "__proto__" is not a label key ([prefix/]name, at most 253 characters)'),
   },
   SelectorHugeKey: {
     reason: 'A huge label key is named shortened, so the message stays readable.',
     req: request(networkXr({ ...minimal, service: { port: 8080, selector: { ['k'.repeat(300)]: 'v' } } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse(`spec.service.selector: "${'k'.repeat(40)}..." is not a label key ([prefix/]name, at most 253 characters)`, false),
+    want: fatalResponse(`spec.service.selector: "${'k'.repeat(40)}..." is not a label key ([prefix/]name, at most 253 characters)`),
   },
   DuplicatePaths: {
     reason: 'The same path twice is a mistake, whatever the match type.',
@@ -370,7 +371,6 @@ const cases: Record<string, TableCase> = {
     req: request(networkXr({ ...minimal, paths: [{ path: 'api' }] }), { required: withPlatformEnvironment() }),
     want: fatalResponse(
       "spec.paths[0].path: must be an absolute URL path such as /api (letters, digits and -._~!$&'()*+,;=:@/ or %XX)",
-      false,
     ),
   },
   PathWithDotSegment: {
@@ -386,54 +386,54 @@ const cases: Record<string, TableCase> = {
   NoPaths: {
     reason: 'An empty path list routes nothing.',
     req: request(networkXr({ ...minimal, paths: [] }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.paths: too small: expected array to have >=1 items', false),
+    want: fatalResponse('spec.paths: too small: expected array to have >=1 items'),
   },
   RegularExpressionPath: {
     reason: 'Regular expressions are implementation-specific in the Gateway API and not offered.',
     req: request(networkXr({ ...minimal, paths: [{ path: '/a', type: 'RegularExpression' }] }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.paths[0].type: must be one of "PathPrefix", "Exact"', false),
+    want: fatalResponse('spec.paths[0].type: must be one of "PathPrefix", "Exact"'),
   },
   CallerBadNamespace: {
     reason: 'A caller namespace must be a namespace name.',
     req: request(networkXr({ ...minimal, allowedCallers: [{ namespace: 'Forge_Worker', serviceAccount: 'worker' }] }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.allowedCallers[0].namespace: must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit', false),
+    want: fatalResponse('spec.allowedCallers[0].namespace: must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit'),
   },
   CallerBadServiceAccount: {
     reason: 'A caller service account must be a service-account name; a wildcard is not one.',
     req: request(networkXr({ ...minimal, allowedCallers: [{ namespace: 'ok', serviceAccount: 'worker' }, { namespace: 'forge-worker', serviceAccount: '*' }] }), {
       required: withPlatformEnvironment(),
     }),
-    want: fatalResponse('spec.allowedCallers[1].serviceAccount: must be a DNS subdomain: lowercase letters, digits, "-" and "."', false),
+    want: fatalResponse('spec.allowedCallers[1].serviceAccount: must be a DNS subdomain: lowercase letters, digits, "-" and "."'),
   },
   CallerWithoutServiceAccount: {
     reason: 'A caller is a namespace and a service account; a whole namespace is not admitted.',
     req: request(networkXr({ ...minimal, allowedCallers: [{ namespace: 'forge-worker' }] }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.allowedCallers[0].serviceAccount: required field is missing', false),
+    want: fatalResponse('spec.allowedCallers[0].serviceAccount: required field is missing'),
   },
   BadDuration: {
     reason: 'Durations are Gateway API durations.',
     req: request(networkXr({ ...minimal, timeouts: { request: '30 seconds' } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.timeouts.request: must be a duration such as 30s, 1m or 500ms', false),
+    want: fatalResponse('spec.timeouts.request: must be a duration such as 30s, 1m or 500ms'),
   },
   TooManyRetries: {
     reason: 'At most 5 retries: more multiplies load on a failing service.',
     req: request(networkXr({ ...minimal, retries: { attempts: 10 } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.retries.attempts: too big: expected number to be <=5', false),
+    want: fatalResponse('spec.retries.attempts: too big: expected number to be <=5'),
   },
   ZeroRateLimit: {
     reason: 'A rate limit of zero would refuse everything.',
     req: request(networkXr({ ...minimal, rateLimit: { requestsPerMinute: 0 } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.rateLimit.requestsPerMinute: too small: expected number to be >=1', false),
+    want: fatalResponse('spec.rateLimit.requestsPerMinute: too small: expected number to be >=1'),
   },
   UnknownVisibility: {
     reason: 'Only public and internal exist.',
     req: request(networkXr({ ...minimal, visibility: 'private' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.visibility: must be one of "public", "internal"', false),
+    want: fatalResponse('spec.visibility: must be one of "public", "internal"'),
   },
   UnknownField: {
     reason: 'A misspelled field is an error, not silently ignored.',
     req: request(networkXr({ ...minimal, ratelimit: { requestsPerMinute: 5 } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec: unknown field "ratelimit"', false),
+    want: fatalResponse('spec: unknown field "ratelimit"'),
   },
   MetadataNameTooLong: {
     reason: 'The name labels every composed object, and label values stop at 63 characters.',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,12 +9,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KINDS } from '../functions/platform/src/kinds/index.js';
 import { API_GROUP } from '../functions/platform/src/composite.js';
 import { compositionName } from '../scripts/lib/xrd.js';
-import { exampleInventory, providerDependencies, withProviderDependencies, type ProviderDependency } from '../scripts/lib/dependencies.js';
+import { exampleInventory, providerDependencies, withDependencies, type ExampleInventory, type ProviderDependency } from '../scripts/lib/dependencies.js';
+import { FUNCTION_NAME, FUNCTION_PACKAGE, RELEASE_VERSION, dependencyObjectName, seriesOf } from '../functions/platform/src/release.js';
 import { generatedFiles } from '../scripts/lib/generated.js';
-import { parseManifests } from '../scripts/lib/schema-validator.js';
+import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { readTar, type TarEntry } from '../scripts/lib/tar.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import {
+  CONFIGURATIONS,
   MEDIA_TYPES,
   XPKG_ANNOTATION,
   XPKG_BASE,
@@ -72,12 +74,11 @@ function open(build: XpkgBuild): OpenedXpkg {
   return { files, index, manifest, config, layerTar, layerEntries, stream: docs.map((d) => d.toJS() as JsonObject) };
 }
 
-/** Compares two `vX.Y.Z` versions numerically: negative, zero or positive. */
-function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.replace(/^v/, '').split('.').map(Number);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
+/** The examples rendered to their fully created state, once for every describe block. */
+let inventoryOnce: Promise<ExampleInventory> | undefined;
+function inventory(): Promise<ExampleInventory> {
+  inventoryOnce ??= exampleInventory();
+  return inventoryOnce;
 }
 
 function identity(object: JsonObject): string {
@@ -108,33 +109,36 @@ function expectXpkgStructure(pkg: OpenedXpkg, reference: string): void {
   expect([...pkg.files.keys()].filter((name) => name.startsWith('blobs/')).length).toBe(3);
 }
 
-describe('Configuration package', () => {
+const TITLES: Record<string, string> = { platform: 'catalyst-forge-platform', 'platform-environment-cluster': 'catalyst-forge-platform-environment-cluster' };
+
+describe.each(CONFIGURATIONS.map((configuration) => ({ configuration, name: configuration.repository })))('Configuration package $name', ({ configuration }) => {
   let build: XpkgBuild;
   let pkg: OpenedXpkg;
+  const kinds = KINDS.filter((k) => configuration.kinds.includes(k.kind));
   beforeAll(() => {
-    build = buildConfigurationPackage(options);
+    build = buildConfigurationPackage(options, configuration);
     pkg = open(build);
   });
 
   it('is an OCI image layout with one annotated package.yaml layer', () => {
-    expect(build.reference).toBe('registry.example/forge/platform:v9.9.9');
+    expect(build.reference).toBe(`registry.example/forge/${configuration.repository}:v9.9.9`);
     expectXpkgStructure(pkg, build.reference);
-    expect(pkg.manifest.annotations).toMatchObject({ 'org.opencontainers.image.title': 'catalyst-forge-platform', 'org.opencontainers.image.version': 'v9.9.9' });
+    expect(pkg.manifest.annotations).toMatchObject({ 'org.opencontainers.image.title': TITLES[configuration.repository], 'org.opencontainers.image.version': 'v9.9.9' });
   });
 
-  it('holds the Configuration meta first, then exactly one XRD and one Composition per kind', () => {
+  it("holds its Configuration meta first, then exactly one XRD and one Composition per kind of its own", () => {
     const [meta, ...rest] = pkg.stream;
-    expect(meta).toEqual(readMeta(join(REPO_ROOT, 'crossplane.yaml')));
+    expect(meta).toEqual(readMeta(join(REPO_ROOT, configuration.meta)));
     const expected = [
-      ...KINDS.map((k) => `apiextensions.crossplane.io/v2 CompositeResourceDefinition ${k.plural}.${API_GROUP}`).sort(),
-      ...KINDS.map((k) => `apiextensions.crossplane.io/v1 Composition ${compositionName(k)}`).sort(),
+      ...kinds.map((k) => `apiextensions.crossplane.io/v2 CompositeResourceDefinition ${k.plural}.${API_GROUP}`).sort(),
+      ...kinds.map((k) => `apiextensions.crossplane.io/v1 Composition ${compositionName(k)}`).sort(),
     ];
     expect(rest.map(identity)).toEqual(expected);
   });
 
-  it('ships the XRDs and Compositions exactly as generated from the kinds', () => {
+  it('ships its XRDs and Compositions exactly as generated from the kinds', () => {
     const generated = [...generatedFiles().entries()]
-      .filter(([path]) => path.startsWith('xrds/') || path.startsWith('compositions/'))
+      .filter(([path]) => kinds.some((k) => path === `xrds/${k.plural}.yaml` || path === `compositions/${k.plural}.yaml`))
       .sort(([a], [b]) => (a.startsWith('xrds/') === b.startsWith('xrds/') ? a.localeCompare(b) : a.startsWith('xrds/') ? -1 : 1))
       .flatMap(([path, content]) => parseManifests(content, path));
     expect(pkg.stream.slice(1)).toEqual(generated);
@@ -147,42 +151,95 @@ describe('Configuration package', () => {
   });
 
   it('is reproducible: the same input gives the same bytes', () => {
-    expect(buildConfigurationPackage(options).tarball.equals(build.tarball)).toBe(true);
+    expect(buildConfigurationPackage(options, configuration).tarball.equals(build.tarball)).toBe(true);
+  });
+});
+
+describe('the Configurations split the kinds', () => {
+  it('every kind ships in exactly one Configuration, so no cluster installs two packages owning one XRD', () => {
+    const owners = KINDS.map((k) => ({ kind: k.kind, in: CONFIGURATIONS.filter((c) => c.kinds.includes(k.kind)).map((c) => c.repository) }));
+    expect(owners.filter((o) => o.in.length !== 1)).toEqual([]);
   });
 });
 
 describe('Function package (package.yaml layer; the runtime is embedded by crossplane xpkg build)', () => {
-  it('holds exactly the Function meta object with the composition capability', () => {
+  it('holds exactly the Function meta object with the composition capability, under its release series', () => {
     const build = buildFunctionPackage(options);
     const pkg = open(build);
-    expect(build.reference).toBe('registry.example/forge/function-platform:v9.9.9');
+    expect(build.reference).toBe('registry.example/forge/function-platform-v9-9:v9.9.9');
     expectXpkgStructure(pkg, build.reference);
-    expect(pkg.stream).toEqual([readMeta(join(REPO_ROOT, 'package/crossplane.yaml'))]);
+    expect(pkg.stream).toEqual([readMeta(join(REPO_ROOT, 'package/function/crossplane.yaml'))]);
     expect(pkg.stream[0]).toMatchObject({ apiVersion: 'meta.pkg.crossplane.io/v1', kind: 'Function', metadata: { name: 'function-platform' }, spec: { capabilities: ['composition'] } });
+  });
+
+  it('package/function holds only the Function meta (crossplane xpkg build --package-root reads every YAML under it)', () => {
+    expect(readdirSync(join(REPO_ROOT, 'package/function'))).toEqual(['crossplane.yaml']);
+  });
+});
+
+describe('function name and release series (the name a Composition calls is the one installing the Configuration creates)', () => {
+  const cases: Array<{ reason: string; version: string; series?: string; error?: RegExp }> = [
+    { reason: 'a patch release stays in its series', version: '0.1.7', series: 'v0-1' },
+    { reason: 'a tag with v and a pre-release suffix', version: 'v1.12.0-rc.1', series: 'v1-12' },
+    { reason: 'no patch number: refused, naming the version', version: '1.2', error: /cannot derive a release series from version "1\.2"/ },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => {
+      if (c.error !== undefined) expect(() => seriesOf(c.version)).toThrow(c.error);
+      else expect(seriesOf(c.version)).toBe(c.series);
+    });
+  }
+
+  it("is Crossplane's dependency name for the function package: repository path without registry, '/' as '-'", () => {
+    // crossplane-runtime pkg/xpkg ToDNSLabel(ref.Context().RepositoryStr()), as the resolver names what it installs.
+    expect(dependencyObjectName('ghcr.io/input-output-hk/catalyst-forge/function-platform')).toBe('input-output-hk-catalyst-forge-function-platform');
+    expect(dependencyObjectName('xpkg.crossplane.io/crossplane-contrib/provider-sql')).toBe('crossplane-contrib-provider-sql');
+    expect(dependencyObjectName(`registry.example/${'a'.repeat(70)}`)).toHaveLength(63);
+    expect(FUNCTION_NAME).toBe(`input-output-hk-catalyst-forge-function-platform-${seriesOf(packageVersion())}`);
+    expect(FUNCTION_NAME).toBe(dependencyObjectName(FUNCTION_PACKAGE));
+  });
+
+  it('every Composition calls that name, and nothing else', () => {
+    const refs = listFiles(join(REPO_ROOT, 'compositions'), ['.yaml'])
+      .flatMap((file) => parseManifests(readFileSync(file, 'utf8'), file))
+      .flatMap((c) => ((c.spec as { pipeline: Array<{ functionRef: { name: string } }> }).pipeline ?? []).map((step) => step.functionRef.name));
+    expect(refs.length).toBe(KINDS.length);
+    expect(new Set(refs)).toEqual(new Set([FUNCTION_NAME]));
+  });
+
+  it("the Functions in examples/ carry that name and this release's package (crossplane render and a hand install find it)", () => {
+    for (const file of ['examples/functions.yaml', 'examples/deployment/function.yaml']) {
+      const [fn] = parseManifests(readFileSync(join(REPO_ROOT, file), 'utf8'), file);
+      expect({ file, name: (fn?.metadata as JsonObject).name, package: (fn?.spec as JsonObject).package }).toEqual({ file, name: FUNCTION_NAME, package: `${FUNCTION_PACKAGE}:${packageVersion()}` });
+    }
   });
 });
 
 describe('npm run package', () => {
-  it('writes both packages and refuses nothing on a clean tree', () => {
+  it('writes every package and refuses nothing on a clean tree', () => {
     const out = mkdtempSync(join(tmpdir(), 'xpkg-'));
     try {
       const result = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/package.ts'), '--out', out, '--version', 'v9.9.9'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
-      expect(existsSync(join(out, 'platform-v9.9.9.xpkg'))).toBe(true);
-      expect(readFileSync(join(out, 'function-platform-v9.9.9.meta-only.xpkg')).equals(buildFunctionPackage({ ...options, repositoryPrefix: 'ghcr.io/input-output-hk/catalyst-forge' }).tarball)).toBe(true);
+      expect(readdirSync(out).sort()).toEqual(['function-platform-v9-9-v9.9.9.meta-only.xpkg', 'platform-environment-cluster-v9.9.9.xpkg', 'platform-v9.9.9.xpkg']);
+      const real = { ...options, repositoryPrefix: 'ghcr.io/input-output-hk/catalyst-forge' };
+      expect(readFileSync(join(out, 'function-platform-v9-9-v9.9.9.meta-only.xpkg')).equals(buildFunctionPackage(real).tarball)).toBe(true);
+      for (const configuration of CONFIGURATIONS) {
+        expect(readFileSync(join(out, `${configuration.repository}-v9.9.9.xpkg`)).equals(buildConfigurationPackage(real, configuration).tarball), configuration.meta).toBe(true);
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   });
 });
 
-describe('crossplane.yaml', () => {
-  const meta = readMeta(join(REPO_ROOT, 'crossplane.yaml')) as { spec: { crossplane?: { version?: string }; dependsOn?: Array<Record<string, string>> } };
+describe.each(CONFIGURATIONS.map((configuration) => ({ configuration, name: configuration.meta })))('$name', ({ configuration }) => {
+  const meta = readMeta(join(REPO_ROOT, configuration.meta)) as { spec: { crossplane?: { version?: string }; dependsOn?: Array<Record<string, string>> } };
   const dependsOn = meta.spec.dependsOn ?? [];
   let needed: ProviderDependency[];
   beforeAll(async () => {
-    needed = providerDependencies(await exampleInventory());
+    needed = providerDependencies(await inventory(), configuration.kinds);
   });
 
   it('constrains the Crossplane version to v2', () => {
@@ -195,32 +252,31 @@ describe('crossplane.yaml', () => {
       expect(dependency.apiVersion).toBe('pkg.crossplane.io/v1');
       expect(['Provider', 'Function', 'Configuration']).toContain(dependency.kind);
       expect(dependency.package, 'a registry host with a dot, no tag').toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+\/[a-z0-9./_-]+$/);
-      expect(dependency.version).toMatch(/^>=v\d+\.\d+\.\d+$/);
+      // The function is pinned exactly (a floating constraint would carry every release to pinned XRs); providers float.
+      expect(dependency.version).toMatch(dependency.kind === 'Function' ? /^v\d+\.\d+\.\d+$/ : /^>=v\d+\.\d+\.\d+$/);
     }
   });
 
-  it('depends on the function the Compositions call, at a version this release satisfies', () => {
-    const functions = parseManifests(readFileSync(join(REPO_ROOT, 'examples/functions.yaml'), 'utf8'), 'examples/functions.yaml');
-    const image = String((functions[0]?.spec as JsonObject).package);
-    const fn = dependsOn.filter((d) => d.kind === 'Function');
-    expect(fn.map((d) => d.package)).toEqual([image.slice(0, image.lastIndexOf(':'))]);
-    expect(compareVersions(packageVersion(), (fn[0]?.version ?? '').replace(/^>=/, ''))).toBeGreaterThanOrEqual(0);
+  it("depends on this release series' function package, pinned exactly to this release", () => {
+    expect(dependsOn.filter((d) => d.kind === 'Function')).toEqual([{ apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', package: FUNCTION_PACKAGE, version: RELEASE_VERSION }]);
+    expect(RELEASE_VERSION).toBe(packageVersion());
   });
 
-  it('--update-dependencies rewrites only the providers, keeping comments and the function', () => {
-    const text = readFileSync(join(REPO_ROOT, 'crossplane.yaml'), 'utf8');
-    const updated = withProviderDependencies(text, [{ package: 'xpkg.example/p/provider-x', version: '>=v1.0.0', neededFor: [] }]);
+  it('--update-dependencies sets the function and exactly the given providers, keeping comments', () => {
+    const text = readFileSync(join(REPO_ROOT, configuration.meta), 'utf8');
+    const fn = { package: FUNCTION_PACKAGE, version: RELEASE_VERSION };
+    const updated = withDependencies(text, fn, [{ package: 'xpkg.example/p/provider-x', version: '>=v1.0.0', neededFor: [] }]);
     expect(updated.split('\n').filter((l) => l.startsWith('#'))).toEqual(text.split('\n').filter((l) => l.startsWith('#')));
-    const [meta] = parseManifests(updated, 'crossplane.yaml');
-    expect((meta?.spec as { dependsOn: unknown[] }).dependsOn).toEqual([
-      ...dependsOn.filter((d) => d.kind !== 'Provider'),
+    const [updatedMeta] = parseManifests(updated, configuration.meta);
+    expect((updatedMeta?.spec as { dependsOn: unknown[] }).dependsOn).toEqual([
+      { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', ...fn },
       { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', package: 'xpkg.example/p/provider-x', version: '>=v1.0.0' },
     ]);
-    // Applied to what the examples need, it is what is committed.
-    expect(withProviderDependencies(text, needed)).toBe(text);
+    // Applied to what its kinds' examples need, it is what is committed.
+    expect(withDependencies(text, fn, needed)).toBe(text);
   });
 
-  it('depends on exactly the providers whose resources the examples render (fix: npm run package -- --update-dependencies)', () => {
+  it("depends on exactly the providers whose resources its kinds' examples render (fix: npm run package -- --update-dependencies)", () => {
     const declared = dependsOn.filter((d) => d.kind === 'Provider').map((d) => d.package).sort();
     const missing = needed.filter((n) => !declared.includes(n.package)).map((n) => `${n.package} (for ${n.neededFor.join(', ')})`);
     const unused = declared.filter((p) => !needed.some((n) => n.package === p));
@@ -228,5 +284,12 @@ describe('crossplane.yaml', () => {
     for (const dependency of needed) {
       expect(dependsOn.find((d) => d.package === dependency.package)?.version, dependency.package).toBe(dependency.version);
     }
+  });
+});
+
+describe('package/environment-cluster/crossplane.yaml', () => {
+  it('brings no AWS, Helm or Kubernetes provider: environment clusters compose none of their kinds', async () => {
+    const packages = providerDependencies(await inventory(), CONFIGURATIONS[1]?.kinds).map((d) => d.package.split('/').at(-1));
+    expect(packages).toEqual(['provider-sql']);
   });
 });

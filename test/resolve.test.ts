@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FatalError } from '../functions/platform/src/errors.js';
-import { platformConfigLayers } from '../functions/platform/src/environment-config/platform-config.js';
-import { mergePatch, requirementsFor, resolveConfig } from '../functions/platform/src/environment-config/resolve.js';
+import { ENVIRONMENT_CONFIGS_REQUIREMENT, platformConfigLayers } from '../functions/platform/src/environment-config/platform-config.js';
+import { mergePatch, resolveConfig } from '../functions/platform/src/environment-config/resolve.js';
 
-const config = (name: string, data: unknown) => ({ resource: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', metadata: { name }, data } });
+const config = (name: string, environment: string, data: unknown) => ({
+  resource: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', metadata: { name, labels: { 'platform.projectcatalyst.io/environment': environment } }, data },
+});
+const fetchedConfigs = (...items: ReturnType<typeof config>[]) => ({ [ENVIRONMENT_CONFIGS_REQUIREMENT]: { items } });
 
 describe('mergePatch', () => {
   it('merges objects, replaces lists and values, and removes on null', () => {
@@ -21,38 +24,34 @@ describe('resolveConfig', () => {
   const layers = platformConfigLayers('dev');
   const schema = z.object({ size: z.number().int().max(10), name: z.string() }).strict();
 
-  it('asks for base then the environment by label', () => {
-    expect(requirementsFor(layers)).toEqual({
-      'environment-config-base': { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', matchLabels: { labels: { 'platform.projectcatalyst.io/environment': 'base' } } },
-      'environment-config-environment': { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', matchLabels: { labels: { 'platform.projectcatalyst.io/environment': 'dev' } } },
-    });
+  it('picks base then the environment by label among every fetched config, then the override', () => {
+    const supplied = fetchedConfigs(config('prod', 'prod', { size: 9 }), config('dev', 'dev', { size: 2 }), config('base', 'base', { size: 1, name: 'base' }));
+    expect(resolveConfig(layers, supplied, schema, { source: 'spec.overrides', data: { size: 3 } })).toEqual({ size: 3, name: 'base' });
+    expect(resolveConfig(layers, supplied, schema)).toEqual({ size: 2, name: 'base' });
   });
 
-  it('is pending until every layer is supplied', () => {
-    expect(resolveConfig(layers, { 'environment-config-base': { items: [config('base', {})] } }, schema)).toEqual({ state: 'pending' });
-  });
-
-  it('merges base, then the environment, then the override', () => {
-    const supplied = { 'environment-config-base': { items: [config('base', { size: 1, name: 'base' })] }, 'environment-config-environment': { items: [config('dev', { size: 2 })] } };
-    expect(resolveConfig(layers, supplied, schema, { source: 'spec.overrides', data: { size: 3 } })).toEqual({ state: 'resolved', data: { size: 3, name: 'base' } });
+  it('fails, naming the Composition, when Crossplane did not fetch the configs', () => {
+    expect(() => resolveConfig(layers, {}, schema)).toThrow(
+      new FatalError('cannot find required resources "environment-configs": the Composition must fetch them (pipeline step requirements); install the Composition this function release generates'),
+    );
   });
 
   it('blames the layer whose value won the merge', () => {
-    const supplied = { 'environment-config-base': { items: [config('base', { size: 1, name: 'base' })] }, 'environment-config-environment': { items: [config('dev', { size: 20 })] } };
+    const supplied = fetchedConfigs(config('base', 'base', { size: 1, name: 'base' }), config('dev', 'dev', { size: 20 }));
     expect(() => resolveConfig(layers, supplied, schema)).toThrow('cannot use EnvironmentConfig "dev": data.size: too big: expected number to be <=10');
     expect(() => resolveConfig(layers, supplied, schema, { source: 'spec.overrides', data: { size: 30 } })).toThrow('cannot use spec.overrides: data.size');
   });
 
   it('names every layer for a field nobody set', () => {
-    const supplied = { 'environment-config-base': { items: [config('base', { size: 1 })] }, 'environment-config-environment': { items: [config('dev', {})] } };
+    const supplied = fetchedConfigs(config('base', 'base', { size: 1 }), config('dev', 'dev', {}));
     expect(() => resolveConfig(layers, supplied, schema)).toThrow('cannot use EnvironmentConfig "base" + EnvironmentConfig "dev": data.name: required field is missing');
   });
 
   it('fails on a missing and on an ambiguous config, naming what it looked for', () => {
-    expect(() => resolveConfig(layers, { 'environment-config-base': { items: [] }, 'environment-config-environment': { items: [] } }, schema)).toThrow(
+    expect(() => resolveConfig(layers, fetchedConfigs(), schema)).toThrow(
       new FatalError('cannot find EnvironmentConfig labelled platform.projectcatalyst.io/environment=base: it is required and does not exist'),
     );
-    const two = { 'environment-config-base': { items: [config('base-b', {}), config('base-a', {})] }, 'environment-config-environment': { items: [] } };
+    const two = fetchedConfigs(config('base-b', 'base', {}), config('base-a', 'base', {}), config('dev', 'dev', {}));
     expect(() => resolveConfig(layers, two, schema)).toThrow('cannot choose EnvironmentConfig labelled platform.projectcatalyst.io/environment=base: 2 match (base-a, base-b), exactly one must');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ready, Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
-import { composedResponse as composed, fatalResponse, PLATFORM_ENVIRONMENT_REQUIREMENTS, tableTests, TTL, type TableCase } from './helpers/responses.js';
+import { composedResponse as composed, fatalResponse, tableTests, type TableCase , MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
 import {
   PLATFORM_ENVIRONMENT_REQUIREMENT,
   platformEnvironment,
@@ -11,7 +11,6 @@ import {
   type JsonObject,
 } from './helpers/requests.js';
 
-const REQUIREMENTS = PLATFORM_ENVIRONMENT_REQUIREMENTS;
 
 /** The claim a Storage named data in forge-api composes. */
 function claim(storageClassName: string, size: string, accessMode = 'ReadWriteOnce', className = storageClassName): JsonObject {
@@ -50,11 +49,13 @@ function withStorageClasses(mutate: (classes: Record<string, JsonObject>) => voi
   return config;
 }
 
+const FATAL_WITHOUT_CONFIG = fatalResponse(`cannot compose Storage forge-api/data: ${MISSING_PLATFORM_ENVIRONMENT}`);
+
 const cases: Record<string, TableCase> = {
-  FirstCallAsksForConfig: {
-    reason: 'Before Crossplane supplies platform-environment, the function returns only its requirements.',
+  WithoutPlatformEnvironmentIsFatal: {
+    reason: 'A Composition that does not have Crossplane fetch platform-environment is refused, naming what to install; the function never asks for it itself.',
     req: request(storageXr({ size: '10Gi' })),
-    want: { meta: { tag: 'tag-1', ttl: TTL }, desired: { composite: undefined, resources: {} }, results: [], context: undefined, requirements: REQUIREMENTS, conditions: [] },
+    want: FATAL_WITHOUT_CONFIG,
   },
   ComposesClaimWithDefaults: {
     reason: 'class and accessMode default to standard and ReadWriteOnce; the claim is not ready until observed.',
@@ -115,30 +116,29 @@ const cases: Record<string, TableCase> = {
   MissingSize: {
     reason: 'size is required.',
     req: request(storageXr({ class: 'fast' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('cannot compose Storage forge-api/data: spec.size: required field is missing', false),
+    want: fatalResponse('cannot compose Storage forge-api/data: spec.size: required field is missing'),
   },
   SizeOfWrongType: {
     reason: 'A number where a quantity string belongs is named by path.',
     req: request(storageXr({ size: 20 }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('cannot compose Storage forge-api/data: spec.size: invalid input: expected string, received number', false),
+    want: fatalResponse('cannot compose Storage forge-api/data: spec.size: invalid input: expected string, received number'),
   },
   OversizedSize: {
     reason: 'An oversized value is refused before anything is composed.',
     req: request(storageXr({ size: `${'9'.repeat(10_000)}Gi` }), { required: withPlatformEnvironment() }),
     want: fatalResponse(
       'cannot compose Storage forge-api/data: spec.size: too big: expected string to have <=8 characters; spec.size: must be a size such as 512Mi, 20Gi or 2Ti (a whole number of Mi, Gi or Ti)',
-      false,
     ),
   },
   UnknownClass: {
     reason: 'Only fast, standard and bulk exist.',
     req: request(storageXr({ class: 'turbo', size: '10Gi' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('cannot compose Storage forge-api/data: spec.class: must be one of "fast", "standard", "bulk"', false),
+    want: fatalResponse('cannot compose Storage forge-api/data: spec.class: must be one of "fast", "standard", "bulk"'),
   },
   UnknownField: {
     reason: 'A misspelled field is an error, not silently ignored.',
     req: request(storageXr({ sise: '10Gi', size: '10Gi' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('cannot compose Storage forge-api/data: spec: unknown field "sise"', false),
+    want: fatalResponse('cannot compose Storage forge-api/data: spec: unknown field "sise"'),
   },
   AccessModeTheClassCannotServe: {
     reason: 'EBS cannot serve ReadWriteMany; say so and list what it can.',
@@ -183,17 +183,17 @@ const cases: Record<string, TableCase> = {
   MissingNamespace: {
     reason: 'Every kind is namespaced; an XR without a namespace is refused.',
     req: request({ ...storageXr({ size: '10Gi' }), metadata: { name: 'data' } }),
-    want: fatalResponse('cannot compose: cannot read the composite resource: metadata.namespace: required field is missing', false),
+    want: fatalResponse('cannot compose: cannot read the composite resource: metadata.namespace: required field is missing'),
   },
   UnknownKind: {
     reason: 'A kind this function does not serve is a Fatal, not a crash.',
     req: request({ ...storageXr({ size: '10Gi' }), kind: 'Teapot' }),
-    want: fatalResponse('cannot compose Teapot forge-api/data: kind Teapot is not served by this function', false),
+    want: fatalResponse('cannot compose Teapot forge-api/data: kind Teapot is not served by this function'),
   },
   NoComposite: {
     reason: 'A request without an observed XR is answered with a Fatal.',
     req: { ...request(storageXr({ size: '10Gi' })), observed: undefined },
-    want: fatalResponse('cannot compose: the request has no observed composite resource', false),
+    want: fatalResponse('cannot compose: the request has no observed composite resource'),
   },
 };
 

@@ -209,10 +209,18 @@ export interface ProviderDependency {
   neededFor: string[];
 }
 
-/** The providers the examples' composed resources need, sorted by package. */
-export function providerDependencies(inventory: ExampleInventory): ProviderDependency[] {
+/** The composed types of the given XR kinds (all when `kinds` is undefined). */
+function composedBy(inventory: ExampleInventory, kinds: readonly string[] | undefined): ComposedType[] {
+  return kinds === undefined ? inventory.composed : inventory.composed.filter((type) => kinds.includes(type.composedBy));
+}
+
+/**
+ * The providers the examples' composed resources need, sorted by package;
+ * with `kinds`, only what those XR kinds compose (one Configuration's share).
+ */
+export function providerDependencies(inventory: ExampleInventory, kinds?: readonly string[]): ProviderDependency[] {
   const byPackage = new Map<string, ProviderDependency>();
-  for (const type of inventory.composed) {
+  for (const type of composedBy(inventory, kinds)) {
     const source = groupSource(apiGroup(type.apiVersion));
     if (source.type !== 'provider') continue;
     const entry = byPackage.get(source.package) ?? { package: source.package, version: source.version, neededFor: [] };
@@ -243,6 +251,15 @@ export interface RbacRule {
 }
 
 /**
+ * What Crossplane does to a composed resource (crossplane v2.3
+ * internal/controller/apiextensions/composite): reads it through a watching
+ * cache (get, list, watch), applies it server-side (patch; create when it does
+ * not exist yet), updates it to drop its composed labels before garbage
+ * collecting it, and deletes it.
+ */
+export const COMPOSED_RESOURCE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
+
+/**
  * Resource names (plurals) of CRD kinds, from the upstream CRDs in schemas/.
  * Other YAML there (chart catalogs, values schemas) is skipped, not an error.
  */
@@ -267,37 +284,49 @@ function builtinPlural(kind: string): string {
   return `${lower}s`;
 }
 
+/** The resource name (plural) RBAC uses for a kind: from its CRD in schemas/, else Kubernetes' own rule. */
+export function resourceNamer(root = REPO_ROOT): (group: string, kind: string) => string {
+  const plurals = crdPlurals(root);
+  return (group, kind) => plurals.get(`${group}/${kind}`) ?? builtinPlural(kind);
+}
+
 /**
  * What Crossplane's service account must be allowed to do for the resources
  * the Compositions render that no provider brings (providers' and Crossplane's
  * own kinds are granted by Crossplane's RBAC manager): built-in kinds and
  * add-on CRDs. One rule per API group, resources sorted.
  */
-export function crossplaneRbacRules(inventory: ExampleInventory, root = REPO_ROOT): RbacRule[] {
-  const plurals = crdPlurals(root);
+export function crossplaneRbacRules(inventory: ExampleInventory, root = REPO_ROOT, kinds?: readonly string[]): RbacRule[] {
+  const plural = resourceNamer(root);
   const byGroup = new Map<string, Set<string>>();
-  for (const type of inventory.composed) {
+  for (const type of composedBy(inventory, kinds)) {
     const group = apiGroup(type.apiVersion);
     const source = groupSource(group);
     const crossplaneOwn = group.endsWith('.crossplane.io') && source.type === 'builtin';
     if (source.type === 'provider' || source.type === 'platform' || crossplaneOwn) continue;
-    const plural = plurals.get(`${group}/${type.kind}`) ?? builtinPlural(type.kind);
-    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural));
+    byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural(group, type.kind)));
   }
   return [...byGroup.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }));
+    .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs: [...COMPOSED_RESOURCE_VERBS] }));
+}
+
+/** The function a Configuration depends on: this release series' package, pinned to this release. */
+export interface FunctionDependency {
+  package: string;
+  version: string;
 }
 
 /**
- * crossplane.yaml with `spec.dependsOn` set to the function entries already
- * there plus exactly `providers` (comments and everything else kept).
+ * A Configuration's crossplane.yaml with `spec.dependsOn` set to exactly
+ * `fn` and `providers` (comments and everything else kept).
  */
-export function withProviderDependencies(crossplaneYaml: string, providers: readonly ProviderDependency[]): string {
+export function withDependencies(crossplaneYaml: string, fn: FunctionDependency, providers: readonly ProviderDependency[]): string {
   const doc = parseDocument(crossplaneYaml);
-  const current = (doc.getIn(['spec', 'dependsOn']) as { toJSON(): unknown } | undefined)?.toJSON();
-  const kept = (Array.isArray(current) ? (current as Array<Record<string, string>>) : []).filter((d) => d.kind !== 'Provider');
-  const next = [...kept, ...providers.map((p) => ({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', package: p.package, version: p.version }))];
+  const next = [
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', package: fn.package, version: fn.version },
+    ...providers.map((p) => ({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', package: p.package, version: p.version })),
+  ];
   doc.setIn(['spec', 'dependsOn'], doc.createNode(next));
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }

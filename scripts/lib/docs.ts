@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { AnyKindDefinition } from '../../functions/platform/src/kinds/index.js';
 import { KINDS } from '../../functions/platform/src/kinds/index.js';
 import { API_GROUP, API_GROUP_VERSION } from '../../functions/platform/src/composite.js';
-import { describeSelector } from '../../functions/platform/src/environment-config/resolve.js';
+import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
 import { compositeResourceDefinition, compositionName, FUNCTION_NAME } from './xrd.js';
 import { addonRequirements, apiGroup, crossplaneRbacRules, groupSource, providerDependencies, type ComposedType, type ExampleInventory } from './dependencies.js';
 import { toYaml } from './generated.js';
-import { readMeta } from './xpkg.js';
+import { CONFIGURATIONS, readMeta } from './xpkg.js';
 import { REPO_ROOT } from './validation.js';
 
 type Schema = Record<string, unknown>;
@@ -150,6 +150,13 @@ function sourceLabel(type: ComposedType): string {
   }
 }
 
+/** What a Composition fetches before every call, for the docs: `EnvironmentConfig "x"`, or `every Hub`. */
+function describeFetched(requirement: FetchedResources): string {
+  if (requirement.name !== undefined) return `${requirement.kind} "${requirement.name}"`;
+  const labels = Object.entries(requirement.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  return labels.length > 0 ? `${requirement.kind} labelled ${labels.join(',')}` : `every ${requirement.kind}`;
+}
+
 /** The reference page of one kind: every field of spec and status, and what it composes. */
 export function referencePageContent(definition: AnyKindDefinition, inventory: ExampleInventory): string {
   const schema = openApi(definition);
@@ -158,7 +165,7 @@ export function referencePageContent(definition: AnyKindDefinition, inventory: E
   const status = properties.status ?? {};
   const examples = inventory.examples.filter((e) => e.kind === definition.kind);
   const composed = inventory.composed.filter((c) => c.composedBy === definition.kind);
-  const bootstrap = (definition.bootstrapLayers ?? []).map((layer) => describeSelector(layer.selector));
+  const bootstrap = definition.requirements.map(describeFetched);
   const out: string[] = [
     `# ${definition.kind}`,
     '',
@@ -172,7 +179,7 @@ export function referencePageContent(definition: AnyKindDefinition, inventory: E
     `| XRD | \`${definition.plural}.${API_GROUP}\` ([xrds/${definition.plural}.yaml](../../xrds/${definition.plural}.yaml)) |`,
     `| Composition | \`${compositionName(definition)}\` ([compositions/${definition.plural}.yaml](../../compositions/${definition.plural}.yaml)), one step: \`${FUNCTION_NAME}\` |`,
     `| kubectl | \`kubectl get ${definition.plural}\`${definition.categories.length > 0 ? `; categories ${definition.categories.map((c) => `\`${c}\``).join(', ')}` : ''} |`,
-    `| Reads up front | ${bootstrap.length > 0 ? cell(bootstrap.join(', ')) : 'nothing (its EnvironmentConfigs are requested after the XR is read)'} |`,
+    `| Reads up front | ${bootstrap.length > 0 ? cell(bootstrap.join(', ')) : 'nothing'} |`,
     '',
     '## spec',
     '',
@@ -238,26 +245,36 @@ function label(text: string): string {
 }
 
 function packageDiagram(): string {
-  const meta = readMeta(join(REPO_ROOT, 'crossplane.yaml')) as { metadata: { name: string }; spec: { dependsOn?: Array<{ kind: string; package: string; version: string }> } };
-  const lines = ['```mermaid', 'flowchart LR', `  cfg["Configuration<br/>${label(meta.metadata.name)}"]`];
-  for (const dependency of meta.spec.dependsOn ?? []) {
-    const id = nodeId(dependency.package);
-    lines.push(`  ${id}["${dependency.kind}<br/>${label(dependency.package.split('/').at(-1) ?? dependency.package)} ${label(dependency.version)}"]`, `  cfg -- dependsOn --> ${id}`);
+  const lines = ['```mermaid', 'flowchart LR'];
+  const functionId = nodeId(`fn ${FUNCTION_NAME}`);
+  const dependencies = new Set<string>();
+  for (const configuration of CONFIGURATIONS) {
+    const meta = readMeta(join(REPO_ROOT, configuration.meta)) as { metadata: { name: string }; spec: { dependsOn?: Array<{ kind: string; package: string; version: string }> } };
+    const cfg = nodeId(`cfg ${configuration.repository}`);
+    lines.push(`  ${cfg}["Configuration<br/>${label(meta.metadata.name)}"]`);
+    for (const dependency of meta.spec.dependsOn ?? []) {
+      const id = nodeId(dependency.package);
+      if (!dependencies.has(id)) lines.push(`  ${id}["${dependency.kind}<br/>${label(dependency.package.split('/').at(-1) ?? dependency.package)} ${label(dependency.version)}"]`);
+      dependencies.add(id);
+      lines.push(`  ${cfg} -- dependsOn --> ${id}`);
+      if (dependency.kind === 'Function' && !dependencies.has(`${id} runs`)) {
+        lines.push(`  ${id} -. runs .-> ${functionId}`);
+        dependencies.add(`${id} runs`);
+      }
+    }
+    for (const definition of KINDS.filter((k) => configuration.kinds.includes(k.kind)).sort((a, b) => a.kind.localeCompare(b.kind))) {
+      const xrd = `xrd_${nodeId(definition.kind)}`;
+      const comp = `comp_${nodeId(definition.kind)}`;
+      lines.push(
+        `  ${xrd}["XRD ${definition.plural}"]`,
+        `  ${comp}["Composition ${compositionName(definition)}"]`,
+        `  ${cfg} --> ${xrd}`,
+        `  ${cfg} --> ${comp}`,
+        `  ${comp} -- step compose --> ${functionId}`,
+      );
+    }
   }
-  for (const definition of [...KINDS].sort((a, b) => a.kind.localeCompare(b.kind))) {
-    const xrd = `xrd_${nodeId(definition.kind)}`;
-    const comp = `comp_${nodeId(definition.kind)}`;
-    lines.push(
-      `  ${xrd}["XRD ${definition.plural}"]`,
-      `  ${comp}["Composition ${compositionName(definition)}"]`,
-      `  cfg --> ${xrd}`,
-      `  cfg --> ${comp}`,
-      `  ${comp} -- step compose --> ${nodeId(`fn ${FUNCTION_NAME}`)}`,
-    );
-  }
-  const functionDependency = (meta.spec.dependsOn ?? []).find((d) => d.kind === 'Function');
-  lines.push(`  ${nodeId(`fn ${FUNCTION_NAME}`)}(["${FUNCTION_NAME}<br/>gRPC RunFunction"])`);
-  if (functionDependency !== undefined) lines.push(`  ${nodeId(functionDependency.package)} -. runs .-> ${nodeId(`fn ${FUNCTION_NAME}`)}`);
+  lines.push(`  ${functionId}(["${FUNCTION_NAME}<br/>gRPC RunFunction"])`);
   lines.push('```');
   return lines.join('\n');
 }
@@ -293,12 +310,8 @@ function requestSequence(): string {
     '  participant K as API server',
     '  U->>K: apply XR (namespaced)',
     '  K-->>X: watch event',
-    '  X->>K: read EnvironmentConfigs the Composition asks for up front',
-    '  X->>F: RunFunction(observed XR + composed, required resources)',
-    '  alt requirements not yet supplied',
-    '    F-->>X: requirements (EnvironmentConfigs, other resources)',
-    '    X->>F: RunFunction again, with them',
-    '  end',
+    '  X->>K: read what the Composition step requires (EnvironmentConfigs, Hubs)',
+    '  X->>F: RunFunction(observed XR + composed, required resources): one call per reconcile',
     '  alt spec or config invalid',
     '    F-->>X: Fatal "cannot compose <Kind> <ns>/<name>: <field>: <problem>"',
     '    X->>K: XR Synced=False (ReconcileError)',
@@ -322,8 +335,10 @@ export function architecturePage(inventory: ExampleInventory): string {
     '',
     GENERATED('the kind registry, crossplane.yaml and the rendered examples (scripts/lib/docs.ts)'),
     '',
-    'One Configuration package carries an XRD and a Composition per kind; every Composition has one',
-    `pipeline step, the \`${FUNCTION_NAME}\` composition function, which composes all kinds. The diagrams`,
+    'Two Configuration packages carry an XRD and a Composition per kind: the platform package (Hub,',
+    'Environment) for the platform cluster, the environment-cluster package (Network, Storage, Database)',
+    'that each Environment installs in its cluster ([packaging](packaging.md)). Every Composition has one',
+    `pipeline step, the \`${FUNCTION_NAME}\` composition function of this release series, which composes all kinds. The diagrams`,
     'below are produced by rendering every example under `examples/` through the function to its fully',
     'created state (each round feeds the composed resources back as created and Ready, until nothing is',
     'pending), so they show what the code does, including resources composed only once others exist.',
@@ -344,7 +359,7 @@ export function architecturePage(inventory: ExampleInventory): string {
     ...kinds.map((k) => {
       const composed = inventory.composed.filter((c) => c.composedBy === k.kind);
       const names = new Set(composed.flatMap((c) => c.resourceNames));
-      const bootstrap = (k.bootstrapLayers ?? []).map((l) => describeSelector(l.selector)).join(', ');
+      const bootstrap = k.requirements.map(describeFetched).join(', ');
       return `| [${k.kind}](reference/${k.kind.toLowerCase()}.md) | ${cell(bootstrap)} | ${composed.length} | ${names.size} | ${inventory.examples.filter((e) => e.kind === k.kind).length} |`;
     }),
     '',
@@ -359,7 +374,7 @@ export function architecturePage(inventory: ExampleInventory): string {
     '## Where composed resources come from',
     '',
     'Every API group the examples render, and what must be installed for it. Providers are the',
-    "Configuration's `dependsOn` (checked by `test/package.test.ts`); add-on CRDs are installed into the",
+    "`dependsOn` of the Configuration holding the kind (checked by `test/package.test.ts`); add-on CRDs are installed into the",
     'cluster by Helm charts (the Environment does this for environment clusters), and Crossplane needs',
     'RBAC for them (see [packaging](packaging.md#what-the-cluster-needs)).',
     '',
@@ -379,8 +394,9 @@ export function architecturePage(inventory: ExampleInventory): string {
     '## RBAC Crossplane needs',
     '',
     "Crossplane's RBAC manager grants it the kinds of installed providers; the built-in and add-on kinds",
-    'the Compositions render directly need this ClusterRole (aggregated into Crossplane\'s own role) in every',
-    'cluster that runs the package:',
+    'the Compositions render directly need this ClusterRole (aggregated into Crossplane\'s own role). Only the',
+    'project kinds compose such kinds, so it is what environment clusters need; the Environment installs it there',
+    '(`PROJECT_KIND_RBAC_RULES` in `kinds/environment/addons/crossplane.ts`, checked against this by `test/addons-core.test.ts`):',
     '',
     '```yaml',
     toYaml({

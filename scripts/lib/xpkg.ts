@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { listFiles, parseManifests } from './schema-validator.js';
 import { toYaml } from './generated.js';
 import { writeTar, type TarEntry } from './tar.js';
 import { REPO_ROOT } from './validation.js';
+import { KINDS } from '../../functions/platform/src/kinds/index.js';
+import { PACKAGE_REGISTRY, seriesOf } from '../../functions/platform/src/release.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -64,10 +66,15 @@ export function readMeta(path: string): JsonObject {
   return meta;
 }
 
-/** The XRDs and Compositions under xrds/ and compositions/, in file order (XRDs first). */
-export function configurationObjects(root = REPO_ROOT): JsonObject[] {
+/**
+ * The XRDs and Compositions under xrds/ and compositions/, in file order (XRDs
+ * first); with `plurals`, only those kinds' files.
+ */
+export function configurationObjects(root = REPO_ROOT, plurals?: readonly string[]): JsonObject[] {
   return ['xrds', 'compositions'].flatMap((dir) =>
-    listFiles(join(root, dir), ['.yaml', '.yml']).flatMap((file) => parseManifests(readFileSync(file, 'utf8'), file)),
+    listFiles(join(root, dir), ['.yaml', '.yml'])
+      .filter((file) => plurals === undefined || plurals.some((plural) => basename(file) === `${plural}.yaml`))
+      .flatMap((file) => parseManifests(readFileSync(file, 'utf8'), file)),
   );
 }
 
@@ -147,12 +154,31 @@ export interface PackageOptions {
   root?: string;
 }
 
-/** Registry path of both packages (the Function's matches crossplane.yaml's dependsOn). */
-export const DEFAULT_REPOSITORY_PREFIX = 'ghcr.io/input-output-hk/catalyst-forge';
+/** Registry path of every package (the Function's matches the Configurations' dependsOn). */
+export const DEFAULT_REPOSITORY_PREFIX = PACKAGE_REGISTRY;
 
 /** The version in package.json, as a tag. */
 export function packageVersion(root = REPO_ROOT): string {
   return `v${(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version}`;
+}
+
+/**
+ * The Configuration packages this repository ships, and the kinds each holds.
+ * The kinds are split by cluster: the platform cluster composes Hubs and
+ * Environments (AWS, Helm, Kubernetes providers); each environment cluster
+ * composes the project kinds (provider-sql, Kubernetes kinds) and installs
+ * only that package (docs/packaging.md).
+ */
+export const CONFIGURATIONS: ReadonlyArray<{ meta: string; repository: string; kinds: readonly string[] }> = [
+  { meta: 'crossplane.yaml', repository: 'platform', kinds: ['Environment', 'Hub'] },
+  { meta: 'package/environment-cluster/crossplane.yaml', repository: 'platform-environment-cluster', kinds: ['Network', 'Storage', 'Database'] },
+];
+
+export type ConfigurationPackage = (typeof CONFIGURATIONS)[number];
+
+/** The repository a package is pushed to: the function's carries its release series. */
+export function functionRepository(version: string): string {
+  return `function-platform-${seriesOf(version)}`;
 }
 
 function ociAnnotations(meta: JsonObject, version: string): Record<string, string> {
@@ -164,30 +190,35 @@ function ociAnnotations(meta: JsonObject, version: string): Record<string, strin
 }
 
 /**
- * The Configuration package: crossplane.yaml, then the XRDs and Compositions.
- * Named `<prefix>/<metadata.name without "catalyst-forge-">`.
+ * A Configuration package: its crossplane.yaml, then the XRDs and Compositions
+ * of its kinds. Named `<prefix>/<repository>:<version>`.
  */
-export function buildConfigurationPackage(options: PackageOptions): XpkgBuild {
+export function buildConfigurationPackage(options: PackageOptions, configuration: ConfigurationPackage = CONFIGURATIONS[0] as ConfigurationPackage): XpkgBuild {
   const root = options.root ?? REPO_ROOT;
-  const meta = readMeta(join(root, 'crossplane.yaml'));
-  const name = String((meta.metadata as JsonObject).name).replace(/^catalyst-forge-/, '');
+  const meta = readMeta(join(root, configuration.meta));
+  const plurals = configuration.kinds.map((kind) => {
+    const definition = KINDS.find((k) => k.kind === kind);
+    if (definition === undefined) throw new Error(`cannot package ${configuration.meta}: no kind ${kind} is registered`);
+    return definition.plural;
+  });
   return buildXpkg({
-    reference: `${options.repositoryPrefix}/${name}:${options.version}`,
-    packageYaml: packageYamlStream(meta, configurationObjects(root)),
+    reference: `${options.repositoryPrefix}/${configuration.repository}:${options.version}`,
+    packageYaml: packageYamlStream(meta, configurationObjects(root, plurals)),
     annotations: ociAnnotations(meta, options.version),
   });
 }
 
 /**
- * The Function package without its runtime: package/crossplane.yaml only. The
- * runtime image (Dockerfile) is added by `crossplane xpkg build
- * --embed-runtime-image`, which needs Docker and the base image; see docs/packaging.md.
+ * The Function package without its runtime: package/function/crossplane.yaml only,
+ * pushed to the repository of its release series. The runtime image
+ * (Dockerfile) is added by `crossplane xpkg build --embed-runtime-image`,
+ * which needs Docker and the base image; see docs/packaging.md.
  */
 export function buildFunctionPackage(options: PackageOptions): XpkgBuild {
   const root = options.root ?? REPO_ROOT;
-  const meta = readMeta(join(root, 'package', 'crossplane.yaml'));
+  const meta = readMeta(join(root, 'package', 'function', 'crossplane.yaml'));
   return buildXpkg({
-    reference: `${options.repositoryPrefix}/${String((meta.metadata as JsonObject).name)}:${options.version}`,
+    reference: `${options.repositoryPrefix}/${functionRepository(options.version)}:${options.version}`,
     packageYaml: packageYamlStream(meta, []),
     annotations: ociAnnotations(meta, options.version),
   });

@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import type { AnyKindDefinition } from '../../functions/platform/src/kinds/index.js';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION } from '../../functions/platform/src/composite.js';
-import type { ConfigLayer } from '../../functions/platform/src/environment-config/resolve.js';
+import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
+import { FUNCTION_NAME } from '../../functions/platform/src/release.js';
 import { toOpenApiSchema } from './openapi.js';
 
-/** Name of the Function object (and package) every Composition calls. */
-export const FUNCTION_NAME = 'function-platform';
+/**
+ * Name of the Function object every Composition calls: the one the
+ * Configuration's dependsOn installs for this release series
+ * (functions/platform/src/release.ts derives it from package.json).
+ */
+export { FUNCTION_NAME };
 
 /** Name of the one Composition per kind: the kind in lowercase. */
 export function compositionName(definition: AnyKindDefinition): string {
@@ -44,12 +49,13 @@ export function compositeResourceDefinition(definition: AnyKindDefinition): Reco
   };
 }
 
-function bootstrapRequirement({ requirementName, selector }: ConfigLayer): Record<string, unknown> {
+function requiredResource({ requirementName, apiVersion, kind, name, matchLabels }: FetchedResources): Record<string, unknown> {
   return {
     requirementName,
-    apiVersion: selector.apiVersion,
-    kind: selector.kind,
-    ...(selector.matchName !== undefined ? { name: selector.matchName } : { matchLabels: { ...selector.matchLabels } }),
+    apiVersion,
+    kind,
+    ...(name !== undefined ? { name } : {}),
+    ...(matchLabels !== undefined ? { matchLabels: { ...matchLabels } } : {}),
   };
 }
 
@@ -69,9 +75,7 @@ export function composition(definition: AnyKindDefinition): Record<string, unkno
         {
           step: 'compose',
           functionRef: { name: FUNCTION_NAME },
-          ...(definition.bootstrapLayers !== undefined && definition.bootstrapLayers.length > 0
-            ? { requirements: { requiredResources: definition.bootstrapLayers.map(bootstrapRequirement) } }
-            : {}),
+          ...(definition.requirements.length > 0 ? { requirements: { requiredResources: definition.requirements.map(requiredResource) } } : {}),
         },
       ],
     },

@@ -53,3 +53,16 @@ export const PLATFORM_ENVIRONMENT_REQUIREMENT = 'environment-config-platform-env
 export function withPlatformEnvironment(config: JsonObject = platformEnvironment()): Record<string, JsonObject[]> {
   return { [PLATFORM_ENVIRONMENT_REQUIREMENT]: [config] };
 }
+
+/** Every EnvironmentConfig of the platform cluster, as the repository ships them. */
+export function platformConfigs(): JsonObject[] {
+  return ['base', 'dev', 'staging', 'prod', 'onprem'].map((name) => readManifest(`environment-configs/${name}.yaml`));
+}
+
+/**
+ * What the Environment Composition has Crossplane fetch before every call:
+ * every EnvironmentConfig and every Hub (the example Hub with its status unless given).
+ */
+export function environmentRequired(options: { configs?: JsonObject[]; hubs?: JsonObject[] } = {}): Record<string, JsonObject[]> {
+  return { 'environment-configs': options.configs ?? platformConfigs(), hubs: options.hubs ?? [readManifest('examples/required/hub.yaml')] };
+}

@@ -1,19 +1,14 @@
 import { Ready, Severity, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { expect, it } from 'vitest';
 import { runFunction } from '../../functions/platform/src/run-function.js';
-import { PLATFORM_ENVIRONMENT_REQUIREMENT, type JsonObject } from './requests.js';
+import type { JsonObject } from './requests.js';
 
 /** The TTL every test response carries (runFunction is called with 60 s). */
 export const TTL = { seconds: 60, nanos: 0 };
 
-/** What a project kind asks Crossplane for: the environment cluster's platform-environment. */
-export const PLATFORM_ENVIRONMENT_REQUIREMENTS: NonNullable<RunFunctionResponse['requirements']> = {
-  resources: {
-    [PLATFORM_ENVIRONMENT_REQUIREMENT]: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', matchName: 'platform-environment' },
-  },
-  extraResources: {},
-  schemas: {},
-};
+/** The Fatal of a project kind whose Composition does not have Crossplane fetch platform-environment. */
+export const MISSING_PLATFORM_ENVIRONMENT =
+  'cannot find required resources "environment-config-platform-environment": the Composition must fetch them (pipeline step requirements); install the Composition this function release generates';
 
 /** Desired composed resources of an expected response, by composition-resource name. */
 export type ExpectedResources = Record<string, { resource: JsonObject; ready: Ready }>;
@@ -30,22 +25,19 @@ export function composedResponse(kind: string, resources: ExpectedResources, sta
     },
     results: [],
     context: undefined,
-    requirements: PLATFORM_ENVIRONMENT_REQUIREMENTS,
+    requirements: undefined,
     conditions: [],
   };
 }
 
-/**
- * The whole response for a Fatal with this full message, nothing desired.
- * Requirements are only known once the spec parsed.
- */
-export function fatalResponse(message: string, afterSpecParsed = true): RunFunctionResponse {
+/** The whole response for a Fatal with this full message, nothing desired. */
+export function fatalResponse(message: string): RunFunctionResponse {
   return {
     meta: { tag: 'tag-1', ttl: TTL },
     desired: { composite: undefined, resources: {} },
     results: [{ severity: Severity.SEVERITY_FATAL, message }],
     context: undefined,
-    requirements: afterSpecParsed ? PLATFORM_ENVIRONMENT_REQUIREMENTS : undefined,
+    requirements: undefined,
     conditions: [],
   };
 }

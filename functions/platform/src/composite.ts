@@ -22,7 +22,7 @@ export interface XrIdentity {
 /** A composed resource as the function wants it: the object, and whether it counts as ready. */
 export interface DesiredResource {
   resource: Record<string, unknown>;
-  /** true: ready; false: not ready; undefined: let Crossplane judge from its Ready condition. */
+  /** true: ready; false: not ready; undefined: ready when the observed resource reports Ready=True (readiness.ts). */
   ready?: boolean;
 }
 

@@ -7,7 +7,7 @@ import type { RunSummary } from './run-function.js';
 export type CallOutcome = RunSummary['outcome'] | 'error';
 
 /** Every outcome label value. */
-export const OUTCOMES: readonly CallOutcome[] = ['composed', 'requirements', 'fatal', 'error'];
+export const OUTCOMES: readonly CallOutcome[] = ['composed', 'fatal', 'error'];
 
 /**
  * The `kind` label for anything that is not a kind this function composes (a

@@ -7,7 +7,8 @@ import {
   type RunFunctionResponse,
 } from '@crossplane-org/function-sdk-typescript';
 import { FatalError, formatIssues } from './errors.js';
-import { requirementsFor, resolveConfig, type SuppliedResources } from './environment-config/resolve.js';
+import { fetched, resolveConfig, type SuppliedResources } from './environment-config/resolve.js';
+import { readinessOf } from './readiness.js';
 import { findKind } from './kinds/index.js';
 import { type Composed } from './kinds/kind.js';
 import { API_GROUP_VERSION, type ObservedResources, type XrIdentity } from './composite.js';
@@ -25,7 +26,7 @@ export interface RunSummary {
   kind?: string;
   name?: string;
   namespace?: string;
-  outcome: 'composed' | 'requirements' | 'fatal';
+  outcome: 'composed' | 'fatal';
   resources: number;
   message?: string;
 }
@@ -57,12 +58,6 @@ function newResponse(req: RunFunctionRequest, options: RunOptions): RunFunctionR
   };
 }
 
-function toReady(ready: boolean | undefined): Ready {
-  if (ready === true) return Ready.READY_TRUE;
-  if (ready === false) return Ready.READY_FALSE;
-  return Ready.READY_UNSPECIFIED;
-}
-
 function observedComposed(req: RunFunctionRequest): ObservedResources {
   const out: Record<string, JsonObject> = {};
   for (const [name, observed] of Object.entries(req.observed?.resources ?? {})) {
@@ -90,11 +85,10 @@ function compositeReady(ready: boolean | undefined): Ready {
   return ready === false ? Ready.READY_FALSE : Ready.READY_UNSPECIFIED;
 }
 
-function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Composed): void {
+function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Composed, observed: ObservedResources): void {
   const resources: Record<string, Resource> = { ...(rsp.desired?.resources ?? {}) };
   for (const [name, desired] of Object.entries(composed.resources)) {
-    // Not canonical(): the encoder writes every Struct's keys sorted (codec/struct.ts), which is cheaper than copying.
-    resources[name] = { resource: desired.resource, connectionDetails: {}, ready: toReady(desired.ready) };
+    resources[name] = { resource: desired.resource, connectionDetails: {}, ready: readinessOf(desired, observed[name]) };
   }
   const previousStatus = (rsp.desired?.composite?.resource?.status ?? {}) as JsonObject;
   rsp.desired = {
@@ -167,25 +161,17 @@ export function runFunction(
     if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec']));
     const spec: unknown = parsed.data;
 
-    const configRequest = definition.config(xr, spec);
-    const extra = configRequest.resources ?? [];
-    rsp.requirements = { resources: requirementsFor(configRequest.layers, extra), extraResources: {}, schemas: {} };
+    // Everything the kind reads arrives with the request (the Composition's step
+    // requirements); the response asks for nothing, so Crossplane calls once per reconcile.
     const supplied = req.requiredResources as Readonly<Record<string, SuppliedResources | undefined>>;
-    const resolution = resolveConfig(configRequest.layers, supplied, configRequest.schema, configRequest.override);
-    const required: Record<string, Array<Record<string, unknown>>> = {};
-    for (const { requirementName } of extra) {
-      const found = supplied[requirementName];
-      if (found !== undefined) required[requirementName] = found.items.flatMap((item) => (item.resource !== undefined ? [item.resource] : []));
-    }
-    if (resolution.state === 'pending' || Object.keys(required).length < extra.length) {
-      summary.outcome = 'requirements';
-      return { response: rsp, summary };
-    }
+    const required = Object.fromEntries(definition.requirements.map(({ requirementName }) => [requirementName, fetched(supplied, requirementName)]));
+    const configRequest = definition.config(xr, spec);
+    const config = resolveConfig(configRequest.layers, supplied, configRequest.schema, configRequest.override);
 
     const observed = viewObserved(observedComposed(req));
-    const composed = definition.compose({ xr, spec, config: resolution.data, observed, required });
+    const composed = definition.compose({ xr, spec, config, observed, required });
     checkNothingDropped(observed, composed);
-    writeDesired(rsp, xr, composed);
+    writeDesired(rsp, xr, composed, observed);
     for (const message of composed.warnings ?? []) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message });
     summary.outcome = 'composed';
     summary.resources = Object.keys(composed.resources).length;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel } from '../schema/fields.js';
-import type { ConfigLayer } from './resolve.js';
+import type { ConfigLayer, FetchedResources } from './resolve.js';
 import { onpremConfigSchema } from './onprem-config.js';
 import { storageClassesSchema } from './storage-classes.js';
 
@@ -29,6 +29,49 @@ const otherAccount = (description: string) =>
     .describe(description);
 
 const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' });
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine((d) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(d), { message: `must be a CloudWatch Logs retention: one of ${CLOUDWATCH_RETENTION_DAYS.join(', ')}` });
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const WEEK = 7 * 24 * 60;
+
+/** Minutes from the start of the day ("hh:mm"), or of the week ("ddd:hh:mm"). */
+function minuteOf(point: string): number {
+  const parts = point.split(':');
+  const [hours, minutes] = parts.slice(-2).map(Number) as [number, number];
+  const day = parts.length === 3 ? DAYS.indexOf(parts[0] ?? '') : 0;
+  return day * 24 * 60 + hours * 60 + minutes;
+}
+
+/** [start, end) intervals of a window in minutes of the week; a daily window repeats every day, a window may wrap. */
+function intervals(window: string): Array<[number, number]> {
+  const [from = '', to = ''] = window.split('-');
+  const weekly = from.split(':').length === 3;
+  const start = minuteOf(from);
+  const length = (((minuteOf(to) - start) % (weekly ? WEEK : 1440)) + (weekly ? WEEK : 1440)) % (weekly ? WEEK : 1440);
+  const starts = weekly ? [start] : DAYS.map((_, day) => day * 1440 + start);
+  // Each interval also a week later, so one wrapping past Sunday midnight is compared whole.
+  return starts.flatMap((s) => [[s, s + length] as [number, number], [s + WEEK, s + WEEK + length] as [number, number]]);
+}
+
+function windowMinutes(window: string): number {
+  const [first] = intervals(window);
+  return first === undefined ? 0 : first[1] - first[0];
+}
+
+function windowsOverlap(a: string, b: string): boolean {
+  return intervals(a).some(([s1, e1]) => intervals(b).some(([s2, e2]) => s1 < e2 && s2 < e1));
+}
+
+/** A weekly window as RDS writes it: ddd:hh:mm-ddd:hh:mm (UTC). */
+const weeklyWindow = z.string().regex(/^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$/, {
+  message: 'must be a weekly window such as "sun:03:00-sun:04:00" (UTC)',
+});
 
 const chartSchema = z
   .object({
@@ -95,6 +138,11 @@ export const platformConfigSchema = z
           .record(z.string().regex(/^1\.[0-9]{2}$/), z.record(z.string(), z.string().min(1).max(64)))
           .default({})
           .describe('EKS add-on versions per Kubernetes minor, e.g. {"1.34": {"coredns": "v1.12.4-eksbuild.1"}}; unlisted add-ons keep the version EKS installed.'),
+        supportType: z
+          .enum(['STANDARD', 'EXTENDED'])
+          .default('STANDARD')
+          .describe('EKS upgrade policy: STANDARD upgrades the cluster when standard support ends instead of starting extended-support billing.'),
+        controlPlaneLogRetentionDays: logRetentionDays.default(90).describe('Retention of the EKS control plane log group.'),
       })
       .strict(),
     network: z
@@ -108,6 +156,11 @@ export const platformConfigSchema = z
     nodes: z
       .object({
         capacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1),
+        amiAlias: z
+          .string()
+          .regex(/^bottlerocket@(latest|v[0-9]+\.[0-9]+\.[0-9]+)$/, { message: 'must be bottlerocket@latest or a pinned release such as bottlerocket@v1.64.0' })
+          .default('bottlerocket@latest')
+          .describe('AMI of the Karpenter nodes (EC2NodeClass alias): pin a Bottlerocket release where drift must be deliberate.'),
         system: z
           .object({
             instanceTypes: z.array(z.string().min(1).max(32)).min(1),
@@ -148,8 +201,31 @@ export const platformConfigSchema = z
         backupRetentionDays: z.number().int().min(1).max(35),
         deletionProtection: z.boolean(),
         skipFinalSnapshot: z.boolean(),
+        performanceInsightsRetentionDays: z
+          .number()
+          .int()
+          .refine((d) => d === 0 || d === 7 || d === 731 || (d % 31 === 0 && d >= 31 && d <= 713), { message: 'must be 0 (off), 7, a multiple of 31 up to 713, or 731' })
+          .default(0)
+          .describe('Performance Insights retention; 0 turns it off, 7 is the free tier.'),
+        monitoringIntervalSeconds: z
+          .union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)])
+          .default(0)
+          .describe('Enhanced Monitoring interval; 0 turns it off (and composes no monitoring role).'),
+        backupWindow: z
+          .string()
+          .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$/, { message: 'must be a daily window such as "02:00-03:00" (UTC)' })
+          .optional()
+          .describe('Daily automated-backup window (UTC, at least 30 minutes); unset lets RDS pick one.'),
+        maintenanceWindow: weeklyWindow.optional().describe('Weekly maintenance window (UTC), not overlapping the backup window; unset lets RDS pick one.'),
+        logRetentionDays: logRetentionDays.default(90).describe('Retention of the PostgreSQL log group the instance exports to.'),
       })
-      .strict(),
+      .strict()
+      .refine((d) => d.backupWindow === undefined || windowMinutes(d.backupWindow) >= 30, {
+        message: 'backupWindow: must be at least 30 minutes long (RDS)',
+      })
+      .refine((d) => d.backupWindow === undefined || d.maintenanceWindow === undefined || !windowsOverlap(d.backupWindow, d.maintenanceWindow), {
+        message: 'backupWindow and maintenanceWindow: must not overlap (RDS refuses it); move one of them',
+      }),
     features: z
       .object({
         cilium: z.boolean(),
@@ -188,14 +264,21 @@ export const platformConfigSchema = z
 /** Validated, merged platform config. */
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 
-/** Layers an Environment named `environment` merges: base, then its own. */
+/** Requirement under which Crossplane supplies every EnvironmentConfig of the platform cluster. */
+export const ENVIRONMENT_CONFIGS_REQUIREMENT = 'environment-configs';
+
+/**
+ * What the Environment Composition fetches before every call: every
+ * EnvironmentConfig, because which ones an Environment merges depends on its
+ * spec, which a Composition cannot see. A platform cluster holds a handful.
+ */
+export const environmentConfigsRequirement: FetchedResources = {
+  requirementName: ENVIRONMENT_CONFIGS_REQUIREMENT,
+  apiVersion: 'apiextensions.crossplane.io/v1beta1',
+  kind: 'EnvironmentConfig',
+};
+
+/** The configs an Environment merges, in order: `base`, then its own environment's, picked by label. */
 export function platformConfigLayers(environment: string): ConfigLayer[] {
-  return [BASE_CONFIG, environment].map((value) => ({
-    requirementName: `environment-config-${value === BASE_CONFIG ? 'base' : 'environment'}`,
-    selector: {
-      apiVersion: 'apiextensions.crossplane.io/v1beta1',
-      kind: 'EnvironmentConfig',
-      matchLabels: { [ENVIRONMENT_LABEL]: value },
-    },
-  }));
+  return [BASE_CONFIG, environment].map((value) => ({ requirementName: ENVIRONMENT_CONFIGS_REQUIREMENT, matchLabels: { [ENVIRONMENT_LABEL]: value } }));
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dnsLabel, namespacedRef, objectName } from '../schema/fields.js';
 import { FatalError } from '../errors.js';
 import { storageClassesSchema } from './storage-classes.js';
-import type { ConfigLayer } from './resolve.js';
+import type { ConfigLayer, FetchedResources } from './resolve.js';
 
 /** Name of the EnvironmentConfig an Environment installs into its own cluster. */
 export const PLATFORM_ENVIRONMENT_CONFIG = 'platform-environment';
@@ -108,9 +108,13 @@ export function requireSection<K extends PlatformEnvironmentSection>(
 }
 
 /** The one layer project kinds read: the environment cluster's `platform-environment`. */
+export const platformEnvironmentRequirement: FetchedResources = {
+  requirementName: 'environment-config-platform-environment',
+  apiVersion: 'apiextensions.crossplane.io/v1beta1',
+  kind: 'EnvironmentConfig',
+  name: PLATFORM_ENVIRONMENT_CONFIG,
+};
+
 export const platformEnvironmentLayers: readonly ConfigLayer[] = [
-  {
-    requirementName: 'environment-config-platform-environment',
-    selector: { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'EnvironmentConfig', matchName: PLATFORM_ENVIRONMENT_CONFIG },
-  },
+  { requirementName: platformEnvironmentRequirement.requirementName, matchName: PLATFORM_ENVIRONMENT_CONFIG },
 ];

@@ -1,28 +1,32 @@
 import type { z } from 'zod';
 import { FatalError, formatIssues } from '../errors.js';
-import { memoizedSafeParseOf } from '../schema/parse-memo.js';
 
-/** How to find one EnvironmentConfig: by name or by labels (exactly one must match). */
-export interface ConfigSelector {
-  apiVersion: 'apiextensions.crossplane.io/v1beta1';
-  kind: 'EnvironmentConfig';
-  matchName?: string;
+/**
+ * Resources Crossplane fetches before every call to the function: the
+ * Composition's pipeline step `requirements.requiredResources`. With no name
+ * and no labels it lists every object of the kind (in every namespace, for a
+ * namespaced kind). Everything the function reads comes this way, so the
+ * function never asks for more and Crossplane calls it once per reconcile.
+ */
+export interface FetchedResources {
+  requirementName: string;
+  apiVersion: string;
+  kind: string;
+  name?: string;
   matchLabels?: Readonly<Record<string, string>>;
 }
 
-/** One EnvironmentConfig in a merge, and the requirement key Crossplane answers it under. */
+/** One EnvironmentConfig in a merge: which fetched requirement holds it, and how to pick it there (exactly one must match). */
 export interface ConfigLayer {
   requirementName: string;
-  selector: ConfigSelector;
+  matchName?: string;
+  matchLabels?: Readonly<Record<string, string>>;
 }
 
 /** Resources Crossplane supplied for one requirement (`items` empty: nothing matched). */
 export interface SuppliedResources {
   items: ReadonlyArray<{ resource?: Record<string, unknown> | undefined }>;
 }
-
-/** The outcome of resolving a config: still waiting for Crossplane, or merged and valid. */
-export type Resolution<T> = { state: 'pending' } | { state: 'resolved'; data: T };
 
 /** Extra data merged after every layer, such as `Environment.spec.overrides`. */
 export interface ConfigOverride {
@@ -53,47 +57,54 @@ export function mergePatch(base: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** Describes a selector for messages: `EnvironmentConfig "platform-environment"` or `... labelled a=b`. */
-export function describeSelector(selector: ConfigSelector): string {
-  if (selector.matchName !== undefined) return `EnvironmentConfig "${selector.matchName}"`;
-  const labels = Object.entries(selector.matchLabels ?? {})
+/** Describes a layer for messages: `EnvironmentConfig "platform-environment"` or `... labelled a=b`. */
+export function describeLayer(layer: ConfigLayer): string {
+  if (layer.matchName !== undefined) return `EnvironmentConfig "${layer.matchName}"`;
+  const labels = Object.entries(layer.matchLabels ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
   return `EnvironmentConfig labelled ${labels}`;
 }
 
-/** A resource selector as Crossplane's protocol carries it. */
-export interface ProtocolSelector {
-  apiVersion: string;
-  kind: string;
-  matchName?: string;
-  matchLabels?: { labels: Record<string, string> };
-  namespace?: string;
+type Metadata = { name?: unknown; namespace?: unknown; labels?: Record<string, unknown> };
+
+function metadataOf(resource: Record<string, unknown> | undefined): Metadata {
+  const metadata = resource?.metadata;
+  return isPlainObject(metadata) ? (metadata as Metadata) : {};
 }
 
-/** One extra resource to fetch by name (and namespace, for namespaced kinds). */
-export interface NamedRequirement {
-  requirementName: string;
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
+/** Whether a fetched resource is the one a layer names (by name, or carrying every label). */
+function matches(layer: ConfigLayer, resource: Record<string, unknown> | undefined): boolean {
+  const metadata = metadataOf(resource);
+  if (layer.matchName !== undefined) return metadata.name === layer.matchName;
+  return Object.entries(layer.matchLabels ?? {}).every(([key, value]) => metadata.labels?.[key] === value);
 }
 
-/** The requirements to return to Crossplane for these layers and extra resources, keyed by requirement name. */
-export function requirementsFor(layers: readonly ConfigLayer[], extra: readonly NamedRequirement[] = []): Record<string, ProtocolSelector> {
-  const resources: Record<string, ProtocolSelector> = {};
-  for (const { requirementName, selector } of layers) {
-    resources[requirementName] =
-      selector.matchName !== undefined
-        ? { apiVersion: selector.apiVersion, kind: selector.kind, matchName: selector.matchName }
-        : { apiVersion: selector.apiVersion, kind: selector.kind, matchLabels: { labels: { ...selector.matchLabels } } };
+/**
+ * The resources Crossplane fetched for one requirement. Missing means the
+ * Composition does not ask for them, which only an outdated or hand-written
+ * Composition does: a Fatal saying so, not a silent second round trip.
+ */
+export function fetched(supplied: Readonly<Record<string, SuppliedResources | undefined>>, requirementName: string): Array<Record<string, unknown>> {
+  const resources = supplied[requirementName];
+  if (resources === undefined) {
+    throw new FatalError(`cannot find required resources "${requirementName}": the Composition must fetch them (pipeline step requirements); install the Composition this function release generates`);
   }
-  for (const { requirementName, apiVersion, kind, name, namespace } of extra) {
-    resources[requirementName] = { apiVersion, kind, matchName: name, ...(namespace !== undefined ? { namespace } : {}) };
-  }
-  return resources;
+  return resources.items.flatMap((item) => (item.resource !== undefined ? [item.resource] : []));
+}
+
+/** The one fetched resource of `requirementName` in `namespace` named `name`, if any. */
+export function fetchedByName(
+  supplied: Readonly<Record<string, SuppliedResources | undefined>>,
+  requirementName: string,
+  namespace: string,
+  name: string,
+): Record<string, unknown> | undefined {
+  return fetched(supplied, requirementName).find((resource) => {
+    const metadata = metadataOf(resource);
+    return metadata.name === name && metadata.namespace === namespace;
+  });
 }
 
 interface LoadedLayer {
@@ -125,10 +136,10 @@ function blame(layers: readonly LoadedLayer[], path: readonly PropertyKey[]): st
 }
 
 /**
- * Resolves the EnvironmentConfigs for one XR: returns `pending` while Crossplane
- * has not yet supplied a requirement, fails when a config is missing or
- * ambiguous, then merges the layers in order (and the override last) and
- * validates the result with `schema`.
+ * Resolves the EnvironmentConfigs for one XR: picks each layer among what
+ * Crossplane fetched, fails when a config is missing or ambiguous, then merges
+ * the layers in order (and the override last) and validates the result with
+ * `schema`.
  *
  * @throws FatalError naming the config and the field that is wrong.
  */
@@ -137,21 +148,20 @@ export function resolveConfig<S extends z.ZodType>(
   supplied: Readonly<Record<string, SuppliedResources | undefined>>,
   schema: S,
   override?: ConfigOverride,
-): Resolution<z.output<S>> {
+): z.output<S> {
   const loaded: LoadedLayer[] = [];
-  for (const { requirementName, selector } of layers) {
-    const resources = supplied[requirementName];
-    if (resources === undefined) return { state: 'pending' };
-    const wanted = describeSelector(selector);
-    if (resources.items.length === 0) {
+  for (const layer of layers) {
+    const candidates = fetched(supplied, layer.requirementName).filter((resource) => matches(layer, resource));
+    const wanted = describeLayer(layer);
+    if (candidates.length === 0) {
       throw new FatalError(`cannot find ${wanted}: it is required and does not exist`);
     }
-    if (resources.items.length > 1) {
-      const names = resources.items.map((item) => String((item.resource?.metadata as JsonObject | undefined)?.name ?? '?')).sort();
+    if (candidates.length > 1) {
+      const names = candidates.map((resource) => String(metadataOf(resource).name ?? '?')).sort();
       throw new FatalError(`cannot choose ${wanted}: ${names.length} match (${names.join(', ')}), exactly one must`);
     }
-    const resource = resources.items[0]?.resource ?? {};
-    const name = String((resource.metadata as JsonObject | undefined)?.name ?? '?');
+    const resource = candidates[0] ?? {};
+    const name = String(metadataOf(resource).name ?? '?');
     const data = resource.data ?? {};
     if (!isPlainObject(data)) throw new FatalError(`cannot use EnvironmentConfig "${name}": data must be an object`);
     loaded.push({ source: `EnvironmentConfig "${name}"`, data });
@@ -160,12 +170,12 @@ export function resolveConfig<S extends z.ZodType>(
     loaded.push({ source: override.source, data: override.data });
   }
 
-  const result = memoizedSafeParseOf(schema, loaded, (layers) => layers.reduce<unknown>((merged, layer) => mergePatch(merged, layer.data), {}));
+  const merged = loaded.reduce<unknown>((result, layer) => mergePatch(result, layer.data), {});
+  const result = schema.safeParse(merged);
   if (!result.success) {
     const first = result.error.issues[0];
     const culprit = first === undefined ? loaded.map((l) => l.source).join(' + ') : blame(loaded, first.path);
     throw new FatalError(`cannot use ${culprit}: ${formatIssues(result.error.issues, ['data'])}`);
   }
-  return { state: 'resolved', data: result.data };
+  return result.data;
 }
-

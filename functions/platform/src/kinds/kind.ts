@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConfigLayer, ConfigOverride } from '../environment-config/resolve.js';
+import type { ConfigLayer, ConfigOverride, FetchedResources } from '../environment-config/resolve.js';
 import type { DesiredResource, ObservedResources, XrIdentity } from '../composite.js';
 
 /** What a composer returns: the resources it wants, in key order, and the XR status. */
@@ -18,25 +18,14 @@ export interface Composed {
   warnings?: readonly string[];
 }
 
-/** Another resource an XR needs to read, such as the Hub an Environment attaches to. */
-export interface ResourceRequirement {
-  requirementName: string;
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-}
-
-/** Where a kind reads its EnvironmentConfig from, how it is checked, and what else it must read. */
+/** Where a kind reads its EnvironmentConfig from, and how it is checked. */
 export interface ConfigRequest<C> {
   layers: readonly ConfigLayer[];
   schema: z.ZodType<C>;
   override?: ConfigOverride;
-  /** Extra resources to fetch; compose gets what Crossplane found (possibly nothing) under `required`. */
-  resources?: readonly ResourceRequirement[];
 }
 
-/** Resources Crossplane found for each {@link ResourceRequirement}, by requirement name. */
+/** Resources Crossplane fetched for each of a kind's `requirements`, by requirement name. */
 export type RequiredResources = Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
 
 /**
@@ -55,11 +44,12 @@ export interface KindDefinition<Spec, Config> {
   spec: z.ZodType<Spec>;
   status: z.ZodType;
   /**
-   * Config layers known without looking at the XR. The generated Composition
-   * asks Crossplane for them up front (pipeline step requirements), which saves
-   * one RunFunction round trip on every reconcile.
+   * What the generated Composition has Crossplane fetch before every call
+   * (pipeline step requirements): everything the kind reads besides its XR and
+   * observed resources. The function returns no requirements of its own, so
+   * Crossplane calls it once per reconcile.
    */
-  bootstrapLayers?: readonly ConfigLayer[];
+  requirements: readonly FetchedResources[];
   /** The EnvironmentConfig(s) this XR needs. */
   config(xr: XrIdentity, spec: Spec): ConfigRequest<Config>;
   /** Composes the desired resources and status; throws FatalError on input it cannot serve. */

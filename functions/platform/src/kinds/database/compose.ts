@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FatalError } from '../../errors.js';
-import { platformEnvironmentLayers, platformEnvironmentSchema, requireSection, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
+import { platformEnvironmentLayers, platformEnvironmentRequirement, platformEnvironmentSchema, requireSection, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
 import { passwordGenerator, pushGeneratedPassword, templatedExternalSecret } from '../../resources/external-secrets.js';
 import { ownerLabels } from '../../resources/kubernetes.js';
 import {
@@ -115,7 +115,7 @@ export const databaseKind: KindDefinition<DatabaseSpec, PlatformEnvironment> = {
   spec: databaseSpecSchema,
   status: databaseStatusSchema,
 
-  bootstrapLayers: platformEnvironmentLayers,
+  requirements: [platformEnvironmentRequirement],
   config: () => ({ layers: platformEnvironmentLayers, schema: platformEnvironmentSchema }),
 
   compose({ xr, spec, config, observed }): Composed {
@@ -145,7 +145,7 @@ export const databaseKind: KindDefinition<DatabaseSpec, PlatformEnvironment> = {
     const sql = (kind: string, resourceName: string) => ({ apiVersion: PROVIDER_SQL_API_VERSION, kind, name: resourceName });
 
     const resources: Record<string, DesiredResource> = {
-      // Managed resources report Ready themselves; ready stays unset so Crossplane reads it.
+      // Managed resources report Ready themselves; ready stays unset so their Ready condition decides.
       [ROLE_RESOURCE]: { resource: role as unknown as Record<string, unknown> },
       [DATABASE_RESOURCE]: { resource: db as unknown as Record<string, unknown> },
       [GRANT_RESOURCE]: { resource: grant as unknown as Record<string, unknown> },

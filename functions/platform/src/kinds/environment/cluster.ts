@@ -108,6 +108,16 @@ export function buildCluster(ctx: EnvironmentContext): void {
     tags: ctx.tags(COMPONENT),
   });
 
+  // EKS writes control plane logs to this group and creates it without a retention if it is missing. Named by
+  // external name, a group EKS already made (an older environment, or EKS first) is adopted, not duplicated.
+  ctx.add(
+    'log-group-cluster',
+    COMPONENT,
+    'cloudwatchlogs.aws.m.upbound.io/v1beta1:Group',
+    { region, retentionInDays: ctx.config.kubernetes.controlPlaneLogRetentionDays, tags: ctx.tags(COMPONENT) },
+    { externalName: `/aws/eks/${ctx.clusterName}/cluster` },
+  );
+
   // Envelope encryption is set at creation: wait for the key's ARN rather than create the cluster without it.
   const keyArn = ctx.observedString('kms-key', 'arn');
   ctx.add(
@@ -118,6 +128,8 @@ export function buildCluster(ctx: EnvironmentContext): void {
       ? {
       region,
       version,
+      // Never slip into extended support (billed per cluster hour) unnoticed: at the end of standard support EKS upgrades instead.
+      upgradePolicy: { supportType: ctx.config.kubernetes.supportType },
       roleArnRef: { name: ctx.name('role-cluster') },
       vpcConfig: { subnetIdRefs: subnetRefs(ctx, 'private'), ...endpointAccess(ctx) },
       encryptionConfig: { provider: { keyArn }, resources: ['secrets'] },

@@ -1,5 +1,6 @@
 import { FatalError } from '../../errors.js';
-import { platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment-config/platform-config.js';
+import { environmentConfigsRequirement, platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment-config/platform-config.js';
+import type { FetchedResources } from '../../environment-config/resolve.js';
 import { type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
 import { API_GROUP_VERSION } from '../../composite.js';
 import { buildAddons } from './addons/index.js';
@@ -18,8 +19,12 @@ import { environmentSpecSchema, environmentStatusSchema, type EnvironmentSpec } 
 import { environmentStatus } from './status.js';
 import { buildUsages } from './usages.js';
 
-/** Requirement name under which the referenced Hub XR arrives. */
-export const HUB_REQUIREMENT = 'hub';
+/**
+ * Every Hub, fetched before each call: which one an Environment attaches to is
+ * in its spec, which the Composition cannot see, and a platform has one or
+ * two. The function picks the referenced one.
+ */
+export const hubsRequirement: FetchedResources = { requirementName: 'hubs', apiVersion: API_GROUP_VERSION, kind: 'Hub' };
 
 function required<T>(value: T | undefined, message: string): T {
   if (value === undefined) throw new FatalError(message);
@@ -34,7 +39,10 @@ function required<T>(value: T | undefined, message: string): T {
 function readHub(spec: EnvironmentSpec, found: RequiredResources): HubAttachment | 'pending' | undefined {
   const ref = spec.network?.hubRef;
   if (ref === undefined) return undefined;
-  const hub = found[HUB_REQUIREMENT]?.[0];
+  const hub = (found[hubsRequirement.requirementName] ?? []).find((candidate) => {
+    const metadata = (candidate.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+    return metadata.name === ref.name && metadata.namespace === ref.namespace;
+  });
   if (hub === undefined) throw new FatalError(`spec.network.hubRef: cannot find Hub ${ref.namespace}/${ref.name}`);
   const status = (hub.status ?? {}) as { transitGatewayId?: unknown; ownerAccountId?: unknown; routeTables?: { egress?: unknown; workload?: unknown; platform?: unknown } };
   const tables = status.routeTables ?? {};
@@ -110,17 +118,12 @@ export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = 
   spec: environmentSpecSchema,
   status: environmentStatusSchema,
 
-  config: (_xr, spec) => {
-    const hubRef = spec.network?.hubRef;
-    return {
-      layers: platformConfigLayers(spec.environment),
-      schema: platformConfigSchema,
-      ...(spec.overrides !== undefined ? { override: { source: 'spec.overrides', data: spec.overrides } } : {}),
-      ...(hubRef !== undefined
-        ? { resources: [{ requirementName: HUB_REQUIREMENT, apiVersion: API_GROUP_VERSION, kind: 'Hub', name: hubRef.name, namespace: hubRef.namespace }] }
-        : {}),
-    };
-  },
+  requirements: [environmentConfigsRequirement, hubsRequirement],
+  config: (_xr, spec) => ({
+    layers: platformConfigLayers(spec.environment),
+    schema: platformConfigSchema,
+    ...(spec.overrides !== undefined ? { override: { source: 'spec.overrides', data: spec.overrides } } : {}),
+  }),
 
   compose({ xr, spec, config, observed, required: found }): Composed {
     const base = { xr, spec, config, observed };

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { awsManagedPolicy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from './context.js';
 import { subnetRefs } from './network.js';
 
@@ -9,6 +11,18 @@ export const POSTGRES_PORT = 5432;
 /** Secrets Manager name of the root credentials: `<environment>/db/root_account`. */
 export function rootSecretName(environment: string): string {
   return `${environment}/db/root_account`;
+}
+
+/**
+ * Name of the snapshot RDS takes when the instance is deleted: suffixed with
+ * the Environment's uid, so an Environment deleted, created again and deleted
+ * again does not collide with the first one's snapshot (RDS refuses an
+ * existing snapshot name, and the deletion would hang).
+ */
+export function finalSnapshotName(ctx: EnvironmentContext): string {
+  const uid = ctx.inputs.xr.uid;
+  const base = ctx.name('database-final');
+  return uid === undefined ? base : `${base}-${createHash('sha256').update(uid).digest('hex').slice(0, 12)}`;
 }
 
 /** Kubernetes Secret (in the Environment's namespace) the provider writes the generated root password to. */
@@ -72,11 +86,34 @@ export function buildDatabase(ctx: EnvironmentContext): void {
     tags: ctx.tags(COMPONENT),
   });
 
+  // The instance exports PostgreSQL logs here; RDS creates the group without a retention if it is missing.
+  // Named by external name, a group RDS already made is adopted, not duplicated.
+  ctx.add(
+    'log-group-database',
+    COMPONENT,
+    'cloudwatchlogs.aws.m.upbound.io/v1beta1:Group',
+    { region, retentionInDays: db.logRetentionDays, tags: ctx.tags(COMPONENT) },
+    { externalName: `/aws/rds/instance/${ctx.name('database')}/postgresql` },
+  );
+
+  // Enhanced Monitoring publishes OS metrics through a role RDS assumes.
+  const enhancedMonitoring = db.monitoringIntervalSeconds > 0;
+  if (enhancedMonitoring) {
+    ctx.add('role-database-monitoring', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
+      assumeRolePolicy: policyJson(serviceTrust('monitoring.rds.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ctx.accountId } })),
+      managedPolicyArns: [awsManagedPolicy('service-role/AmazonRDSEnhancedMonitoringRole')],
+      tags: ctx.tags(COMPONENT),
+    });
+  }
+  const performanceInsights = db.performanceInsightsRetentionDays > 0;
+  // Performance Insights encrypts with the environment key, fixed once enabled: wait for its ARN.
+  const keyArn = ctx.observedString('kms-key', 'arn');
+
   ctx.add(
     'database',
     COMPONENT,
     'rds.aws.m.upbound.io/v1beta1:Instance',
-    {
+    !performanceInsights || keyArn !== undefined ? {
       region,
       engine: 'postgres',
       engineVersion: db.engineVersion,
@@ -90,8 +127,14 @@ export function buildDatabase(ctx: EnvironmentContext): void {
       backupRetentionPeriod: db.backupRetentionDays,
       deletionProtection: db.deletionProtection,
       skipFinalSnapshot: db.skipFinalSnapshot,
-      ...(db.skipFinalSnapshot ? {} : { finalSnapshotIdentifier: ctx.name('database-final') }),
+      ...(db.skipFinalSnapshot ? {} : { finalSnapshotIdentifier: finalSnapshotName(ctx) }),
       copyTagsToSnapshot: true,
+      ...(db.backupWindow !== undefined ? { backupWindow: db.backupWindow } : {}),
+      ...(db.maintenanceWindow !== undefined ? { maintenanceWindow: db.maintenanceWindow } : {}),
+      performanceInsightsEnabled: performanceInsights,
+      ...(performanceInsights ? { performanceInsightsRetentionPeriod: db.performanceInsightsRetentionDays, performanceInsightsKmsKeyId: keyArn } : {}),
+      monitoringInterval: db.monitoringIntervalSeconds,
+      ...(enhancedMonitoring ? { monitoringRoleArnRef: { name: ctx.name('role-database-monitoring') } } : {}),
       dbSubnetGroupNameRef: { name: ctx.name('database-subnet-group') },
       parameterGroupNameRef: { name: ctx.name('database-parameter-group') },
       vpcSecurityGroupIdRefs: [{ name: ctx.name('security-group-database') }],
@@ -102,7 +145,7 @@ export function buildDatabase(ctx: EnvironmentContext): void {
       autoGeneratePassword: true,
       passwordSecretRef: { name: rootPasswordSecret(ctx), key: 'password' },
       tags: ctx.tags(COMPONENT),
-    },
+    } : undefined,
     { stateful: true, writeConnectionSecretToRef: ctx.name('database-connection') },
   );
 

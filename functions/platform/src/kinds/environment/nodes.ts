@@ -25,7 +25,10 @@ export const IMDS_V2_ONLY = { httpEndpoint: 'enabled', httpTokens: 'required', h
 /**
  * The system node group: Bottlerocket, on-demand, sized from config, tainted
  * CriticalAddonsOnly so only critical add-ons run there. A launch template
- * requires IMDSv2 and encrypts both Bottlerocket volumes.
+ * requires IMDSv2 and encrypts both Bottlerocket volumes. Nothing autoscales
+ * it and Karpenter never makes system nodes: everything pinned here must fit
+ * at minSize, which the capacity model (test/aws/capacity.test.ts) proves
+ * for every example.
  */
 export function buildSystemNodes(ctx: EnvironmentContext): void {
   const { region } = ctx;

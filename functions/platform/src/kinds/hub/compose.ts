@@ -212,6 +212,7 @@ export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
   spec: hubSpecSchema,
   status: hubStatusSchema,
   // The Hub is sized by its own spec; it reads no EnvironmentConfig.
+  requirements: [],
   config: () => ({ layers: [], schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>> }),
 
   compose({ xr, spec, observed }): Composed {

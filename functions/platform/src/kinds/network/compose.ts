@@ -1,6 +1,7 @@
 import { FatalError } from '../../errors.js';
 import {
   platformEnvironmentLayers,
+  platformEnvironmentRequirement,
   platformEnvironmentSchema,
   requireSection,
   type GatewayRef,
@@ -93,7 +94,7 @@ export const networkKind: KindDefinition<NetworkSpec, PlatformEnvironment> = {
   spec: networkSpecSchema,
   status: networkStatusSchema,
 
-  bootstrapLayers: platformEnvironmentLayers,
+  requirements: [platformEnvironmentRequirement],
   config: () => ({ layers: platformEnvironmentLayers, schema: platformEnvironmentSchema }),
 
   compose({ xr, spec, config, observed }): Composed {

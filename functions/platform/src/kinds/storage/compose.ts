@@ -1,5 +1,5 @@
 import { FatalError } from '../../errors.js';
-import { platformEnvironmentLayers, platformEnvironmentSchema, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
+import { platformEnvironmentLayers, platformEnvironmentRequirement, platformEnvironmentSchema, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
 import type { StorageClassMapping } from '../../environment-config/storage-classes.js';
 import { ownerLabels, persistentVolumeClaim } from '../../resources/kubernetes.js';
 import { quantityToBytes } from '../../resources/quantity.js';
@@ -104,7 +104,7 @@ export const storageKind: KindDefinition<StorageSpec, PlatformEnvironment> = {
   spec: storageSpecSchema,
   status: storageStatusSchema,
 
-  bootstrapLayers: platformEnvironmentLayers,
+  requirements: [platformEnvironmentRequirement],
   config: () => ({ layers: platformEnvironmentLayers, schema: platformEnvironmentSchema }),
 
   compose({ xr, spec, config, observed }): Composed {

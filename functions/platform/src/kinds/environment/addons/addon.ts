@@ -9,6 +9,11 @@ export interface AddonRelease {
   values: Record<string, unknown>;
   /** Release name in the cluster; default: the add-on name. */
   releaseName?: string;
+  /**
+   * Leave the chart's crds/ alone: Helm installs those once and never upgrades
+   * them, so a chart whose CRDs another release templates (and upgrades) skips them.
+   */
+  skipCRDs?: boolean;
 }
 
 /** The AWS identity of an add-on: a role bound by Pod Identity to exactly one service account. */

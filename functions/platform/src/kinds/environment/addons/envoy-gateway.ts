@@ -164,6 +164,25 @@ function httpsRedirect(visibility: Visibility) {
 }
 
 /**
+ * The Gateway API CRDs (standard channel) as a release of their own, from the
+ * gateway-crds-helm chart of the same Envoy Gateway version: templated, so
+ * upgrading the release upgrades them. Envoy Gateway's own CRDs stay in its
+ * chart's crds/ (installed once): templated they could outgrow the Secret
+ * Helm records a release in (docs/environment.md, CRD upgrades).
+ */
+export const gatewayApiCrds: AddonDefinition = {
+  name: 'gateway-api-crds',
+  enabled: everywhere,
+  release() {
+    return {
+      chart: 'gateway-api-crds',
+      namespace: GATEWAY_NAMESPACE,
+      values: { crds: { gatewayAPI: { enabled: true, channel: 'standard' }, envoyGateway: { enabled: false } } },
+    };
+  },
+};
+
+/**
  * Envoy Gateway: the control plane on the system nodes, the GatewayClass, a
  * public (internet-facing NLB) and an internal (internal NLB) Gateway, each
  * serving the zone's wildcard certificate on 443 and redirecting 80 to 443.
@@ -175,7 +194,8 @@ function httpsRedirect(visibility: Visibility) {
 export const envoyGateway: AddonDefinition = {
   name: 'envoy-gateway',
   enabled: everywhere,
-  dependsOn: ['cert-manager', 'aws-load-balancer-controller'],
+  // Helm skips the Gateway API CRDs in this chart's crds/ once the gateway-api-crds release made them.
+  dependsOn: ['gateway-api-crds', 'cert-manager', 'aws-load-balancer-controller'],
   release(ctx) {
     return {
       chart: CHART,

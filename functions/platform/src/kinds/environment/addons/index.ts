@@ -7,14 +7,14 @@ import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } f
 import { externalDns, externalDnsPrivate } from './external-dns.js';
 import { awsLoadBalancerController } from './aws-load-balancer-controller.js';
 import { certManager } from './cert-manager.js';
-import { envoyGateway } from './envoy-gateway.js';
+import { envoyGateway, gatewayApiCrds } from './envoy-gateway.js';
 import { externalSecrets } from './external-secrets.js';
 import { alloy } from './alloy.js';
 import { argoCd } from './argo-cd.js';
 import { crossplane } from './crossplane.js';
 import { databaseAccess } from './database-access.js';
 import { istioBase, istioCni, istiod, meshPolicies, ztunnel } from './istio.js';
-import { karpenter } from './karpenter.js';
+import { karpenter, karpenterCrd } from './karpenter.js';
 import { keda } from './keda.js';
 import { storageClasses } from './storage-classes.js';
 import { argoCdCentral } from './argo-cd-central.js';
@@ -37,7 +37,7 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, envoyGateway, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 
@@ -118,6 +118,7 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
               chart: { ...chartSource(chart.repository, chart.chart), version: chart.version },
               namespace: release.namespace,
               values: release.values,
+              ...(release.skipCRDs === true ? { skipCRDs: true } : {}),
               wait: true,
             },
             providerConfigRef: providerConfigRef(ctx, HELM_PROVIDER_CONFIG),

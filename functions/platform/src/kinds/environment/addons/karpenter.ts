@@ -66,7 +66,8 @@ function nodeClass(ctx: EnvironmentContext, name: string): Record<string, unknow
     kind: 'EC2NodeClass',
     metadata: { name },
     spec: {
-      amiSelectorTerms: [{ alias: 'bottlerocket@latest' }],
+      // Pinned per environment: a new Bottlerocket release reaches a pool (as drift) only when the config changes.
+      amiSelectorTerms: [{ alias: ctx.config.nodes.amiAlias }],
       // metadata.name of the node role is its AWS name; Karpenter makes the instance profile.
       role: ctx.name('role-node-karpenter'),
       // Private subnets carry the discovery tag (network.ts).
@@ -87,6 +88,19 @@ function nodeClass(ctx: EnvironmentContext, name: string): Record<string, unknow
 }
 
 /**
+ * Karpenter's CRDs as a release of their own (the karpenter-crd chart, same
+ * version): its templates are upgraded with the release, where the karpenter
+ * chart's crds/ would be installed once and never again.
+ */
+export const karpenterCrd: AddonDefinition = {
+  name: 'karpenter-crd',
+  enabled: onAws,
+  release() {
+    return { chart: 'karpenter-crd', namespace: KARPENTER_SERVICE_ACCOUNT.namespace, values: {} };
+  },
+};
+
+/**
  * Karpenter: the controller (its AWS role and Pod Identity association are
  * composed by kinds/environment/karpenter.ts), then one NodePool and one
  * EC2NodeClass per enabled workload class, with the capacity types and
@@ -95,12 +109,15 @@ function nodeClass(ctx: EnvironmentContext, name: string): Record<string, unknow
 export const karpenter: AddonDefinition = {
   name: 'karpenter',
   enabled: onAws,
+  dependsOn: ['karpenter-crd'],
   waitFor: ['pod-identity-karpenter'],
   release(ctx) {
     const replicas = replicasOf(ctx, 'karpenter');
     return {
       chart: 'karpenter',
       namespace: KARPENTER_SERVICE_ACCOUNT.namespace,
+      // The karpenter-crd release owns the CRDs.
+      skipCRDs: true,
       values: {
         settings: { clusterName: ctx.clusterName, interruptionQueue: ctx.name('queue-interruptions') },
         serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT.name },
