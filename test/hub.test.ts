@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
-import { AwsNetwork, fp } from './helpers/network-model.js';
+import { AwsNetwork, fp } from './aws/network.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
 

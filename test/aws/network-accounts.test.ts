@@ -6,11 +6,11 @@
  * runs; it uses the prod EnvironmentConfig and account).
  */
 import { describe, expect, it } from 'vitest';
-import { runFunction } from '../functions/platform/src/run-function.js';
-import { AccountModel, type Composition, type World } from './helpers/account-model.js';
-import { AwsNetwork, fp, nameOf, type VpcInput } from './helpers/network-model.js';
-import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
+import { runFunction } from '../../functions/platform/src/run-function.js';
+import { AccountModel, type Composition, type World } from './accounts.js';
+import { AwsNetwork, fp, nameOf, type VpcInput } from './network.js';
+import { environmentRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
+import { environmentAtProvider, settle, type Resources } from '../helpers/settle.js';
 
 type Config = { data: { aws?: { accountId?: string; network?: { accountId: string; providerConfigName: string }; platform?: { vpcCidr: string; egressCidrs: string[] } }; dns?: { parentZoneId: string; account: { accountId: string; providerConfigName: string } } } };
 

@@ -18,7 +18,7 @@
  * - No network ACLs are composed, so the default ACL admits everything.
  */
 import { parseCidr, type Ipv4Block } from '../../functions/platform/src/resources/cidr.js';
-import type { Resources } from './settle.js';
+import type { Resources } from '../helpers/settle.js';
 
 type JsonObject = Record<string, unknown>;
 

@@ -19,8 +19,8 @@
  *   must stay in one account, except the owner's operations on a spoke's
  *   attachment (accept, associate, propagate), which AWS addresses by id.
  */
-import { fp, nameOf } from './network-model.js';
-import type { Resources } from './settle.js';
+import { fp, nameOf } from './network.js';
+import type { Resources } from '../helpers/settle.js';
 
 type JsonObject = Record<string, unknown>;
 
