@@ -26,6 +26,5 @@ ENV TLS_SERVER_CERTS_DIR=/tls/server \
 EXPOSE 9443
 # uid 65532 (nonroot) is the base image's default user; stated so it survives a base change.
 USER 65532:65532
-# Arguments (crossplane render passes --insecure) are appended to this command. The V8 heap
-# flags are functions/platform/src/v8-flags.ts (why, and a test keeps the two equal).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=30", "--expose-gc", "/function/function-platform.mjs"]
+# Arguments (crossplane render passes --insecure) are appended to this command.
+ENTRYPOINT ["/nodejs/bin/node", "/function/function-platform.mjs"]

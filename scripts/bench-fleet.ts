@@ -1,40 +1,28 @@
 /**
  * npm run bench:fleet [-- --environments 20 --projects 1000 --passes 5 --concurrency 10 --out .bench/fleet.json]
- *   [--changed | --cold] [--function-args="--render-memo-size 4MiB"]
  *
  * One function server (the bundle, its own process, logging and metrics on as in
  * production) driven by a fleet the way Crossplane drives it: every XR is
  * reconciled about once a minute (Crossplane's poll interval), one RunFunction
  * call each (the Compositions ask for their EnvironmentConfigs up front), with
- * the XR's composed resources in observed state. Time is compressed: one fleet
- * pass is every XR once, as fast as `--concurrency` calls in flight allow, and
- * the server's CPU time for it (Linux /proc) is the CPU it needs per minute.
- * Also measured per class (Environments alone, project XRs alone) so the docs
- * can give a per-XR cost, and memory (RSS after the passes and its peak).
- *
- * Requests go as Crossplane sends them (scripts/lib/crossplane-wire.ts: maps in
- * random order, content tags). By default every pass re-sends each XR's content
- * in a new map order, as Crossplane's steady state does, and after the warm-up
- * the response cache answers by the tag. With --changed every call is new content
- * in what no composer reads (scripts/lib/changed-requests.ts), as between most
- * reconciles: incremental rendering answers. With --cold the server runs with the
- * response cache and the render memo off, so every call decodes, composes and
- * encodes: the fleet's cost when nothing can be reused (a replica that just
- * started, or every XR's spec or config changing at once).
+ * the XR's composed resources in observed state. Every call composes: the
+ * function keeps nothing between calls. Time is compressed: one fleet pass is
+ * every XR once, as fast as `--concurrency` calls in flight allow, and the
+ * server's CPU time for it (Linux /proc) is the CPU it needs per minute. Also
+ * measured per class (Environments alone, project XRs alone) for a per-XR cost,
+ * and memory (RSS after the passes and its peak).
  *
  * Timings are not tests: this never fails on a number.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { bundleFunction } from './lib/bundle.js';
-import { RawClient, startServerProcess, stats, type ServerProcess } from './lib/bench.js';
+import { cpuSeconds, RawClient, startServerProcess, stats, type ServerProcess } from './lib/bench.js';
 import { exampleRenders, type ExampleRender } from './lib/examples.js';
-import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
-import { ChangedRequests, sameContentBodies } from './lib/changed-requests.js';
 import { settleInProcess } from './lib/settle.js';
 import { REPO_ROOT } from './lib/validation.js';
 
@@ -46,9 +34,7 @@ const { values } = parseArgs({
     projects: { type: 'string', default: '1000' },
     passes: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '10' },
-    changed: { type: 'boolean', default: false },
     'function-args': { type: 'string', default: '' },
-    cold: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'fleet.json') },
   },
 });
@@ -56,32 +42,12 @@ const ENVIRONMENTS = Number(values.environments);
 const PROJECTS = Number(values.projects);
 const PASSES = Number(values.passes);
 const CONCURRENCY = Number(values.concurrency);
-const COLD = values.cold;
-/** Whether every call is new content (--changed, and --cold, which measures it with nothing reused). */
-const CHANGED = values.changed || COLD;
-const MODE = COLD ? 'cold (every call composes)' : CHANGED ? 'changed (every call new content no composer reads)' : 'steady state (cache hits after the warm-up)';
 
 /** One XR of the fleet: the request Crossplane sends for it every reconcile. */
 interface FleetXr {
   kind: string;
-  request: RunFunctionRequest;
-  /** What pass `pass` sends for it. */
-  body(pass: number): Buffer;
-  requestBytes: number;
+  body: Buffer;
   responseBytes: number;
-}
-
-let fleetXrs = 0;
-
-/** Linux clock ticks per second (USER_HZ), which /proc/<pid>/stat counts CPU time in. */
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** A copy of an example XR with its own name (and namespace for project XRs), as a fleet has. */
@@ -109,31 +75,11 @@ function variant(example: ExampleRender, index: number, project: boolean): JsonO
  */
 function steadyStateRequest(xr: JsonObject, pool: readonly JsonObject[]): FleetXr {
   const steady = settleInProcess(xr, pool);
-  const changes = CHANGED ? new ChangedRequests(steady.request, `fleet-${fleetXrs++}`) : undefined;
-  const body = changes !== undefined ? (pass: number) => changes.body(pass) : sameContentBodies(steady.request);
   return {
     kind: String(xr.kind),
-    request: steady.request,
-    body,
-    requestBytes: body(0).length,
-    responseBytes: encodeRunFunctionResponse(steady.response).length,
+    body: Buffer.from(RunFunctionRequest.encode(steady.request).finish()),
+    responseBytes: RunFunctionResponse.encode(steady.response).finish().length,
   };
-}
-
-let passes = 0;
-
-/**
- * What a pass sends: each XR's body for this pass (a pass may list an XR more than
- * once: the Environments-only passes repeat them, and then each repeat is a pass of its own).
- */
-function passBodies(fleet: readonly FleetXr[]): Buffer[] {
-  const seen = new Map<FleetXr, number>();
-  const base = passes++ * 1000;
-  return fleet.map((xr) => {
-    const repeat = seen.get(xr) ?? 0;
-    seen.set(xr, repeat + 1);
-    return xr.body(base + repeat);
-  });
 }
 
 /** The fleet: Environments cycle through the Environment examples, project XRs through the project examples. */
@@ -165,13 +111,12 @@ function buildFleet(): { environments: FleetXr[]; projects: FleetXr[]; mix: Reco
 
 /** Calls every XR once with `concurrency` in flight; wall seconds and server CPU seconds. */
 async function pass(client: RawClient, server: ServerProcess, fleet: readonly FleetXr[]): Promise<{ wallSeconds: number; cpuSeconds: number }> {
-  const bodies = passBodies(fleet);
   const pid = server.child.pid ?? -1;
   const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
   let next = 0;
   const worker = async () => {
-    while (next < bodies.length) await client.call(bodies[next++] as Buffer, 0);
+    while (next < fleet.length) await client.call((fleet[next++] as FleetXr).body);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return { wallSeconds: (performance.now() - started) / 1000, cpuSeconds: cpuSeconds(pid) - cpuBefore };
@@ -191,7 +136,7 @@ async function measure(client: RawClient, server: ServerProcess, fleet: readonly
     wallSecondsPerPass: { median: round(wall.median), max: round(wall.p99) },
     cpuMillisecondsPerXr: round((cpu.median / fleet.length) * 1000),
     callsPerSecond: round(fleet.length / wall.median, 0),
-    requestKiB: round(fleet.reduce((n, x) => n + x.requestBytes, 0) / fleet.length / 1024, 1),
+    requestKiB: round(fleet.reduce((n, x) => n + x.body.length, 0) / fleet.length / 1024, 1),
     responseKiB: round(fleet.reduce((n, x) => n + x.responseBytes, 0) / fleet.length / 1024, 1),
   };
 }
@@ -212,7 +157,6 @@ async function main(): Promise<void> {
   const server = await startServerProcess(process.execPath, [
     bundle.path,
     ...['--insecure', '--address', '127.0.0.1:0', '--metrics-address', '127.0.0.1:0', '--health-address='],
-    ...(COLD ? ['--response-cache-size', '0', '--render-memo-size', '0'] : []),
     ...values['function-args'].split(' ').filter(Boolean),
   ]);
   const client = new RawClient(`127.0.0.1:${server.port}`);
@@ -230,7 +174,7 @@ async function main(): Promise<void> {
     const results = {
       when: new Date().toISOString(),
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1) },
-      settings: { environments: ENVIRONMENTS, projects: PROJECTS, passes: PASSES, concurrency: CONCURRENCY, mode: MODE, server: relative(REPO_ROOT, bundle.path) },
+      settings: { environments: ENVIRONMENTS, projects: PROJECTS, passes: PASSES, concurrency: CONCURRENCY, server: relative(REPO_ROOT, bundle.path) },
       mix,
       fleet: whole,
       environmentsOnly: envOnly,
@@ -240,7 +184,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(
-      `\n${MODE}: fleet of ${whole.xrs} XRs re-rendered every 60 s: ${cpuPerMinute.toFixed(2)} CPU s/min (${(cores * 1000).toFixed(1)} millicores on average); ` +
+      `\nfleet of ${whole.xrs} XRs re-rendered every 60 s: ${cpuPerMinute.toFixed(2)} CPU s/min (${(cores * 1000).toFixed(1)} millicores on average); ` +
         `one pass takes ${whole.wallSecondsPerPass.median.toFixed(2)} s wall at ${CONCURRENCY} in flight; ` +
         `Environment ${envOnly.cpuMillisecondsPerXr} CPU ms/call, project XR ${projectOnly.cpuMillisecondsPerXr} CPU ms/call; ` +
         `RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)} MiB, idle ${idle.rssMiB.toFixed(0)} MiB)\n`,

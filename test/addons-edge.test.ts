@@ -4,7 +4,7 @@ import { platformEnvironmentSchema } from '../functions/platform/src/environment
 import { GATEWAYS, PROJECT_NAMESPACE_LABEL, WILDCARD_CERTIFICATE_SECRET } from '../functions/platform/src/kinds/environment/addons/envoy-gateway.js';
 import { PLATFORM_SECRET_STORE } from '../functions/platform/src/kinds/environment/addons/external-secrets.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { environmentAtProvider, observeAll, resourcesOf, type Resources } from './helpers/settle.js';
+import { environmentComputed, observeAll, resourcesOf, type Resources } from './helpers/settle.js';
 import { forProvider, settledExample } from './helpers/settled-checks.js';
 
 interface Statement {
@@ -254,7 +254,7 @@ describe('edge add-ons: order', () => {
   const xr = { ...readManifest('examples/environment/dev.yaml'), metadata: { ...(readManifest('examples/environment/dev.yaml').metadata as JsonObject), uid: 'settled' } };
   const required = environmentRequired();
   const render = (observed: Resources) => resourcesOf(runFunction(request(xr, { required, observed }), { ttlSeconds: 60 }).response);
-  const without = (keys: string[]) => observeAll(Object.fromEntries(Object.entries(dev).filter(([k]) => !keys.includes(k))), environmentAtProvider('dev'));
+  const without = (keys: string[]) => observeAll(Object.fromEntries(Object.entries(dev).filter(([k]) => !keys.includes(k))), environmentComputed('dev'));
   const notReady = (observed: Resources, key: string): Resources => ({ ...observed, [key]: { ...observed[key], status: { conditions: [{ type: 'Ready', status: 'False' }] } } as JsonObject });
 
   it('Envoy Gateway waits for cert-manager and the load balancer controller', () => {

@@ -1,5 +1,5 @@
-import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
-import { composedResponse as expectedComposed, fatalResponse as fatal, tableTests, type ExpectedResources, type TableCase , MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
+import { runBytes } from './helpers/outcome.js';
+import { composedResponse as expectedComposed, fatalResponse as fatal, tableTests, type ExpectedResources, type TableCase, MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
 import { describe, expect, it } from 'vitest';
 import { Ready, RunFunctionResponse, Severity, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
@@ -384,7 +384,7 @@ describe('RunFunction for Database', () => {
 });
 
 describe('Database determinism', () => {
-  const bytes = (req: RunFunctionRequest) => encodeRunFunctionResponse(runFunction(req, { ttlSeconds: 60 }).response);
+  const bytes = (req: RunFunctionRequest) => runBytes(req);
 
   it('gives byte-identical responses for the same request, whatever the key order of the input', () => {
     const req = request(databaseXr({ extensions: ['vector', 'citext'], deletionPolicy: 'Delete' }), { required: withPlatformEnvironment() });

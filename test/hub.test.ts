@@ -3,7 +3,7 @@ import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescrip
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { AwsNetwork, fp } from './aws/network.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { environmentAtProvider, settle, type Resources } from './helpers/settle.js';
+import { environmentComputed, settle, type Resources } from './helpers/settle.js';
 
 const HUB_XR = readManifest('examples/hub/hub.yaml');
 
@@ -64,7 +64,7 @@ describe('Hub', () => {
     { environment: 'dev', role: 'workload', cidr: '10.20.0.0/16' },
     { environment: 'staging', role: 'workload', cidr: '10.30.0.0/16' },
   ];
-  const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentAtProvider(s.environment)).resources]));
+  const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentComputed(s.environment)).resources]));
   const hubNatIps = Object.fromEntries(['a', 'b', 'c'].map((z) => [`hub-nat-gateway-${z}`, String(hubIds(`eip-nat-${z}`).publicIp)]));
   const account = (environment: string) => String((readManifest(`environment-configs/${environment}.yaml`).data as { aws: { accountId: string } }).aws.accountId);
   const network = new AwsNetwork(

@@ -1,5 +1,5 @@
-import { encodeRunFunctionResponse } from '../functions/platform/src/codec/index.js';
-import { composedResponse as expectedComposed, fatalResponse as fatal, tableTests, type ExpectedResources, type TableCase , MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
+import { runBytes } from './helpers/outcome.js';
+import { composedResponse as expectedComposed, fatalResponse as fatal, tableTests, type ExpectedResources, type TableCase, MISSING_PLATFORM_ENVIRONMENT } from './helpers/responses.js';
 import { describe, expect, it } from 'vitest';
 import { Ready, RunFunctionResponse, Severity, type RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
@@ -501,7 +501,7 @@ describe('RunFunction for Network', () => {
 });
 
 describe('Network determinism', () => {
-  const bytes = (req: RunFunctionRequest) => encodeRunFunctionResponse(runFunction(req, { ttlSeconds: 60 }).response);
+  const bytes = (req: RunFunctionRequest) => runBytes(req);
   const full = networkXr({
     service: { port: 8080, selector: { tier: 'api', app: 'forge' } },
     hostname: 'api',

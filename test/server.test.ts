@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { createServer } from 'node:net';
@@ -8,9 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Severity } from '@crossplane-org/function-sdk-typescript';
-import { DEFAULT_MAX_CONCURRENT_STREAMS, ExternalMemoryScavenger, loopbackServerOptions, SCAVENGE_AFTER_BYTES, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, loopbackServerOptions, startFunctionServer, type FunctionServer } from '../functions/platform/src/server.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
-import { V8_FLAGS } from '../functions/platform/src/v8-flags.js';
 import { generatePki, writeServerCerts, type TestPki } from './helpers/certs.js';
 import { call, callRaw, newClient } from './helpers/grpc-client.js';
 import { request, storageXr, withPlatformEnvironment } from './helpers/requests.js';
@@ -129,14 +128,6 @@ describe('calls in flight per connection', () => {
   });
 });
 
-describe('the V8 flags the image runs the function with', () => {
-  it('are known to this Node (an unknown one would stop it starting)', () => {
-    const result = spawnSync(process.execPath, [...V8_FLAGS, '-e', '0'], { encoding: 'utf8' });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-});
-
 interface Exit {
   code: number | null;
   stdout: string;
@@ -240,25 +231,5 @@ describe('request logging', () => {
     // Neither config data nor the spec reaches the log, only identities and counts.
     expect(text).not.toContain('rds.amazonaws.com');
     expect(text).not.toContain('10Gi');
-  });
-});
-
-describe('ExternalMemoryScavenger', () => {
-  it('asks for a scavenge once per SCAVENGE_AFTER_BYTES of requests, after the call, and not at all without gc', async () => {
-    const calls: unknown[] = [];
-    const scavenger = new ExternalMemoryScavenger((options) => calls.push(options));
-    scavenger.handled(SCAVENGE_AFTER_BYTES / 2);
-    scavenger.handled(SCAVENGE_AFTER_BYTES / 2 - 1);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls).toEqual([]);
-    scavenger.handled(1);
-    // Scheduled, not run within the call: the answer goes out first.
-    expect(calls).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls).toEqual([{ type: 'minor', execution: 'sync' }]);
-    scavenger.handled(SCAVENGE_AFTER_BYTES - 1);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls).toHaveLength(1);
-    expect(() => new ExternalMemoryScavenger(undefined).handled(SCAVENGE_AFTER_BYTES * 2)).not.toThrow();
   });
 });

@@ -1,11 +1,7 @@
-/**
- * What `npm run bench` measures, in one order shared with the echo floor
- * (scripts/lib/bench-echo.ts), which answers case i with case i's response.
- */
-import { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+/** What `npm run bench` measures: every example, first reconcile and fully created. */
+import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { benchCases, type BenchCase } from './bench.js';
 import { exampleRenders } from './examples.js';
-import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
 import { resourcesOf, settleInProcess } from './settle.js';
 
 /** A bench case and which reconcile it is: the first (nothing exists yet) or one of a fully created XR. */
@@ -35,7 +31,7 @@ function createdCases(): Case[] {
         state: 'created' as const,
         request,
         requestBytes: Buffer.from(RunFunctionRequest.encode(request).finish()),
-        responseBytes: encodeRunFunctionResponse(response),
+        responseBytes: Buffer.from(RunFunctionResponse.encode(response).finish()),
         resources: Object.keys(resourcesOf(response)).length,
       };
     });

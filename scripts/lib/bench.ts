@@ -1,13 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService, RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService, RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES } from '../../functions/platform/src/server.js';
-import { V8_FLAGS } from '../../functions/platform/src/v8-flags.js';
 import { exampleRenders } from './examples.js';
+import { parseManifests } from './schema-validator.js';
+import { REPO_ROOT } from './validation.js';
 import { composeInProcess } from './in-process.js';
-import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -28,7 +29,7 @@ export interface BenchCase {
 /**
  * Every example under examples/, rendered in-process through the
  * requirements loop; the last request (with its EnvironmentConfigs supplied)
- * is the one measured. Same order in the bench and the echo server.
+ * is the one measured.
  */
 export function benchCases(): BenchCase[] {
   const examples = exampleRenders();
@@ -41,7 +42,7 @@ export function benchCases(): BenchCase[] {
       ...(typeof spec.environment === 'string' && example.input.xr.kind === 'Environment' ? { environment: spec.environment } : {}),
       request,
       requestBytes: Buffer.from(RunFunctionRequest.encode(request).finish()),
-      responseBytes: encodeRunFunctionResponse(response),
+      responseBytes: Buffer.from(RunFunctionResponse.encode(response).finish()),
       resources: Object.keys(response.desired?.resources ?? {}).length,
     };
   });
@@ -79,8 +80,7 @@ const METHOD_PATH = FunctionRunnerServiceService.runFunction.path;
 
 /**
  * A client that sends pre-encoded request bytes and takes the response as
- * bytes: the client does the same (no) work against the function and the
- * echo floor, so the difference is the server's.
+ * bytes, so the client's own work stays out of what is measured.
  */
 export class RawClient {
   private readonly client: grpc.Client;
@@ -91,11 +91,9 @@ export class RawClient {
     });
   }
 
-  call(body: Buffer, benchCase: number): Promise<Buffer> {
-    const metadata = new grpc.Metadata();
-    metadata.set('bench-case', String(benchCase));
+  call(body: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(METHOD_PATH, identity, identity, body, metadata, { deadline: Date.now() + 60_000 }, (error, response) => {
+      this.client.makeUnaryRequest(METHOD_PATH, identity, identity, body, new grpc.Metadata(), { deadline: Date.now() + 60_000 }, (error, response) => {
         if (error || response === undefined) reject(error ?? new Error('no response'));
         else resolve(response);
       });
@@ -107,52 +105,51 @@ export class RawClient {
   }
 }
 
-/**
- * What a run sends: the same bytes every call (a steady-state reconcile, which the
- * function's response cache answers), or the i-th call's own bytes (every call new).
- */
-export type Bodies = Buffer | ((call: number) => Buffer);
-
-const bodyOf = (bodies: Bodies, call: number): Buffer => (Buffer.isBuffer(bodies) ? bodies : bodies(call));
-
-/** One server and what to send it, for {@link latency}. */
-export interface Target {
-  client: RawClient;
-  body: Bodies;
-}
-
-/**
- * Sequential calls: latency as one reconcile sees it. Calls are numbered from
- * 0, warm-up first. With several targets the calls take turns, one to each
- * target per round, so drift on the machine (other load, frequency) hits every
- * target alike and their ratios hold even when the absolute numbers move.
- */
-export async function latency(targets: readonly Target[], benchCase: number, iterations: number, warmup: number): Promise<Stats[]> {
-  for (let i = 0; i < warmup; i++) for (const { client, body } of targets) await client.call(bodyOf(body, i), benchCase);
-  const samples = targets.map((): number[] => []);
+/** Sequential calls with the same request: latency as one reconcile sees it. */
+export async function latency(client: RawClient, body: Buffer, iterations: number, warmup: number): Promise<Stats> {
+  for (let i = 0; i < warmup; i++) await client.call(body);
+  const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
-    for (const [t, { client, body }] of targets.entries()) {
-      const request = bodyOf(body, warmup + i);
-      const start = performance.now();
-      await client.call(request, benchCase);
-      samples[t]?.push(performance.now() - start);
-    }
+    const start = performance.now();
+    await client.call(body);
+    samples.push(performance.now() - start);
   }
-  return samples.map(stats);
+  return stats(samples);
 }
 
-/** `total` calls with `concurrency` in flight; calls per second. Calls are numbered from 0. */
-export async function throughput(client: RawClient, body: Bodies, benchCase: number, total: number, concurrency: number): Promise<number> {
+/** `total` calls with `concurrency` in flight, each sending `bodies[i % length]`; calls per second. */
+export async function throughput(client: RawClient, bodies: readonly Buffer[], total: number, concurrency: number): Promise<number> {
   let next = 0;
   const start = performance.now();
   const worker = async () => {
-    while (next < total) {
-      const call = next++;
-      await client.call(bodyOf(body, call), benchCase);
-    }
+    while (next < total) await client.call(bodies[next++ % bodies.length] as Buffer);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return total / ((performance.now() - start) / 1000);
+}
+
+/** Linux clock ticks per second (USER_HZ), which /proc/<pid>/stat counts CPU time in. */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * NODE_OPTIONS of the function's container in the example DeploymentRuntimeConfig
+ * (examples/deployment/runtime-config.yaml), so the benches measure the heap the
+ * pod runs with rather than one V8 sizes from the bench machine's memory.
+ */
+export function deployedNodeOptions(): string {
+  const path = 'examples/deployment/runtime-config.yaml';
+  const [runtime] = parseManifests(readFileSync(join(REPO_ROOT, path), 'utf8'), path);
+  const spec = (runtime?.spec ?? {}) as { deploymentTemplate?: { spec?: { template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; value?: string }> }> } } } } };
+  const containers = spec.deploymentTemplate?.spec?.template?.spec?.containers ?? [];
+  return containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
 /** A server child process and the port it serves on. */
@@ -179,14 +176,12 @@ function procStatusMiB(pid: number, field: string): number {
  * Spawns a server and waits for its serving log line (`msg` containing
  * `serving`), reading the port from it. Its stdout keeps being drained so
  * per-call log lines never block it. Killed if not serving within `timeoutMs`.
- * A Node `command` gets the function's V8 flags first (see below).
+ * Runs with the deployed NODE_OPTIONS ({@link deployedNodeOptions}).
  */
 export function startServerProcess(command: string, args: readonly string[], timeoutMs = 30_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // The image's ENTRYPOINT gives the function V8_FLAGS: given here too, the process measured runs
-    // with the heap configuration the image runs. The echo floor, a Node server too, gets them alike.
-    const child = spawn(command, command === process.execPath ? [...V8_FLAGS, ...args] : [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: deployedNodeOptions() } });
     let buffer = '';
     let stderr = '';
     let serving = false;

@@ -1,14 +1,41 @@
 import { Ready, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction, type RunSummary } from '../../functions/platform/src/run-function.js';
-import { canonical } from '../../functions/platform/src/schema/canonical.js';
-import { MAX_REQUIREMENT_ITERATIONS, selectResources, supply } from './render.js';
-
-export { supply };
+import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
+import { findKind } from '../../functions/platform/src/kinds/index.js';
 
 type JsonObject = Record<string, unknown>;
 
-/** What Crossplane sends back for a requirement: a selector, by name or by labels. */
-type Selector = Parameters<typeof selectResources>[1];
+function metadataOf(object: JsonObject): { name?: string; namespace?: string; labels?: Record<string, string> } {
+  return (object.metadata ?? {}) as ReturnType<typeof metadataOf>;
+}
+
+/**
+ * What Crossplane's fetcher returns for one of a Composition step's required
+ * resources: by name, by labels, or every object of the kind, sorted by
+ * namespace and name as Crossplane sorts them.
+ */
+export function fetchFromPool(pool: readonly JsonObject[], requirement: FetchedResources): JsonObject[] {
+  return pool
+    .filter((candidate) => {
+      if (candidate.apiVersion !== requirement.apiVersion || candidate.kind !== requirement.kind) return false;
+      const metadata = metadataOf(candidate);
+      if (requirement.name !== undefined) return metadata.name === requirement.name;
+      return Object.entries(requirement.matchLabels ?? {}).every(([key, value]) => metadata.labels?.[key] === value);
+    })
+    .sort((a, b) => `${metadataOf(a).namespace ?? ''}/${metadataOf(a).name ?? ''}`.localeCompare(`${metadataOf(b).namespace ?? ''}/${metadataOf(b).name ?? ''}`));
+}
+
+/** The required resources Crossplane fetches up front for an XR of this kind, answered from `pool`. */
+export function requiredFromPool(kind: unknown, pool: readonly JsonObject[]): RunFunctionRequest['requiredResources'] {
+  const definition = typeof kind === 'string' ? findKind(kind) : undefined;
+  const required: RunFunctionRequest['requiredResources'] = {};
+  for (const requirement of definition?.requirements ?? []) {
+    required[requirement.requirementName] = {
+      items: fetchFromPool(pool, requirement).map((resource) => ({ resource, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED })),
+    };
+  }
+  return required;
+}
 
 /** Options of {@link requestFor}. */
 export interface InProcessRequestOptions {
@@ -38,40 +65,27 @@ export function requestFor(xr: JsonObject, options: InProcessRequestOptions = {}
   };
 }
 
-/** The last call of an in-process requirements loop. */
+/** One in-process call, as Crossplane makes it for one reconcile. */
 export interface InProcessResult {
-  /** The request of the last call: replaying it gives the same response (what benchmarks and determinism tests need). */
+  /** The request: replaying it gives the same response (what benchmarks and determinism tests need). */
   request: RunFunctionRequest;
   response: RunFunctionResponse;
   summary: RunSummary;
-  /** RunFunction calls made. */
-  calls: number;
 }
 
 /**
- * Runs RunFunction in-process the way Crossplane drives it: call, answer the
- * requirements from `pool`, call again until the requirements settle (at most
- * {@link MAX_REQUIREMENT_ITERATIONS} calls) or the function returns a result.
- * No gRPC: for property tests and the compose benchmark.
+ * Runs RunFunction in-process the way Crossplane calls it for one reconcile:
+ * with the resources the kind's Composition fetches up front answered from
+ * `pool`, once. No gRPC: for property tests and the compose benchmark.
  */
 export function composeInProcess(
   xr: JsonObject,
   pool: readonly JsonObject[],
   options: { observed?: Readonly<Record<string, JsonObject>>; ttlSeconds?: number } = {},
 ): InProcessResult {
-  let required: RunFunctionRequest['requiredResources'] = {};
-  let supplied: string | undefined;
-  for (let calls = 1; ; calls++) {
-    const request = requestFor(xr, { required, ...(options.observed ? { observed: options.observed } : {}) });
-    const { response, summary } = runFunction(request, { ttlSeconds: options.ttlSeconds ?? 60 });
-    const selectors = (response.requirements?.resources ?? {}) as Record<string, Selector>;
-    const wanted = JSON.stringify(canonical(selectors));
-    if (response.results.length > 0 || Object.keys(selectors).length === 0 || wanted === supplied || calls >= MAX_REQUIREMENT_ITERATIONS) {
-      return { request, response, summary, calls };
-    }
-    required = supply(pool, selectors);
-    supplied = wanted;
-  }
+  const request = requestFor(xr, { required: requiredFromPool(xr.kind, pool), ...(options.observed ? { observed: options.observed } : {}) });
+  const { response, summary } = runFunction(request, { ttlSeconds: options.ttlSeconds ?? 60 });
+  return { request, response, summary };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '@crossplane-org/function-sdk-typescript';
 import { DEFAULT_MAX_RECV_MESSAGE_BYTES, loopbackServerOptions, startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
 import { FUNCTION_NAME } from './xrd.js';
-import { canonical } from '../../functions/platform/src/schema/canonical.js';
+import { canonical } from './canonical.js';
 
 type JsonObject = Record<string, unknown>;
 

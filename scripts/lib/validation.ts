@@ -2,7 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaValidator } from './schema-validator.js';
 import { formatIssues } from '../../functions/platform/src/errors.js';
-import { BASE_CONFIG, ENVIRONMENT_LABEL, platformConfigSchema } from '../../functions/platform/src/environment-config/platform-config.js';
+import { BASE_CONFIG, ENVIRONMENT_LABEL } from '../../functions/platform/src/environment-config/platform-config.js';
+import { environmentConfigSchema } from '../../functions/platform/src/kinds/environment/config.js';
 import { PLATFORM_ENVIRONMENT_CONFIG, platformEnvironmentSchema } from '../../functions/platform/src/environment-config/platform-environment.js';
 import { mergePatch } from '../../functions/platform/src/environment-config/resolve.js';
 
@@ -59,7 +60,7 @@ function environmentConfigIssues(manifest: JsonObject, base: JsonObject | undefi
   }
   const environment = metadata.labels?.[ENVIRONMENT_LABEL];
   if (environment === undefined || environment === BASE_CONFIG || base === undefined) return undefined;
-  const result = platformConfigSchema.safeParse(mergePatch(base.data ?? {}, data));
+  const result = environmentConfigSchema.safeParse(mergePatch(base.data ?? {}, data));
   return result.success ? undefined : `merged over base: ${formatIssues(result.error.issues, ['data'])}`;
 }
 

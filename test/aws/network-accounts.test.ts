@@ -10,7 +10,7 @@ import { runFunction } from '../../functions/platform/src/run-function.js';
 import { AccountModel, type Composition, type World } from './accounts.js';
 import { AwsNetwork, fp, nameOf, type VpcInput } from './network.js';
 import { environmentRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
-import { environmentAtProvider, settle, type Resources } from '../helpers/settle.js';
+import { environmentComputed, settle, type Resources } from '../helpers/settle.js';
 
 type Config = { data: { aws?: { accountId?: string; network?: { accountId: string; providerConfigName: string }; platform?: { vpcCidr: string; egressCidrs: string[] } }; dns?: { parentZoneId: string; account: { accountId: string; providerConfigName: string } } } };
 
@@ -59,7 +59,7 @@ function renderEnvironment(label: string, xr: JsonObject): Rendered {
   const required = environmentRequired({ hubs: [HUB_WITH_STATUS] });
   const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: label } };
   // What AWS reports, in the environment's own account.
-  const reported = (key: string): JsonObject => JSON.parse(JSON.stringify(environmentAtProvider(spec.environment)(key)).replaceAll('111111111111', account)) as JsonObject;
+  const reported = (key: string): JsonObject => JSON.parse(JSON.stringify(environmentComputed(spec.environment)(key, {})).replaceAll('111111111111', account)) as JsonObject;
   const { resources } = settle((observed) => runFunction(request(withUid, { required, observed }), { ttlSeconds: 60 }).response, reported);
   return { label, environment: spec.environment, namespace: String((xr.metadata as JsonObject).namespace), account, resources };
 }

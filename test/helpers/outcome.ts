@@ -1,6 +1,6 @@
-import { encodeRunFunctionResponse } from '../../functions/platform/src/codec/index.js';
 import { RunFunctionRequest, RunFunctionResponse, Severity } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../../functions/platform/src/run-function.js';
+import { canonical } from '../../scripts/lib/canonical.js';
 
 /**
  * A field path as run-function writes it at the start of a problem:
@@ -12,9 +12,13 @@ export const FIELD_PATH = /(?:^|: |; )(?:spec|metadata|data|status|apiVersion|ki
 /** Messages about EnvironmentConfigs that cannot be found or chosen: they name the config instead of a field. */
 export const CONFIG_PROBLEM = /: cannot (?:find|choose|use) EnvironmentConfig /;
 
-/** The encoded bytes of a response: what the server would put on the wire. */
+/**
+ * The encoded bytes of a response with every object's keys sorted: equal bytes
+ * mean the same content, whatever order the builders or the request put keys in
+ * (Crossplane reads the answer into maps, so key order carries nothing).
+ */
 export function responseBytes(response: RunFunctionResponse): Buffer {
-  return encodeRunFunctionResponse(response);
+  return Buffer.from(RunFunctionResponse.encode(canonical(response)).finish());
 }
 
 /** The encoded bytes of a request. */
@@ -27,7 +31,34 @@ export function runBytes(request: RunFunctionRequest): Buffer {
   return responseBytes(runFunction(request, { ttlSeconds: 60 }).response);
 }
 
-export { seededRandom as prng, shuffleKeys } from '../../scripts/lib/crossplane-wire.js';
+/** A small seeded generator (mulberry32): the same seed gives the same sequence, so runs repeat. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A deep copy of `value` with every object's keys in a random order, as
+ * Crossplane's Go marshaller writes maps; arrays keep theirs (it means something).
+ */
+export function shuffleKeys<T>(value: T, random: () => number): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => shuffleKeys(item, random)) as T;
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
+  const keys = Object.keys(value);
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [keys[i], keys[j]] = [keys[j] as string, keys[i] as string];
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = shuffleKeys((value as Record<string, unknown>)[key], random);
+  return out as T;
+}
 
 /** The one Fatal of a response, or a description of why there is not exactly one. */
 export function singleFatal(response: RunFunctionResponse): { message: string } | { problem: string } {

@@ -9,8 +9,6 @@ import {
   StartupError,
   startFunctionServer,
 } from './server.js';
-import { DEFAULT_RESPONSE_CACHE_BYTES } from './response-cache.js';
-import { DEFAULT_RENDER_MEMO_BYTES } from './incremental.js';
 
 const USAGE = `Usage: function-platform [flags]
 
@@ -24,19 +22,11 @@ Flags:
                                    ${DEFAULT_TLS_SERVER_CERTS_DIR}.
   --max-recv-message-size <size>   Largest request accepted, in bytes or with KiB/MiB.
                                    Default 16MiB.
-  --response-cache-size <size>     Byte budget of the cache of encoded responses by request
-                                   content (Crossplane's request tag; identical requests are
-                                   answered without composing again), in bytes or with
-                                   KiB/MiB; 0 disables it.
-                                   Default 16MiB.
-  --render-memo-size <size>        Byte budget of the last render kept per XR, answered again
-                                   when a changed request changed nothing it read
-                                   (incremental rendering), in bytes or with KiB/MiB; 0
-                                   disables it. Default 8MiB.
   --max-concurrent-streams <n>     Calls one client connection may have in flight; more wait
                                    in the client. Default ${DEFAULT_MAX_CONCURRENT_STREAMS}.
-  --ttl <duration>                 How long Crossplane may cache a response (e.g. 60s, 5m).
-                                   Default 60s.
+  --ttl <duration>                 The responses' meta.ttl: when Crossplane calls again at the
+                                   latest, and how long its response cache (if enabled) may
+                                   answer for the function (e.g. 60s, 5m). Default 60s.
   --grace-period <duration>        Shutdown wait for calls in flight. Default 10s.
   --metrics-address <host:port>    Prometheus endpoint (GET /metrics). Default 0.0.0.0:8080;
                                    --metrics-address="" serves none.
@@ -76,8 +66,6 @@ async function main(): Promise<number> {
         insecure: { type: 'boolean', default: false },
         'tls-server-certs-dir': { type: 'string' },
         'max-recv-message-size': { type: 'string' },
-        'response-cache-size': { type: 'string' },
-        'render-memo-size': { type: 'string' },
         'max-concurrent-streams': { type: 'string' },
         ttl: { type: 'string', default: '60s' },
         'grace-period': { type: 'string', default: '10s' },
@@ -99,19 +87,12 @@ async function main(): Promise<number> {
   let ttlSeconds: number;
   let shutdownGraceMs: number;
   let maxRecvMessageBytes: number;
-  let responseCacheBytes: number;
-  let renderMemoBytes: number;
   let maxConcurrentStreams: number;
   try {
     ttlSeconds = parseDurationSeconds(values.ttl);
     shutdownGraceMs = parseDurationSeconds(values['grace-period']) * 1000;
     maxRecvMessageBytes =
       values['max-recv-message-size'] === undefined ? DEFAULT_MAX_RECV_MESSAGE_BYTES : parseBytes(values['max-recv-message-size']);
-    const cacheSize = values['response-cache-size'];
-    // 0 is below parseBytes' 1KiB floor on purpose: it means "no cache", not a tiny one.
-    responseCacheBytes = cacheSize === undefined ? DEFAULT_RESPONSE_CACHE_BYTES : cacheSize === '0' ? 0 : parseBytes(cacheSize);
-    const memoSize = values['render-memo-size'];
-    renderMemoBytes = memoSize === undefined ? DEFAULT_RENDER_MEMO_BYTES : memoSize === '0' ? 0 : parseBytes(memoSize);
     const streams = values['max-concurrent-streams'];
     maxConcurrentStreams = streams === undefined ? DEFAULT_MAX_CONCURRENT_STREAMS : Number(streams);
     if (!/^[1-9][0-9]{0,5}$/.test(streams ?? '1')) throw new Error(`invalid --max-concurrent-streams "${streams}": use a whole number from 1 to 999999`);
@@ -147,8 +128,6 @@ async function main(): Promise<number> {
       insecure: values.insecure,
       tlsServerCertsDir: values['tls-server-certs-dir'] ?? process.env.TLS_SERVER_CERTS_DIR ?? DEFAULT_TLS_SERVER_CERTS_DIR,
       maxRecvMessageBytes,
-      responseCacheBytes,
-      renderMemoBytes,
       maxConcurrentStreams,
       ttlSeconds,
       shutdownGraceMs,

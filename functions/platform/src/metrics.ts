@@ -24,9 +24,8 @@ export function kindLabel(kind: string | undefined): string {
 }
 
 /**
- * Latency buckets in seconds: a Storage call takes about 0.1 ms to compose and
- * a prod Environment about 1 ms (3 ms with decoding, docs/benchmark.md), so the
- * buckets are fine below 10 ms and reach 5 s for a machine under pressure.
+ * Latency buckets in seconds: fine below 10 ms, where every kind composes
+ * (docs/benchmark.md), and reaching 5 s for a machine under pressure.
  */
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 

@@ -13,7 +13,6 @@ import { findKind } from './kinds/index.js';
 import { type Composed } from './kinds/kind.js';
 import { API_GROUP_VERSION, type ObservedResources, type XrIdentity } from './composite.js';
 import { dnsLabel, objectName } from './schema/fields.js';
-import { memoizedSafeParse } from './schema/parse-memo.js';
 
 /** Options of the handler that come from the command line. */
 export interface RunOptions {
@@ -125,19 +124,10 @@ function boundMessage(message: string): string {
  * Runs the function for one request: read the XR, resolve its
  * EnvironmentConfig, compose, and turn every failure into a Fatal result.
  * Pure: the same request always gives the same response.
- *
- * incremental.ts reuses an answer when a request agrees with an earlier one in
- * everything this reads: the XR and observed resources' `resource` (through the
- * recording views), desired state, context, input, required resources and
- * schemas (compared), and the tag (written fresh). Reading anything else of the
- * request here (a Resource's `ready` or connection details, credentials,
- * capabilities) must be added there too.
  */
 export function runFunction(
   req: RunFunctionRequest,
   options: RunOptions,
-  /** Wraps the observed composed resources before the composer sees them (incremental.ts records what it reads). */
-  viewObserved: (observed: ObservedResources) => ObservedResources = (observed) => observed,
 ): { response: RunFunctionResponse; summary: RunSummary } {
   const rsp = newResponse(req, options);
   const summary: RunSummary = { outcome: 'fatal', resources: 0 };
@@ -157,7 +147,7 @@ export function runFunction(
     const rawSpec: unknown = composite.spec ?? {};
     const isObject = typeof rawSpec === 'object' && rawSpec !== null && !Array.isArray(rawSpec);
     const { crossplane: _crossplane, ...userSpec } = isObject ? (rawSpec as JsonObject) : { crossplane: undefined };
-    const parsed = memoizedSafeParse(definition.spec, isObject ? userSpec : rawSpec);
+    const parsed = definition.spec.safeParse(isObject ? userSpec : rawSpec);
     if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec']));
     const spec: unknown = parsed.data;
 
@@ -168,7 +158,7 @@ export function runFunction(
     const configRequest = definition.config(xr, spec);
     const config = resolveConfig(configRequest.layers, supplied, configRequest.schema, configRequest.override);
 
-    const observed = viewObserved(observedComposed(req));
+    const observed = observedComposed(req);
     const composed = definition.compose({ xr, spec, config, observed, required });
     checkNothingDropped(observed, composed);
     writeDesired(rsp, xr, composed, observed);

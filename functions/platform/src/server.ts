@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { FunctionRunnerServiceService } from '@crossplane-org/function-sdk-typescript';
+import { FunctionRunnerServiceService, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { pino, type Logger } from 'pino';
-import { DEFAULT_RENDER_MEMO_BYTES, IncrementalRenderer, MalformedRequestError } from './incremental.js';
-import type { RunSummary } from './run-function.js';
-import { DEFAULT_RESPONSE_CACHE_BYTES, ResponseCache, requestKey } from './response-cache.js';
+import { runFunction, type RunSummary } from './run-function.js';
 import { HealthStatus, ServingStatus } from './health.js';
 import { FunctionMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
 
@@ -14,10 +12,8 @@ import { FunctionMetrics, startMetricsServer, type MetricsServer } from './metri
  * Calls one client connection (Crossplane's) may have in flight; more wait in the
  * client (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS) until one ends. The handler
  * composes one call at a time, so streams past a few add no throughput, only
- * their request and response buffers: with 32 fully created Environments in
- * flight (220 KiB in, 175 KiB out each) the function peaked at 156 MiB RSS
- * unbounded, 139 MiB at 8, 135 MiB at 4 (docs/benchmark.md). Eight keeps the next
- * requests arriving while one composes.
+ * their request and response buffers (memory: docs/function.md). Eight keeps the
+ * next requests arriving while one composes.
  */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 8;
 
@@ -60,68 +56,8 @@ export interface FunctionServerOptions {
    * RunFunction keeps serving without them. Defaults to a warning in the log.
    */
   onListenerError?: (listener: 'metrics' | 'health', address: string, reason: string) => void;
-  /**
-   * Byte budget of the response cache (encoded responses by the request's
-   * Crossplane tag or SHA-256, least recently used evicted first); 0 disables it. Defaults to
-   * {@link DEFAULT_RESPONSE_CACHE_BYTES}.
-   */
-  responseCacheBytes?: number;
-  /**
-   * Byte budget of the last renders kept per XR for incremental rendering
-   * (incremental.ts); 0 keeps none. Defaults to {@link DEFAULT_RENDER_MEMO_BYTES}.
-   */
-  renderMemoBytes?: number;
   /** Calls in flight per client connection. Defaults to {@link DEFAULT_MAX_CONCURRENT_STREAMS}. */
   maxConcurrentStreams?: number;
-}
-
-/**
- * Request bytes handled between two scavenges of the young generation: about
- * 37 calls of a fully created prod Environment, whose requests and responses
- * take about 15 MiB of gRPC buffers.
- */
-export const SCAVENGE_AFTER_BYTES = 8 * 1024 * 1024;
-
-/**
- * Bounds the gRPC buffers waiting to be freed. Each call's request and
- * response are buffers outside the V8 heap, freed when a scavenge finds their
- * small JS wrappers dead. A call that composes allocates about 2 MiB of heap,
- * so scavenges come every few calls; a cached or reused answer allocates tens
- * of KiB, so they came every few hundred, and 20-60 MiB of dead buffers piled
- * up meanwhile (a burst of reused Environment answers peaked 25 MiB over the
- * same burst composed). So after every {@link SCAVENGE_AFTER_BYTES} of requests
- * the server asks for a scavenge (young generation only, well under a
- * millisecond), after the answer is on its way. Needs `--expose-gc`
- * (V8_FLAGS, in the image's ENTRYPOINT); without it nothing is done.
- */
-export class ExternalMemoryScavenger {
-  private handledBytes = 0;
-
-  /** @param collect V8's `gc` (present with `--expose-gc`); without it nothing is done. */
-  constructor(private readonly collect: ((options: { type: 'minor'; execution: 'sync' }) => void) | undefined = exposedGc()) {}
-
-  /** Counts a request's bytes; past the threshold, schedules a scavenge after the current call. */
-  handled(bytes: number): void {
-    const collect = this.collect;
-    if (collect === undefined) return;
-    this.handledBytes += bytes;
-    if (this.handledBytes < SCAVENGE_AFTER_BYTES) return;
-    this.handledBytes = 0;
-    setImmediate(() => collect({ type: 'minor', execution: 'sync' }));
-  }
-}
-
-/** V8's `gc`, when Node runs with `--expose-gc`; it takes V8's options object, which Node's types leave out. */
-function exposedGc(): ((options: { type: 'minor'; execution: 'sync' }) => void) | undefined {
-  const gc: unknown = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === 'function' ? (gc as (options: { type: 'minor'; execution: 'sync' }) => void) : undefined;
-}
-
-/** A request as the RunFunction handler gets it: still encoded, with its cache key. */
-interface RawRequest {
-  bytes: Buffer;
-  /** The response cache key of `bytes` (requestKey); undefined when the cache is disabled (nothing to look up). */
-  key?: string;
 }
 
 /** A running function server. */
@@ -178,11 +114,6 @@ function bind(server: grpc.Server, address: string, credentials: grpc.ServerCred
 }
 
 /**
- * Starts the gRPC server that answers Crossplane's RunFunction calls. One log
- * line per call: the XR's kind and name, what was composed, how long it took;
- * never the request itself, which can hold connection details.
- */
-/**
  * Options for a plaintext server on a free loopback port with a silent log:
  * what `npm run render` and the tests run in-process. Overrides win.
  */
@@ -199,6 +130,11 @@ export function loopbackServerOptions(overrides: Partial<FunctionServerOptions> 
   };
 }
 
+/**
+ * Starts the gRPC server that answers Crossplane's RunFunction calls. One log
+ * line per call: the XR's kind and name, what was composed, how long it took;
+ * never the request itself, which can hold connection details.
+ */
 export async function startFunctionServer(options: FunctionServerOptions): Promise<FunctionServer> {
   const { logger } = options;
   const credentials = options.insecure ? grpc.ServerCredentials.createInsecure() : loadServerCredentials(options.tlsServerCertsDir);
@@ -212,56 +148,30 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
   const health = new HealthStatus();
   health.addTo(server);
 
-  const cache = new ResponseCache(options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES);
-  const renderer = new IncrementalRenderer({ ttlSeconds: options.ttlSeconds }, options.renderMemoBytes ?? DEFAULT_RENDER_MEMO_BYTES);
-
-  const logCall = (summary: RunSummary, elapsedMs: number, how: 'cached' | 'reused' | 'composed') => {
+  const logCall = (summary: RunSummary, elapsedMs: number) => {
     metrics?.observe(summary.kind, summary.outcome, elapsedMs / 1000);
-    const durationMs = Math.round(elapsedMs * 1000) / 1000;
     const line = {
       kind: summary.kind,
       namespace: summary.namespace,
       name: summary.name,
       outcome: summary.outcome,
       resources: summary.resources,
-      durationMs,
-      ...(how === 'cached' ? { cached: true } : how === 'reused' ? { reused: true } : {}),
+      durationMs: Math.round(elapsedMs * 1000) / 1000,
     };
     if (summary.outcome === 'fatal') logger.warn({ ...line, message: summary.message }, 'RunFunction');
     else logger.info(line, 'RunFunction');
   };
 
-  const scavenger = new ExternalMemoryScavenger();
-  const runFunctionCall: grpc.handleUnaryCall<RawRequest, Buffer> = (call, callback) => {
+  // Every call composes: the answer is a pure function of the request, and nothing of an
+  // earlier call is kept. Caching is Crossplane's (--enable-function-response-cache,
+  // docs/operations.md), which keys on the tag and honours the response's TTL.
+  const runFunctionCall: grpc.handleUnaryCall<RunFunctionRequest, RunFunctionResponse> = (call, callback) => {
     const started = performance.now();
-    const { bytes, key } = call.request;
-    scavenger.handled(bytes.length);
-    const hit = key === undefined ? undefined : cache.get(key);
-    if (hit !== undefined) {
-      // Same request content as an earlier call (requestKey): the render is a pure function
-      // of it, so its answer is the earlier one, byte for byte. Logged and counted like any call.
-      // hit.bytes is a view into the cache's arena that the next store may overwrite:
-      // grpc-js copies it into its own frame within this callback (test/response-cache.test.ts
-      // checks answers under concurrent stores), so nothing here may defer the callback.
-      logCall(hit.summary, performance.now() - started, 'cached');
-      callback(null, hit.bytes);
-      return;
-    }
     try {
-      // durationMs and the histogram time the render: request bytes to response bytes.
-      const { answer, summary, reused } = renderer.render(bytes);
-      // A reused answer is not stored again: the render memo holds it already, and answers it again as fast.
-      if (key !== undefined && !reused) cache.set(key, { bytes: answer, summary });
-      logCall(summary, performance.now() - started, reused ? 'reused' : 'composed');
-      callback(null, answer);
+      const { response, summary } = runFunction(call.request, { ttlSeconds: options.ttlSeconds });
+      logCall(summary, performance.now() - started);
+      callback(null, response);
     } catch (error) {
-      if (error instanceof MalformedRequestError) {
-        // What grpc-js answered when the codec was the service's deserializer: malformed
-        // protobuf is the caller's problem, not a Fatal (there is no XR to report on).
-        logger.debug({ reason: error.message }, 'cannot decode RunFunction request');
-        callback({ code: grpc.status.INTERNAL, details: `Error deserializing request: ${error.message}` });
-        return;
-      }
       // runFunction turns every failure into a Fatal; reaching here is a bug, and the
       // server must keep serving, so answer this call with an error and carry on.
       logger.error({ err: error }, 'RunFunction failed unexpectedly');
@@ -269,18 +179,9 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
     }
   };
-  // The SDK's service definition (path, method, streaming flags) with raw bytes on the
-  // server side: the deserializer only computes the cache key, so the handler can decide
-  // whether to decode it (a cache hit never does); it answers encoded bytes, cached or fresh. The codec
-  // (functions/platform/src/codec) is the SDK's bytes in about half the time (docs/function.md).
-  const rawRunFunctionService = {
-    runFunction: {
-      ...FunctionRunnerServiceService.runFunction,
-      requestDeserialize: (bytes: Buffer): RawRequest => (cache.enabled ? { bytes, key: requestKey(bytes) } : { bytes }),
-      responseSerialize: (bytes: Buffer): Buffer => bytes,
-    },
-  } satisfies grpc.ServiceDefinition<grpc.UntypedServiceImplementation>;
-  server.addService(rawRunFunctionService, { runFunction: runFunctionCall });
+  // The SDK's service definition and codecs. Malformed protobuf fails in its deserializer,
+  // and grpc-js answers INTERNAL without calling the handler (there is no XR to report on).
+  server.addService(FunctionRunnerServiceService, { runFunction: runFunctionCall });
 
   const port = await bind(server, options.address, credentials);
   const reportListenerError =

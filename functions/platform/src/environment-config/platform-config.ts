@@ -73,11 +73,12 @@ const weeklyWindow = z.string().regex(/^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]
   message: 'must be a weekly window such as "sun:03:00-sun:04:00" (UTC)',
 });
 
+/** Overrides of an add-on's own chart (kinds/environment/addons/<addon>.ts): any field, usually a version pin. */
 const chartSchema = z
   .object({
-    repository: z.string().min(1).max(512).describe('Helm repository URL or oci:// reference.'),
-    chart: z.string().min(1).max(128),
-    version: z.string().min(1).max(64).describe('Pinned chart version.'),
+    repository: z.string().min(1).max(512).optional().describe('Helm repository URL or oci:// reference.'),
+    chart: z.string().min(1).max(128).optional(),
+    version: z.string().min(1).max(64).optional().describe('Pinned chart version.'),
     replicas: z.number().int().min(1).max(10).optional().describe('Controller replicas, where the chart has a setting.'),
   })
   .strict();
@@ -226,21 +227,9 @@ export const platformConfigSchema = z
       .refine((d) => d.backupWindow === undefined || d.maintenanceWindow === undefined || !windowsOverlap(d.backupWindow, d.maintenanceWindow), {
         message: 'backupWindow and maintenanceWindow: must not overlap (RDS refuses it); move one of them',
       }),
-    features: z
-      .object({
-        cilium: z.boolean(),
-        hubbleUi: z.boolean(),
-        falco: z.boolean(),
-        falcoKillMode: z.boolean(),
-        trivyAdmission: z.boolean(),
-        kyverno: z.boolean(),
-        veleroBackups: z.boolean(),
-        goldilocks: z.boolean(),
-        reloader: z.boolean(),
-        metricsServer: z.boolean(),
-      })
-      .strict(),
-    addons: z.record(dnsLabel(), chartSchema).describe('Charts by add-on name: repository, chart, pinned version.'),
+    // The flags are the add-ons' (kinds/environment/config.ts checks names and fills defaults).
+    features: z.record(z.string(), z.boolean()).default({}),
+    addons: z.record(dnsLabel(), chartSchema).default({}).describe('Overrides of the add-ons\' own charts, by add-on name: repository, chart, pinned version, replicas.'),
     observability: z
       .object({
         mode: z.enum(['grafana-cloud', 'in-cluster']),

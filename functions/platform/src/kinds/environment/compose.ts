@@ -1,6 +1,7 @@
 import { FatalError } from '../../errors.js';
-import { environmentConfigsRequirement, platformConfigLayers, platformConfigSchema, type PlatformConfig } from '../../environment-config/platform-config.js';
+import { environmentConfigsRequirement, platformConfigLayers, type PlatformConfig } from '../../environment-config/platform-config.js';
 import type { FetchedResources } from '../../environment-config/resolve.js';
+import { environmentConfigSchema } from './config.js';
 import { type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
 import { API_GROUP_VERSION } from '../../composite.js';
 import { buildAddons } from './addons/index.js';
@@ -121,7 +122,7 @@ export const environmentKind: KindDefinition<EnvironmentSpec, PlatformConfig> = 
   requirements: [environmentConfigsRequirement, hubsRequirement],
   config: (_xr, spec) => ({
     layers: platformConfigLayers(spec.environment),
-    schema: platformConfigSchema,
+    schema: environmentConfigSchema,
     ...(spec.overrides !== undefined ? { override: { source: 'spec.overrides', data: spec.overrides } } : {}),
   }),
 

@@ -1,9 +1,28 @@
+import { FatalError } from '../../../errors.js';
 import type { PolicyStatement, ServiceAccountRef } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
 
-/** A Helm release of an add-on: which chart (a key of the config's `addons`), where, with which values. */
+/**
+ * The Helm chart an add-on installs by default: the facts of schemas/charts/catalog.yaml
+ * (a test renders every example and checks each Release against the catalog).
+ */
+export interface AddonChart {
+  repository: string;
+  chart: string;
+  /** Pinned chart version; an EnvironmentConfig may pin another (`data.addons.<name>.version`). */
+  version: string;
+}
+
+/** An on/off flag of `data.features` that an add-on reads. */
+export interface AddonFeature {
+  default: boolean;
+  /** What turning it on does, for the generated config docs and error messages. */
+  description: string;
+}
+
+/** A Helm release of an add-on: which chart (an add-on's name, the key of `data.addons`), where, with which values. */
 export interface AddonRelease {
-  /** Key of `data.addons` holding repository, chart and pinned version. */
+  /** Name of the add-on declaring the chart (its {@link AddonDefinition.chart}); also the key of `data.addons` that overrides it. */
   chart: string;
   namespace: string;
   values: Record<string, unknown>;
@@ -32,6 +51,10 @@ export interface AddonIdentity {
 export interface AddonDefinition {
   /** Unique DNS-label name; keys are `release-<name>`, `role-<name>`, `object-<name>-<key>`. */
   name: string;
+  /** The chart its release installs by default, overridable under `data.addons.<name>`. */
+  chart?: AddonChart;
+  /** The `data.features` flags it reads, by name: the config's flags are exactly those of all add-ons. */
+  features?: Readonly<Record<string, AddonFeature>>;
   /**
    * Whether this environment gets the add-on (role, provider, feature flags).
    * Every definition says whether it applies on-prem: {@link everywhere},
@@ -70,6 +93,13 @@ export function onAws(ctx: EnvironmentContext): boolean {
 /** Applies on-prem only (it stands in for something AWS provides). */
 export function onOnprem(ctx: EnvironmentContext): boolean {
   return ctx.provider === 'onprem';
+}
+
+/** A `data.features` flag; the name must be one an add-on declares (they all have a default). */
+export function featureOn(ctx: EnvironmentContext, name: string): boolean {
+  const value = ctx.config.features[name];
+  if (value === undefined) throw new FatalError(`cannot read data.features.${name}: no add-on declares this feature`);
+  return value;
 }
 
 /** The keys an add-on waits for in this environment. */

@@ -115,6 +115,7 @@ function secretEnv(name: string, key: string): Record<string, unknown> {
  */
 export const alloy: AddonDefinition = {
   name: 'alloy',
+  chart: { repository: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
   enabled: everywhere,
   release(ctx) {
     const { credentials } = alloyOutputs(ctx);

@@ -43,6 +43,7 @@ export function argocdCm(): Readonly<Record<string, string>> {
  */
 export const argoCd: AddonDefinition = {
   name: 'argo-cd',
+  chart: { repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '10.1.1' },
   enabled: everywhere,
   release(ctx) {
     const replicas = replicasOf(ctx, 'argo-cd');

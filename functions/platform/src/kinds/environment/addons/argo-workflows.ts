@@ -10,6 +10,7 @@ import { isPlatformEnvironment } from './nats.js';
  */
 export const argoWorkflows: AddonDefinition = {
   name: 'argo-workflows',
+  chart: { repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-workflows', version: '1.0.18' },
   enabled: isPlatformEnvironment,
   release(ctx) {
     const replicas = replicasOf(ctx, 'argo-workflows');

@@ -204,6 +204,7 @@ export function loadBalancerControllerPolicy(ctx: EnvironmentContext, vpcId: str
  */
 export const awsLoadBalancerController: AddonDefinition = {
   name: 'aws-load-balancer-controller',
+  chart: { repository: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '3.5.0' },
   enabled: onAws,
   waitFor: ['vpc'],
   identity: {

@@ -143,6 +143,7 @@ const PUBLIC_RESOLVERS = '1.1.1.1:53,8.8.8.8:53';
  */
 export const certManager: AddonDefinition = {
   name: 'cert-manager',
+  chart: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.1' },
   enabled: everywhere,
   // On AWS the issuers name the hosted zone; it must exist first.
   waitFor: (ctx) => (ctx.provider === 'aws' ? ['zone'] : []),

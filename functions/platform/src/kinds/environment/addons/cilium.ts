@@ -1,5 +1,5 @@
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const OPERATOR_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'cilium-operator' };
 
@@ -9,7 +9,7 @@ const OPERATOR_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'cilium-opera
  * keeps the CNI it was built with.
  */
 export function ciliumEnabled(ctx: EnvironmentContext): boolean {
-  return ctx.provider === 'aws' && ctx.config.features.cilium;
+  return ctx.provider === 'aws' && featureOn(ctx, 'cilium');
 }
 
 /**
@@ -23,6 +23,8 @@ export function ciliumEnabled(ctx: EnvironmentContext): boolean {
  */
 export const cilium: AddonDefinition = {
   name: 'cilium',
+  chart: { repository: 'https://helm.cilium.io/', chart: 'cilium', version: '1.20.0' },
+  features: { cilium: { default: false, description: 'Cilium in ENI mode instead of the VPC CNI (AWS).' }, hubbleUi: { default: false, description: 'Hubble Relay and UI with Cilium.' } },
   enabled: ciliumEnabled,
   identity: {
     serviceAccount: OPERATOR_SERVICE_ACCOUNT,
@@ -64,7 +66,7 @@ export const cilium: AddonDefinition = {
     },
   },
   release(ctx) {
-    const hubbleUi = ctx.config.features.hubbleUi;
+    const hubbleUi = featureOn(ctx, 'hubbleUi');
     const ha = highlyAvailable(ctx, 'cilium');
     const placement = { tolerations: [CRITICAL_ADDONS_TOLERATION], nodeSelector: SYSTEM_NODE_SELECTOR };
     return {

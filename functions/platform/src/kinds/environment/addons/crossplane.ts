@@ -105,6 +105,7 @@ export function platformEnvironmentData(ctx: EnvironmentContext): PlatformEnviro
  */
 export const crossplane: AddonDefinition = {
   name: 'crossplane',
+  chart: { repository: 'https://charts.crossplane.io/stable', chart: 'crossplane', version: '2.3.4' },
   enabled: everywhere,
   release(ctx) {
     const replicas = replicasOf(ctx, 'crossplane');

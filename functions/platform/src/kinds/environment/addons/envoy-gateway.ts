@@ -172,6 +172,7 @@ function httpsRedirect(visibility: Visibility) {
  */
 export const gatewayApiCrds: AddonDefinition = {
   name: 'gateway-api-crds',
+  chart: { repository: 'oci://docker.io/envoyproxy/gateway-crds-helm', chart: 'gateway-crds-helm', version: 'v1.9.0' },
   enabled: everywhere,
   release() {
     return {
@@ -193,6 +194,7 @@ export const gatewayApiCrds: AddonDefinition = {
  */
 export const envoyGateway: AddonDefinition = {
   name: 'envoy-gateway',
+  chart: { repository: 'oci://docker.io/envoyproxy/gateway-helm', chart: 'gateway-helm', version: 'v1.9.0' },
   enabled: everywhere,
   // Helm skips the Gateway API CRDs in this chart's crds/ once the gateway-api-crds release made them.
   dependsOn: ['gateway-api-crds', 'cert-manager', 'aws-load-balancer-controller'],

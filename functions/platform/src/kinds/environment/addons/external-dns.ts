@@ -46,6 +46,7 @@ function zoneStatements(zoneId: string | undefined) {
  */
 export const externalDns: AddonDefinition = {
   name: 'external-dns',
+  chart: { repository: 'https://kubernetes-sigs.github.io/external-dns/', chart: 'external-dns', version: '1.21.1' },
   enabled: (ctx) => ctx.provider === 'aws' || ctx.onpremConfig?.dns.provider === 'rfc2136',
   waitFor: (ctx) => (ctx.provider === 'aws' ? [] : [ONPREM_SECRET_KEYS.externalDnsTsig]),
   identity: {

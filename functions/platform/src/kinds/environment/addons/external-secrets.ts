@@ -91,6 +91,7 @@ function secretStoreProvider(ctx: EnvironmentContext): Record<string, unknown> {
  */
 export const externalSecrets: AddonDefinition = {
   name: 'external-secrets',
+  chart: { repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.9.0' },
   enabled: everywhere,
   identity: { serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT, statements: externalSecretsPolicy },
   release(ctx) {

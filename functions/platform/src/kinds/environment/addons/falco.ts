@@ -1,12 +1,12 @@
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const NAMESPACE = 'falco';
 const TALON_PORT = 2803;
 
 /** Whether Falco Talon answers Falco's critical events by terminating the pod (config `features.falcoKillMode`). */
 function killMode(ctx: EnvironmentContext): boolean {
-  return ctx.config.features.falco && ctx.config.features.falcoKillMode;
+  return featureOn(ctx, 'falco') && featureOn(ctx, 'falcoKillMode');
 }
 
 /**
@@ -16,7 +16,9 @@ function killMode(ctx: EnvironmentContext): boolean {
  */
 export const falco: AddonDefinition = {
   name: 'falco',
-  enabled: (ctx) => ctx.config.features.falco,
+  chart: { repository: 'https://falcosecurity.github.io/charts', chart: 'falco', version: '9.1.0' },
+  features: { falco: { default: false, description: 'Falco runtime detection.' } },
+  enabled: (ctx) => featureOn(ctx, 'falco'),
   release(ctx) {
     return {
       chart: 'falco',
@@ -49,6 +51,8 @@ export const falco: AddonDefinition = {
  */
 export const falcoTalon: AddonDefinition = {
   name: 'falco-talon',
+  chart: { repository: 'https://falcosecurity.github.io/charts', chart: 'falco-talon', version: '0.4.1' },
+  features: { falcoKillMode: { default: false, description: 'Falco Talon terminates pods on the critical events of Falco (with falco).' } },
   enabled: killMode,
   release(ctx) {
     const rules = [

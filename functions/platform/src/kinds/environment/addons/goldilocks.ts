@@ -1,4 +1,4 @@
-import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /**
  * Goldilocks (config `features.goldilocks`): right-sizing advice from the
@@ -10,7 +10,9 @@ import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition 
  */
 export const goldilocks: AddonDefinition = {
   name: 'goldilocks',
-  enabled: (ctx) => ctx.config.features.goldilocks,
+  chart: { repository: 'https://charts.fairwinds.com/stable', chart: 'goldilocks', version: '11.0.0' },
+  features: { goldilocks: { default: false, description: 'Goldilocks right-sizing advice.' } },
+  enabled: (ctx) => featureOn(ctx, 'goldilocks'),
   release() {
     const placement = { tolerations: [CRITICAL_ADDONS_TOLERATION], nodeSelector: SYSTEM_NODE_SELECTOR };
     return {

@@ -2,7 +2,7 @@ import { FatalError } from '../../../errors.js';
 import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
 import { clusterArn } from '../cluster.js';
 import type { EnvironmentContext } from '../context.js';
-import { waitForOf, type AddonDefinition } from './addon.js';
+import { waitForOf, type AddonChart, type AddonDefinition, type AddonFeature } from './addon.js';
 import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
 import { externalDns, externalDnsPrivate } from './external-dns.js';
 import { awsLoadBalancerController } from './aws-load-balancer-controller.js';
@@ -40,6 +40,24 @@ import { velero } from './velero.js';
 export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
+
+/** Each add-on's own chart, by add-on name: the defaults `data.addons.<name>` overrides. */
+export const ADDON_CHARTS: Readonly<Record<string, AddonChart>> = Object.fromEntries(ADDONS.flatMap((addon) => (addon.chart !== undefined ? [[addon.name, addon.chart]] : [])));
+
+/** Every `data.features` flag, from the add-ons that read them. */
+export const ADDON_FEATURES: Readonly<Record<string, AddonFeature>> = Object.fromEntries(ADDONS.flatMap((addon) => Object.entries(addon.features ?? {})));
+
+/**
+ * The chart a release installs: the add-on's own, with whatever the merged
+ * EnvironmentConfig sets under `data.addons.<name>` (a version pin, another mirror).
+ */
+function chartOf(ctx: EnvironmentContext, addon: AddonDefinition, key: string): AddonChart {
+  const { repository, chart, version } = { ...ADDON_CHARTS[key], ...ctx.config.addons[key] };
+  if (repository === undefined || chart === undefined || version === undefined) {
+    throw new FatalError(`cannot use the merged EnvironmentConfig: data.addons.${key}: add-on ${addon.name} needs a repository, chart and version, and no add-on declares chart "${key}"`);
+  }
+  return { repository, chart, version };
+}
 
 /** provider-helm wants an OCI repository without the chart name the config's reference ends with. */
 function chartSource(repository: string, chart: string): { repository: string; name: string } {
@@ -99,10 +117,7 @@ function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
 function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
   if (addon.release === undefined) return;
   const release = addon.release(ctx);
-  const chart = ctx.config.addons[release.chart];
-  if (chart === undefined) {
-    throw new FatalError(`cannot use the merged EnvironmentConfig: data.addons.${release.chart}: required by add-on ${addon.name}`);
-  }
+  const chart = chartOf(ctx, addon, release.chart);
   const depsReady = dependenciesReady(ctx, addon, enabled) && waitForOf(addon, ctx).every((key) => ctx.isReady(key));
   const identityReady = addon.identity === undefined || ctx.provider !== 'aws' || ctx.isReady(`pod-identity-${addon.name}`);
   ctx.addObject(

@@ -51,6 +51,7 @@ const EVERY_NODE = [{ operator: 'Exists' }];
  */
 export const istioBase: AddonDefinition = {
   name: 'istio-base',
+  chart: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'base', version: '1.30.3' },
   enabled: meshIsIstio,
   release: () => ({ chart: 'istio-base', namespace: ISTIO_NAMESPACE, releaseName: 'istio-base', values: { global: { profile: 'ambient' }, defaultRevision: 'default' } }),
 };
@@ -65,6 +66,7 @@ export const istioBase: AddonDefinition = {
  */
 export const istiod: AddonDefinition = {
   name: 'istiod',
+  chart: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', version: '1.30.3' },
   enabled: meshIsIstio,
   dependsOn: ['istio-base'],
   release(ctx) {
@@ -146,6 +148,7 @@ function scrapers(ctx: EnvironmentContext): ReadonlyArray<(typeof METRICS_SCRAPE
 /** The Istio CNI node agent, which redirects ambient pods' traffic to ztunnel. */
 export const istioCni: AddonDefinition = {
   name: 'istio-cni',
+  chart: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'cni', version: '1.30.3' },
   enabled: meshIsIstio,
   dependsOn: ['istiod'],
   release: () => ({
@@ -165,6 +168,7 @@ export const istioCni: AddonDefinition = {
 /** ztunnel: the per-node L4 proxy that carries mTLS and enforces L4 policy in ambient mode. */
 export const ztunnel: AddonDefinition = {
   name: 'ztunnel',
+  chart: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'ztunnel', version: '1.30.3' },
   enabled: meshIsIstio,
   // After istiod like the CNI agent, not after it: the two start side by side, one round sooner.
   dependsOn: ['istiod'],

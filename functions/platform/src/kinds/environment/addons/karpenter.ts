@@ -94,6 +94,7 @@ function nodeClass(ctx: EnvironmentContext, name: string): Record<string, unknow
  */
 export const karpenterCrd: AddonDefinition = {
   name: 'karpenter-crd',
+  chart: { repository: 'oci://public.ecr.aws/karpenter/karpenter-crd', chart: 'karpenter-crd', version: '1.14.1' },
   enabled: onAws,
   release() {
     return { chart: 'karpenter-crd', namespace: KARPENTER_SERVICE_ACCOUNT.namespace, values: {} };
@@ -108,6 +109,7 @@ export const karpenterCrd: AddonDefinition = {
  */
 export const karpenter: AddonDefinition = {
   name: 'karpenter',
+  chart: { repository: 'oci://public.ecr.aws/karpenter/karpenter', chart: 'karpenter', version: '1.14.1' },
   enabled: onAws,
   dependsOn: ['karpenter-crd'],
   waitFor: ['pod-identity-karpenter'],

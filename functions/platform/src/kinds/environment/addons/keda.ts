@@ -8,6 +8,7 @@ import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SY
  */
 export const keda: AddonDefinition = {
   name: 'keda',
+  chart: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
   enabled: everywhere,
   release(ctx) {
     const replicas = replicasOf(ctx, 'keda');

@@ -1,4 +1,4 @@
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /**
  * Kyverno (config `features.kyverno`): admission policies. Its admission
@@ -10,7 +10,9 @@ import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SE
  */
 export const kyverno: AddonDefinition = {
   name: 'kyverno',
-  enabled: (ctx) => ctx.config.features.kyverno || ctx.config.features.trivyAdmission,
+  chart: { repository: 'https://kyverno.github.io/kyverno/', chart: 'kyverno', version: '3.9.0' },
+  features: { kyverno: { default: false, description: 'Kyverno admission policies.' } },
+  enabled: (ctx) => featureOn(ctx, 'kyverno') || featureOn(ctx, 'trivyAdmission'),
   release(ctx) {
     const ha = highlyAvailable(ctx, 'kyverno');
     const replicas = replicasOf(ctx, 'kyverno');
@@ -29,7 +31,7 @@ export const kyverno: AddonDefinition = {
           container: { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '384Mi' } } },
           // The Trivy admission policy lists reports through the API as the admission controller:
           // granted by name rather than relying on the chart's default read-everything role.
-          ...(ctx.config.features.trivyAdmission
+          ...(featureOn(ctx, 'trivyAdmission')
             ? { rbac: { clusterRole: { extraResources: [{ apiGroups: ['aquasecurity.github.io'], resources: ['vulnerabilityreports'], verbs: ['get', 'list'] }] } } }
             : {}),
         },

@@ -1,4 +1,4 @@
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /**
  * metrics-server (config `features.metricsServer`): the resource metrics API
@@ -8,7 +8,9 @@ import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SE
  */
 export const metricsServer: AddonDefinition = {
   name: 'metrics-server',
-  enabled: (ctx) => ctx.config.features.metricsServer,
+  chart: { repository: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', version: '3.13.1' },
+  features: { metricsServer: { default: true, description: 'metrics-server: the resource metrics API.' } },
+  enabled: (ctx) => featureOn(ctx, 'metricsServer'),
   release(ctx) {
     const ha = highlyAvailable(ctx, 'metrics-server');
     return {

@@ -24,6 +24,7 @@ export function isPlatformEnvironment(ctx: EnvironmentContext): boolean {
  */
 export const nats: AddonDefinition = {
   name: 'nats',
+  chart: { repository: 'https://nats-io.github.io/k8s/helm/charts/', chart: 'nats', version: '2.14.2' },
   enabled: isPlatformEnvironment,
   release(ctx) {
     const ha = highlyAvailable(ctx, 'nats');

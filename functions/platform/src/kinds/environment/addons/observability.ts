@@ -43,6 +43,7 @@ const placement = { nodeSelector: SYSTEM_NODE_SELECTOR, tolerations: [CRITICAL_A
  */
 export const kubePrometheusStack: AddonDefinition = {
   name: 'kube-prometheus-stack',
+  chart: { repository: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
   // Every provider: on-prem observability is always in the cluster (environment-configs/onprem.yaml).
   enabled: inCluster,
   // Prometheus claims a volume on the standard class (and on-prem, the driver behind it).
@@ -132,6 +133,7 @@ function lokiStorage(ctx: EnvironmentContext): { loki: Record<string, unknown>; 
  */
 export const loki: AddonDefinition = {
   name: 'loki',
+  chart: { repository: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
   // Every provider: on AWS on the logs bucket, on-prem on MinIO.
   enabled: inCluster,
   // On-prem: the bucket and Loki's MinIO user exist once MinIO is up; its volume needs the storage driver.
@@ -201,6 +203,7 @@ export const loki: AddonDefinition = {
  */
 export const minio: AddonDefinition = {
   name: 'minio',
+  chart: { repository: 'https://charts.min.io/', chart: 'minio', version: '5.4.0' },
   enabled: (ctx) => ctx.provider === 'onprem' && inCluster(ctx),
   dependsOn: ['longhorn', 'openebs'],
   waitFor: [ONPREM_SECRET_KEYS.minioRoot, ONPREM_SECRET_KEYS.lokiS3],

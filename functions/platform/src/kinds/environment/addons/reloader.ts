@@ -1,4 +1,4 @@
-import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /**
  * Reloader (config `features.reloader`): rolls workloads whose ConfigMaps or
@@ -8,7 +8,9 @@ import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SE
  */
 export const reloader: AddonDefinition = {
   name: 'reloader',
-  enabled: (ctx) => ctx.config.features.reloader,
+  chart: { repository: 'https://stakater.github.io/stakater-charts', chart: 'reloader', version: '2.2.16' },
+  features: { reloader: { default: true, description: 'Reloader: rolls workloads when their ConfigMaps or Secrets change.' } },
+  enabled: (ctx) => featureOn(ctx, 'reloader'),
   release(ctx) {
     const ha = highlyAvailable(ctx, 'reloader');
     return {

@@ -18,6 +18,7 @@ function installs(operator: StorageOperator) {
  */
 export const longhorn: AddonDefinition = {
   name: 'longhorn',
+  chart: { repository: 'https://charts.longhorn.io', chart: 'longhorn', version: '1.12.1' },
   enabled: installs('longhorn'),
   release: () => ({
     chart: 'longhorn',
@@ -36,6 +37,7 @@ export const longhorn: AddonDefinition = {
  */
 export const openebs: AddonDefinition = {
   name: 'openebs',
+  chart: { repository: 'https://openebs.github.io/openebs', chart: 'openebs', version: '4.2.0' },
   enabled: installs('openebs'),
   release: () => ({
     chart: 'openebs',

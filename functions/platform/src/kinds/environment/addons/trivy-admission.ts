@@ -1,4 +1,4 @@
-import type { AddonDefinition } from './addon.js';
+import { featureOn, type AddonDefinition } from './addon.js';
 
 /** Namespaces the policy guards: project namespaces (see examples/project/namespace.yaml). */
 export const PROJECT_NAMESPACE_LABEL = 'platform.projectcatalyst.io/project';
@@ -61,7 +61,8 @@ function denyCriticalImages(list: string): Record<string, unknown> {
  */
 export const trivyAdmission: AddonDefinition = {
   name: 'trivy-admission',
-  enabled: (ctx) => ctx.config.features.trivyAdmission,
+  features: { trivyAdmission: { default: false, description: 'Trivy operator scans, and a Kyverno policy refusing images with critical vulnerabilities.' } },
+  enabled: (ctx) => featureOn(ctx, 'trivyAdmission'),
   // The reports' CRD comes with the operator; the ClusterPolicy CRD and webhook with Kyverno.
   dependsOn: ['trivy-operator', 'kyverno'],
   objects: () => ({

@@ -1,4 +1,4 @@
-import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { CRITICAL_ADDONS_TOLERATION, featureOn, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /**
  * Trivy operator (config `features.trivyAdmission`): vulnerability, config
@@ -9,7 +9,8 @@ import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition 
  */
 export const trivyOperator: AddonDefinition = {
   name: 'trivy-operator',
-  enabled: (ctx) => ctx.config.features.trivyAdmission,
+  chart: { repository: 'https://aquasecurity.github.io/helm-charts/', chart: 'trivy-operator', version: '0.34.0' },
+  enabled: (ctx) => featureOn(ctx, 'trivyAdmission'),
   release(ctx) {
     const prod = ctx.config.protection.retainStatefulResources;
     return {

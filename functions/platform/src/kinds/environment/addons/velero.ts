@@ -1,7 +1,7 @@
 import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import { bucketName } from '../buckets.js';
 import type { EnvironmentContext } from '../context.js';
-import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { featureOn, CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const SERVICE_ACCOUNT = { namespace: 'velero', name: 'velero' };
 
@@ -80,8 +80,10 @@ function veleroStatements(ctx: EnvironmentContext): PolicyStatement[] {
  */
 export const velero: AddonDefinition = {
   name: 'velero',
+  chart: { repository: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '12.1.0' },
+  features: { veleroBackups: { default: false, description: 'Velero backups to S3 and EBS snapshots (AWS).' } },
   // AWS only: it backs up to the environment's S3 bucket and snapshots EBS volumes.
-  enabled: (ctx) => ctx.provider === 'aws' && ctx.config.features.veleroBackups,
+  enabled: (ctx) => ctx.provider === 'aws' && featureOn(ctx, 'veleroBackups'),
   identity: { serviceAccount: SERVICE_ACCOUNT, statements: veleroStatements },
   release(ctx) {
     return {

@@ -2,11 +2,9 @@ type JsonObject = Record<string, unknown>;
 
 /**
  * The canonical form of a value: object keys sorted recursively, undefined
- * dropped, Dates as ISO strings. The encoder writes responses in this form
- * without copying (codec/struct.ts); this copy is for in-process callers that
- * print or compare objects (render, requirement selectors, the codec tests) and,
- * as JSON, for keys that must not depend on key order (parse-memo.ts: Crossplane
- * sends maps in Go's random order).
+ * dropped, Dates as ISO strings. For printing and comparing objects whatever
+ * their key order (render output, requirement selectors, determinism tests):
+ * Crossplane sends maps in Go's random order.
  */
 export function canonical<T>(value: T): T {
   if (Array.isArray(value)) {

@@ -1,0 +1,129 @@
+/**
+ * Drives an example XR through the real Crossplane engine to its fixpoint:
+ * each step is one real `crossplane composition render` (the core's XR
+ * reconciler, our function over gRPC); the composed resources it returns come
+ * back in the next step as their providers report them (providers.ts), and the
+ * XR with the status the engine wrote. The fixpoint is the step where nothing
+ * composed changes any more.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findKind } from '../../functions/platform/src/kinds/index.js';
+import { toYaml } from './generated.js';
+import { compositionRender, type RenderRun } from './crossplane-cli.js';
+import { computedFor, observeAll } from './providers.js';
+import { REPO_ROOT } from './validation.js';
+
+type JsonObject = Record<string, unknown>;
+
+const RESOURCE_NAME = 'crossplane.io/composition-resource-name';
+
+/** Where Crossplane finds what the Compositions fetch up front, as the examples use them. */
+export const REQUIRED_RESOURCE_DIRS = ['environment-configs', 'examples/environment-cluster', 'examples/required'].map((dir) => join(REPO_ROOT, dir));
+
+/** One step through the engine. */
+export interface EngineStep {
+  /** The XR as the engine wrote it (spec, metadata and status). */
+  xr: JsonObject;
+  /** Composed resources as the engine would apply them, by composition-resource name. */
+  composed: Record<string, JsonObject>;
+  /** Function results (kind: Result). */
+  results: JsonObject[];
+  /** Observed resources of this step that the engine did not keep: it would delete them. */
+  garbageCollected: string[];
+  /** The render's output file, for `resource validate`. */
+  outputFile: string;
+}
+
+export interface Fixpoint {
+  steps: EngineStep[];
+  /** The observed resources of the last step (the fully created state). */
+  observed: Record<string, JsonObject>;
+}
+
+function write(path: string, manifests: readonly JsonObject[]): string {
+  writeFileSync(path, manifests.map((m) => `---\n${toYaml(m)}`).join(''));
+  return path;
+}
+
+function withoutStatus(resource: JsonObject): JsonObject {
+  const { status: _status, ...rest } = resource;
+  return rest;
+}
+
+/** The files one kind renders with: its Composition and XRD as generated, the example functions file. */
+export function kindFiles(kind: string): { composition: string; xrd: string; functions: string } {
+  const definition = findKind(kind);
+  if (definition === undefined) throw new Error(`no kind ${kind} in this package`);
+  return {
+    composition: join(REPO_ROOT, 'compositions', `${definition.plural}.yaml`),
+    xrd: join(REPO_ROOT, 'xrds', `${definition.plural}.yaml`),
+    functions: join(REPO_ROOT, 'examples', 'functions.yaml'),
+  };
+}
+
+/** Parses one successful render: the XR first, then composed resources, then Results. */
+export function parseRender(run: RenderRun): { xr: JsonObject; composed: Record<string, JsonObject>; results: JsonObject[] } {
+  const [xr, ...rest] = run.manifests;
+  if (xr === undefined) throw new Error('the render printed nothing');
+  const composed: Record<string, JsonObject> = {};
+  const results: JsonObject[] = [];
+  for (const manifest of rest) {
+    if (manifest.apiVersion === 'render.crossplane.io/v1beta1' && manifest.kind === 'Result') {
+      results.push(manifest);
+      continue;
+    }
+    const key = ((manifest.metadata as JsonObject | undefined)?.annotations as Record<string, string> | undefined)?.[RESOURCE_NAME];
+    if (key === undefined) throw new Error(`composed ${String(manifest.kind)} has no ${RESOURCE_NAME} annotation`);
+    composed[key] = manifest;
+  }
+  return { xr, composed, results };
+}
+
+/** The XR's condition of `type`, as the engine wrote it. */
+export function conditionOf(xr: JsonObject, type: string): JsonObject | undefined {
+  const conditions = ((xr.status as JsonObject | undefined)?.conditions ?? []) as JsonObject[];
+  return conditions.find((c) => c.type === type);
+}
+
+/**
+ * Renders `xr` step by step through the real engine until nothing composed
+ * changes (at most `maxSteps`), against the function at `target`. Throws on a
+ * failed render, with the CLI's stderr.
+ */
+export function driveToFixpoint(xr: JsonObject, target: string, workDir: string, maxSteps = 12): Fixpoint {
+  const files = kindFiles(String(xr.kind));
+  const computed = computedFor(xr);
+  const steps: EngineStep[] = [];
+  let current = xr;
+  let observed: Record<string, JsonObject> = {};
+  for (let step = 1; step <= maxSteps; step++) {
+    const dir = join(workDir, `step-${step}`);
+    mkdirSync(dir, { recursive: true });
+    const observedFile = Object.keys(observed).length > 0 ? write(join(dir, 'observed.yaml'), Object.values(observed)) : undefined;
+    const run = compositionRender(
+      {
+        xr: write(join(dir, 'xr.yaml'), [current]),
+        ...files,
+        requiredResources: REQUIRED_RESOURCE_DIRS,
+        ...(observedFile !== undefined ? { observedResources: observedFile } : {}),
+        includeFullXr: true,
+        includeFunctionResults: true,
+      },
+      target,
+    );
+    if (run.status !== 0) throw new Error(`step ${step}: crossplane composition render exited ${run.status}: ${run.stderr}`);
+    const parsed = parseRender(run);
+    const outputFile = write(join(dir, 'output.yaml'), [parsed.xr, ...Object.values(parsed.composed)]);
+    const garbageCollected = Object.keys(observed).filter((key) => parsed.composed[key] === undefined);
+    steps.push({ ...parsed, garbageCollected, outputFile });
+    const unchanged =
+      Object.keys(parsed.composed).length === Object.keys(observed).length &&
+      Object.entries(parsed.composed).every(([key, resource]) => observed[key] !== undefined && JSON.stringify(withoutStatus(resource)) === JSON.stringify(withoutStatus(observed[key])));
+    if (unchanged) return { steps, observed };
+    observed = observeAll(parsed.composed, computed);
+    current = parsed.xr;
+  }
+  throw new Error(`${String(xr.kind)} did not reach a fixpoint in ${maxSteps} steps`);
+}
+
