@@ -80,11 +80,10 @@ describe('Environment renders per environment', () => {
     expect(keysMatching(first, /^transit-gateway-(association|propagation|attachment-accepter)/)).toEqual([]);
     const r = settleEnvironment(staging).resources;
     expect(keysMatching(r, /^(nat-gateway|eip)-/)).toEqual([]);
-    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({
-      transitGatewayId: 'tgw-0123456789abcdef0',
-      transitGatewayDefaultRouteTableAssociation: false,
-      transitGatewayDefaultRouteTablePropagation: false,
-    });
+    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({ transitGatewayId: 'tgw-0123456789abcdef0' });
+    // Not settable on a shared Transit Gateway: the owner's acceptance sets them.
+    expect(forProvider(r['transit-gateway-attachment']).transitGatewayDefaultRouteTableAssociation).toBeUndefined();
+    expect(forProvider(r['transit-gateway-attachment-accepter'])).toMatchObject({ transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false });
     expect((r['transit-gateway-attachment']?.spec as JsonObject).providerConfigRef).toEqual({ kind: 'ProviderConfig', name: 'aws-staging' });
     const network = { kind: 'ClusterProviderConfig', name: 'aws-network' };
     for (const key of ['transit-gateway-attachment-accepter', 'transit-gateway-association', 'transit-gateway-propagation-egress', 'transit-gateway-propagation-platform']) {

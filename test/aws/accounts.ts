@@ -8,6 +8,9 @@
  * - An attachment from another account is pending until the owner accepts it
  *   (a TransitGatewayVPCAttachmentAccepter in the owner's account), unless the
  *   Transit Gateway auto-accepts shared attachments.
+ * - A VPC attachment to a shared Transit Gateway cannot set its default route
+ *   table association or propagation (the provider neither sets nor reads
+ *   them there); the owner's acceptance does.
  * - Only the Transit Gateway's owner manages its route tables: routes,
  *   associations and propagations are written in the owner's account.
  * - Route53 hosted zones cannot be shared: records are written by the zone's
@@ -172,6 +175,9 @@ export class AccountModel {
           break;
         }
         if (gateway.owner === account) break;
+        if (p.transitGatewayDefaultRouteTableAssociation !== undefined || p.transitGatewayDefaultRouteTablePropagation !== undefined) {
+          this.fail(c, r, `sets the default route table association or propagation, which the provider cannot configure on a Transit Gateway shared from ${gateway.owner}`);
+        }
         if (!gateway.sharedWith.has(account)) this.fail(c, r, `Transit Gateway ${gateway.id} of ${gateway.owner} is not shared with ${account} through AWS RAM`);
         const acceptedByOwner = Object.values(c.resources).some(
           (x) => x.kind === 'TransitGatewayVPCAttachmentAccepter' && refName(fp(x).transitGatewayAttachmentIdRef) === nameOf(r) && this.accountOf(c, x) === gateway.owner,

@@ -247,6 +247,12 @@ describe('account model, every example at its fully created state', () => {
       want: 'staging: TransitGatewayVPCAttachment staging-transit-gateway-attachment: stays pendingAcceptance: 444444444444 neither auto-accepts nor accepts it',
     },
     {
+      reason: "today's attachment settings on a shared Transit Gateway",
+      env: 'staging',
+      change: (r) => Object.assign(fp(r['transit-gateway-attachment']), { transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false }),
+      want: 'staging: TransitGatewayVPCAttachment staging-transit-gateway-attachment: sets the default route table association or propagation, which the provider cannot configure on a Transit Gateway shared from 444444444444',
+    },
+    {
       reason: "today's delegation record, written with the environment's ProviderConfig",
       env: 'staging',
       change: (r) => asSpoke(r['zone-delegation']),

@@ -100,8 +100,9 @@ function buildHubEgress(ctx: EnvironmentContext): void {
       vpcIdRef: { name: ctx.name('vpc') },
       subnetIdRefs: subnetRefs(ctx, 'private'),
       dnsSupport: 'enable',
-      transitGatewayDefaultRouteTableAssociation: false,
-      transitGatewayDefaultRouteTablePropagation: false,
+      // The provider can neither set nor read these on a Transit Gateway shared from another account;
+      // the acceptance (owner's side) sets them there.
+      ...(hub.ownerAccountId === ctx.accountId ? { transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false } : {}),
       tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
     } : undefined,
   );
