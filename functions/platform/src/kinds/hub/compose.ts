@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FatalError } from '../../errors.js';
 import { AwsComposition } from '../../resources/aws/composition.js';
@@ -90,9 +91,9 @@ function buildTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
   }
 }
 
-/** Key-safe, stable suffix of a RAM principal (an account id, or the tail of an organization/OU ARN). */
+/** Key-safe, stable suffix of a RAM principal: an account id as it is, an organization or OU ARN hashed (they outgrow a name). */
 function principalKey(principal: string): string {
-  return principal.replace(/^arn:.*:(organization|ou)\//, '$1-').replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  return /^[0-9]{12}$/.test(principal) ? principal : `org-${createHash('sha256').update(principal).digest('hex').slice(0, 10)}`;
 }
 
 /**
