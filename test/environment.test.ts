@@ -3,7 +3,7 @@ import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/resources/cidr.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { observeAll as observeReady, settleEnvironment } from './helpers/settle.js';
+import { environmentComputed, observeAll as observeReady, settle, settleEnvironment } from './helpers/settle.js';
 
 const HUB = readManifest('examples/required/hub.yaml');
 
@@ -228,6 +228,16 @@ describe('Environment sequencing', () => {
     const r = desired(response);
     expect(keysMatching(r, /^nat-gateway-/)).toEqual([]);
     expect(r['transit-gateway-attachment']).toBeDefined();
+  });
+
+  it('a spoke in the Hub\'s own account: nothing to accept, the attachment sets its route table defaults itself', () => {
+    const xr = withUid({ ...staging, spec: { ...(staging.spec as JsonObject), overrides: { aws: { network: { accountId: '222222222222', providerConfigName: 'aws-network' } } } } });
+    const hub = { ...HUB, status: { ...(HUB.status as JsonObject), ownerAccountId: '222222222222' } };
+    const r = settle((observed) => runFunction(request(xr, { required: required([hub]), observed }), { ttlSeconds: 60 }).response, environmentComputed('staging')).resources;
+    expect(r['transit-gateway-attachment-accepter']).toBeUndefined();
+    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({ transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false });
+    expect(forProvider(r['transit-gateway-association'])).toMatchObject({ transitGatewayRouteTableId: 'tgw-rtb-0workload0000000002' });
+    expect(r['route-private-egress-a']).toBeDefined();
   });
 
   it('waits for a Hub that has not published its ids, with a warning', () => {

@@ -107,22 +107,27 @@ function buildHubEgress(ctx: EnvironmentContext): void {
     } : undefined,
   );
   const attachmentRef = { name: ctx.name('transit-gateway-attachment') };
-  // A shared attachment waits in pendingAcceptance until the owner accepts it.
-  ctx.add(
-    'transit-gateway-attachment-accepter',
-    COMPONENT,
-    'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachmentAccepter',
-    hub !== undefined && ctx.isReady('transit-gateway-attachment')
-      ? {
-      region: ctx.region,
-      transitGatewayAttachmentIdRef: attachmentRef,
-      transitGatewayDefaultRouteTableAssociation: false,
-      transitGatewayDefaultRouteTablePropagation: false,
-      tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
-    } : undefined,
-    asOwner,
-  );
-  const accepted = hub !== undefined && ctx.isReady('transit-gateway-attachment-accepter');
+  // An attachment from another account waits in pendingAcceptance until the owner accepts it;
+  // one in the owner's own account is available at once and has nothing to accept.
+  const sameAccount = hub?.ownerAccountId === ctx.accountId;
+  if (!sameAccount) {
+    ctx.add(
+      'transit-gateway-attachment-accepter',
+      COMPONENT,
+      'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachmentAccepter',
+      hub !== undefined && ctx.isReady('transit-gateway-attachment')
+        ? {
+            region: ctx.region,
+            transitGatewayAttachmentIdRef: attachmentRef,
+            transitGatewayDefaultRouteTableAssociation: false,
+            transitGatewayDefaultRouteTablePropagation: false,
+            tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
+          }
+        : undefined,
+      asOwner,
+    );
+  }
+  const accepted = hub !== undefined && ctx.isReady(sameAccount ? 'transit-gateway-attachment' : 'transit-gateway-attachment-accepter');
   ctx.add(
     'transit-gateway-association',
     COMPONENT,
