@@ -1,34 +1,56 @@
 /**
- * The main job: render every example under examples/ through the function
- * (real gRPC, in-process) and check the output against the real schemas.
+ * The main job: render every example under examples/ with the real Crossplane
+ * CLI and engine (the first reconcile of each XR, against this function) and
+ * check every output with the real `crossplane resource validate`.
  *
  *   npm run examples                 # print every rendered manifest
  *   npm run examples -- --out .out   # also write one file per example
+ *
+ * Builds the Crossplane tools first when they are missing (Go required).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { compositionRender, ensureTools, resourceValidate, scratchDir, serveFunction, validationExtensions } from './lib/crossplane-cli.js';
 import { exampleRenders } from './lib/examples.js';
-import { toYaml } from './lib/generated.js';
-import { render } from './lib/render.js';
-import { defaultValidator, validateManifests } from './lib/validation.js';
+import { kindFiles, REQUIRED_RESOURCE_DIRS } from './lib/real-engine.js';
+import { REPO_ROOT } from './lib/validation.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
-  const validator = defaultValidator();
+  ensureTools();
+  const scratch = scratchDir('examples-');
+  const fn = await serveFunction();
   let failed = false;
-  for (const example of exampleRenders()) {
-    const { manifests } = await render({ ...example.input, includeFullXr: true });
-    const stream = manifests.map((m) => `---\n${toYaml(m)}`).join('');
-    if (!values.quiet) process.stdout.write(`# ${example.file}\n${stream}`);
-    if (values.out !== undefined) {
-      mkdirSync(values.out, { recursive: true });
-      writeFileSync(join(values.out, `${example.file.replaceAll('/', '_').replace(/\.ya?ml$/, '')}.rendered.yaml`), stream);
+  try {
+    const extensions = validationExtensions(scratch.path);
+    for (const example of exampleRenders()) {
+      const run = compositionRender(
+        { xr: join(REPO_ROOT, example.file), ...kindFiles(String(example.input.xr.kind)), requiredResources: REQUIRED_RESOURCE_DIRS, includeFullXr: true },
+        fn.target,
+      );
+      if (run.status !== 0) {
+        process.stderr.write(`FAIL ${example.file}: crossplane composition render exited ${run.status}\n${run.stderr}\n`);
+        failed = true;
+        continue;
+      }
+      const name = `${example.file.replaceAll('/', '_').replace(/\.ya?ml$/, '')}.rendered.yaml`;
+      const output = join(scratch.path, name);
+      writeFileSync(output, run.stdout);
+      if (!values.quiet) process.stdout.write(`# ${example.file}\n${run.stdout}`);
+      if (values.out !== undefined) {
+        mkdirSync(values.out, { recursive: true });
+        writeFileSync(join(values.out, name), readFileSync(output));
+      }
+      const validation = resourceValidate(extensions, output);
+      for (const line of validation.findings) process.stderr.write(`${line}\n`);
+      const ok = validation.status === 0 && validation.findings.length === 0;
+      process.stderr.write(`${ok ? 'ok  ' : 'FAIL'} ${example.file}: ${run.manifests.length} manifests\n`);
+      failed ||= !ok;
     }
-    const report = validateManifests(validator, [{ file: example.file, manifests }], { errorOnMissingSchemas: true });
-    for (const line of report.lines) process.stderr.write(`${line}\n`);
-    process.stderr.write(`${report.failed ? 'FAIL' : 'ok  '} ${example.file}: ${manifests.length} manifests, ${report.valid} valid\n`);
-    failed ||= report.failed;
+  } finally {
+    await fn.stop();
+    scratch.dispose();
   }
   return failed ? 1 : 0;
 }

@@ -37,11 +37,13 @@ describe('platform operators in a fully created Environment', () => {
     for (const addon of ADDONS) for (const dep of addon.dependsOn ?? []) expect(withRelease.has(dep), `${addon.name} -> ${dep}`).toBe(true);
   });
 
-  it('in-cluster observability installs Prometheus and Loki, Loki writing only under its prefix of the logs bucket', () => {
+  it('in-cluster observability installs Prometheus and Loki, whose role covers the logs bucket its storage config writes to (at the root)', () => {
     const { resources } = settleEnvironment(readManifest('examples/environment/dev.yaml'));
     expect(resources['release-kube-prometheus-stack']).toBeDefined();
     const role = ((resources['role-loki']?.spec as JsonObject).forProvider as { inlinePolicy: Array<{ policy: string }> }).inlinePolicy[0]?.policy ?? '';
-    expect(JSON.parse(role).Statement[1].Resource).toBe('arn:aws:s3:::dev-eu-central-1-projectcatalyst-io-logs/loki/*');
+    const values = (((resources['release-loki']?.spec as JsonObject).forProvider as JsonObject).values as { loki: { storage_config: { aws: { bucketnames: string } } } }).loki;
+    expect(values.storage_config.aws.bucketnames).toBe('dev-eu-central-1-projectcatalyst-io-logs');
+    expect(JSON.parse(role).Statement[1].Resource).toBe('arn:aws:s3:::dev-eu-central-1-projectcatalyst-io-logs/*');
   });
 
   it('provider-sql reaches the database as root through a store only its own service account can use', () => {
@@ -53,8 +55,16 @@ describe('platform operators in a fully created Environment', () => {
       spec: { credentials: { source: 'PostgreSQLConnectionSecret', connectionSecretRef: { name: 'platform-database-root', namespace: 'crossplane-system' } }, sslMode: 'require' },
     });
     expect(manifest('object-database-access-connection-secret')).toMatchObject({
-      spec: { secretStoreRef: { kind: 'SecretStore', name: 'platform-database-root' }, data: [{ secretKey: 'password', remoteRef: { key: 'prod/db/root_account' } }] },
+      spec: {
+        secretStoreRef: { kind: 'SecretStore', name: 'platform-database-root' },
+        // The secret RDS manages (its ARN as AWS reports it), a JSON object: the password is one property.
+        data: [{ secretKey: 'password', remoteRef: { key: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:rds!db-prod-AbCdEf', property: 'password' } }],
+      },
     });
+    const reader = JSON.parse(String(((resources['role-database-root-reader']?.spec as JsonObject).forProvider as { inlinePolicy: { policy: string }[] }).inlinePolicy[0]?.policy));
+    expect(reader.Statement[0].Resource).toBe('arn:aws:secretsmanager:eu-central-1:111111111111:secret:rds!db-prod-AbCdEf');
+    expect((resources.database?.spec as { forProvider: JsonObject }).forProvider).toMatchObject({ manageMasterUserPassword: true, masterUserSecretKmsKeyIdRef: { name: 'prod-kms-key' } });
+    expect((resources.database?.spec as { forProvider: JsonObject }).forProvider.passwordSecretRef).toBeUndefined();
     const trust = JSON.parse(String(((resources['role-database-root-reader']?.spec as JsonObject).forProvider as JsonObject).assumeRolePolicy));
     expect(trust.Statement[0].Condition.StringEquals['oidc.eks.eu-central-1.amazonaws.com/id/PROD:sub']).toBe('system:serviceaccount:crossplane-system:platform-database-root-reader');
   });

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { lua51Problems, runHealthScript, type HealthStatus } from '../scripts/lib/lua-health.js';
-import { render } from '../scripts/lib/render.js';
+import { renderInProcess } from '../scripts/lib/in-process.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { DEFAULT_REPOSITORY_PREFIX, packageVersion } from '../scripts/lib/xpkg.js';
@@ -142,7 +142,7 @@ describe('health check: platform.projectcatalyst.io/* (runs the Lua)', () => {
     // A real XR as the function renders it, then given the conditions Crossplane sets.
     const example = exampleRenders().find((e) => e.file === 'examples/storage/fast.yaml');
     if (example === undefined) throw new Error('examples/storage/fast.yaml is missing');
-    const { manifests } = await render({ ...example.input, includeFullXr: true });
+    const manifests = renderInProcess(example.input.xr, example.input.requiredResources);
     xr = manifests[0] as JsonObject;
   });
 

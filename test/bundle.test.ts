@@ -56,6 +56,8 @@ describe('the function bundle (npm run bundle)', () => {
     // Every package inside is a runtime dependency or one of theirs, never a devDependency.
     const dev = Object.keys((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies);
     expect(bundle.packages.filter((name) => dev.includes(name) && !runtime.includes(name))).toEqual([]);
+    // The IAM model's engine (@cloud-copilot/*, AGPL) and what it pulls in are for tests only.
+    expect(bundle.packages.filter((name) => name.startsWith('@cloud-copilot/'))).toEqual([]);
     // A budget, so an accidental import of a large package shows up in review.
     expect(bundle.bytes).toBeLessThan(3 * 1024 * 1024);
   });

@@ -49,7 +49,11 @@ const AT_PROVIDER: Record<string, JsonObject> = {
   'launch-template-system': { id: 'lt-0abc', latestVersion: 3 },
   'role-ebs-csi': { arn: 'arn:aws:iam::111111111111:role/dev-role-ebs-csi' },
   zone: { zoneId: 'Z0DEVZONE', nameServers: ['ns-2.awsdns-02.net', 'ns-1.awsdns-01.org'] },
-  database: { address: 'dev-database.abc.eu-central-1.rds.amazonaws.com', port: 5432 },
+  database: {
+    address: 'dev-database.abc.eu-central-1.rds.amazonaws.com',
+    port: 5432,
+    masterUserSecret: [{ secretArn: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:rds!db-0a1b2c3d-AbCdEf' }],
+  },
   'transit-gateway-attachment': { id: 'tgw-attach-0abc' },
 };
 
@@ -98,7 +102,7 @@ describe('Environment renders per environment', () => {
 
   it('prod: stateful resources are orphaned on deletion, overrides apply last, only listed admins get access', () => {
     const r = desired(run(prod, observeAll(desired(run(prod)))));
-    for (const key of ['database', 'bucket-artifacts', 'bucket-logs', 'kms-key', 'secret-database-root']) {
+    for (const key of ['database', 'bucket-artifacts', 'bucket-logs', 'kms-key']) {
       expect((r[key]?.spec as JsonObject).managementPolicies, key).toEqual(['Observe', 'Create', 'Update', 'LateInitialize']);
     }
     expect((r.vpc?.spec as JsonObject).managementPolicies).toBeUndefined();

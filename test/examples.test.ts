@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleRenders } from '../scripts/lib/examples.js';
-import { render } from '../scripts/lib/render.js';
+import { renderInProcess } from '../scripts/lib/in-process.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { defaultValidator, REPO_ROOT, validateManifests, type ManifestSource } from '../scripts/lib/validation.js';
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ describe('examples', () => {
 
   for (const example of examples) {
     it(`${example.file} renders and every manifest validates against the real schemas`, async () => {
-      const { manifests } = await render({ ...example.input, includeFullXr: true });
+      const manifests = renderInProcess(example.input.xr, example.input.requiredResources);
       expect(manifests.length).toBeGreaterThan(1);
       const report = validateManifests(validator, [{ file: example.file, manifests }], { errorOnMissingSchemas: true });
       expect(report.lines).toEqual([]);
@@ -38,7 +38,7 @@ describe('examples', () => {
   it('a Storage example composes a claim on the mapped class, sized as asked', async () => {
     const example = examples.find((e) => e.file === 'examples/storage/bulk.yaml');
     expect(example).toBeDefined();
-    const { manifests } = await render(example!.input);
+    const manifests = renderInProcess(example!.input.xr, example!.input.requiredResources);
     const claim = manifests.find((m) => m.kind === 'PersistentVolumeClaim');
     expect(claim?.spec).toEqual({ accessModes: ['ReadWriteOncePod'], resources: { requests: { storage: '500Gi' } }, storageClassName: 'bulk' });
     expect(manifests[0]?.status).toMatchObject({ claimName: 'archive', storageClassName: 'bulk' });

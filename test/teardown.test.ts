@@ -18,7 +18,6 @@ const AWS_NEEDS: Readonly<Record<string, readonly string[]>> = {
   database: ['vpc', 'kms-key', 'database-subnet-group', 'security-group-database'],
   'bucket-artifacts': ['kms-key'],
   'bucket-logs': ['kms-key'],
-  'secret-database-root': ['kms-key'],
 };
 
 /** Usages this change added for the cluster access and Karpenter: without them teardown races. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleRenders } from '../scripts/lib/examples.js';
-import { render } from '../scripts/lib/render.js';
+import { renderInProcess } from '../scripts/lib/in-process.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 
@@ -41,9 +41,9 @@ describe('upgrade examples: XRs pinned to a CompositionRevision (docs/upgrades.m
 
     it(`${example.file}: renders exactly as the same XR without spec.crossplane (the pin is Crossplane's business)`, async () => {
       const { crossplane: _pin, ...spec } = example.input.xr.spec as JsonObject;
-      const pinnedOutput = await render(example.input);
-      const unpinnedOutput = await render({ ...example.input, xr: { ...example.input.xr, spec } });
-      expect(pinnedOutput.manifests).toEqual(unpinnedOutput.manifests);
+      const pinnedOutput = renderInProcess(example.input.xr, example.input.requiredResources);
+      const unpinnedOutput = renderInProcess({ ...example.input.xr, spec }, example.input.requiredResources);
+      expect(pinnedOutput).toEqual(unpinnedOutput);
     });
   }
 });

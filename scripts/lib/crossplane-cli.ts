@@ -122,6 +122,7 @@ export interface RenderFiles {
 /** What the CLI printed, parsed, and how it exited. */
 export interface RenderRun {
   status: number;
+  stdout: string;
   stderr: string;
   /** The XR as the engine wrote it, then each composed resource, then Results (with -r). */
   manifests: JsonObject[];
@@ -149,7 +150,7 @@ export function compositionRender(files: RenderFiles, target: string): RenderRun
   ];
   const result = spawnSync(CLI_BINARY, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, HOME: process.env.HOME ?? tmpdir() } });
   const status = result.status ?? 1;
-  return { status, stderr: result.stderr, manifests: status === 0 ? parseManifests(result.stdout, 'crossplane composition render') : [] };
+  return { status, stdout: result.stdout, stderr: result.stderr, manifests: status === 0 ? parseManifests(result.stdout, 'crossplane composition render') : [] };
 }
 
 /** One failed or missing-schema line of `crossplane resource validate`. */

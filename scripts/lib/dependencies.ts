@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { exampleRenders } from './examples.js';
+import { exampleRenders, type ExampleRender } from './examples.js';
+import { composeInProcess, desiredManifests } from './in-process.js';
+import { computedFor } from './providers.js';
+import { settle } from './settle.js';
 import { listFiles } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
-import { render } from './render.js';
 import { API_GROUP } from '../../functions/platform/src/composite.js';
 
 type JsonObject = Record<string, unknown>;
@@ -113,66 +115,20 @@ export interface ExampleInventory {
 
 const RESOURCE_NAME_ANNOTATION = 'crossplane.io/composition-resource-name';
 
-/** Rounds of "create everything, render again" before an example must have settled. */
-const MAX_SETTLE_ROUNDS = 8;
-
 /**
- * What a provider reports once it created a resource, generically: every
- * output field the composers read from observed resources, with made-up but
- * well-formed values. Kinds compose some resources only once others exist and
- * report outputs (an Environment's Helm releases wait for the cluster), so the
- * inventory renders until nothing is pending.
+ * Every composed resource one example renders on its way to its fully created
+ * state (scripts/lib/settle.ts), as Crossplane would apply them: kinds compose
+ * some resources only once others exist (an Environment's Helm releases wait
+ * for the cluster).
  */
-function simulatedOutputs(key: string): JsonObject {
-  return {
-    id: `${key}-id`,
-    arn: `arn:aws:iam::000000000000:role/${key}`,
-    address: `${key}.example.internal`,
-    port: 5432,
-    endpoint: `https://${key}.example.internal`,
-    publicIp: '203.0.113.10',
-    zoneId: 'Z0000000EXAMPLE',
-    nameServers: ['ns-1.example.org', 'ns-2.example.net'],
-    latestVersion: 1,
-    identity: [{ oidc: [{ issuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE' }] }],
-    vpcConfig: { clusterSecurityGroupId: 'sg-0000000example' },
-  };
-}
-
-/** A rendered composed resource as Crossplane would observe it once created: Synced, Ready, with outputs. */
-function created(resource: JsonObject): JsonObject {
-  const key = ((resource.metadata as JsonObject | undefined)?.annotations as Record<string, string> | undefined)?.[RESOURCE_NAME_ANNOTATION] ?? '';
-  return {
-    ...resource,
-    status: {
-      conditions: [
-        { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
-        { type: 'Ready', status: 'True', reason: 'Available' },
-      ],
-      atProvider: simulatedOutputs(key),
-    },
-  };
-}
-
-/**
- * Renders one example to its fully created state: each round feeds the
- * previous round's composed resources back as created. Returns every composed
- * resource seen in any round. Throws if the XR still reports pendingResources.
- */
-async function settledRender(file: string, input: Parameters<typeof render>[0]): Promise<JsonObject[]> {
+function settledManifests(input: ExampleRender['input']): JsonObject[] {
   const seen: JsonObject[] = [];
-  let observed: JsonObject[] = [];
-  for (let round = 1; round <= MAX_SETTLE_ROUNDS; round++) {
-    const { manifests } = await render({ ...input, observedResources: observed });
-    const composed = manifests.slice(1);
-    seen.push(...composed);
-    const pending = (manifests[0]?.status as JsonObject | undefined)?.pendingResources;
-    if (round > 1 && composed.length === observed.length && pending === undefined) return seen;
-    observed = composed.map(created);
-  }
-  throw new Error(
-    `${file}: still pending after ${MAX_SETTLE_ROUNDS} rounds of creating everything; a composer reads an output simulatedOutputs() in scripts/lib/dependencies.ts does not provide`,
-  );
+  settle((observed) => {
+    const { response } = composeInProcess(input.xr, input.requiredResources, { observed });
+    seen.push(...desiredManifests(input.xr, response));
+    return response;
+  }, computedFor(input.xr));
+  return seen;
 }
 
 /**
@@ -185,7 +141,7 @@ export async function exampleInventory(root?: string): Promise<ExampleInventory>
   for (const example of exampleRenders(root)) {
     const kind = String(example.input.xr.kind);
     examples.push({ file: example.file, kind });
-    for (const manifest of await settledRender(example.file, example.input)) {
+    for (const manifest of settledManifests(example.input)) {
       const apiVersion = String(manifest.apiVersion);
       const key = `${kind}\0${apiVersion}\0${String(manifest.kind)}`;
       const entry = byKey.get(key) ?? { apiVersion, kind: String(manifest.kind), composedBy: kind, resourceNames: [], examples: [] };

@@ -1,4 +1,4 @@
-import { Ready, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
+import { Ready, Severity, type RunFunctionRequest, type RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction, type RunSummary } from '../../functions/platform/src/run-function.js';
 import type { FetchedResources } from '../../functions/platform/src/environment-config/resolve.js';
 import { findKind } from '../../functions/platform/src/kinds/index.js';
@@ -116,4 +116,17 @@ export function desiredManifests(xr: JsonObject, response: RunFunctionResponse):
 export function desiredXr(xr: JsonObject, response: RunFunctionResponse): JsonObject {
   const status = (response.desired?.composite?.resource?.status ?? {}) as JsonObject;
   return { ...xr, status: { ...((xr.status ?? {}) as JsonObject), ...status } };
+}
+
+/**
+ * One reconcile in-process, printed as `crossplane composition render` prints
+ * it: the XR with the status the function wants, then every composed resource
+ * as Crossplane would apply it. Throws on a Fatal. test/e2e.test.ts proves the
+ * real engine composes the same for every example.
+ */
+export function renderInProcess(xr: JsonObject, pool: readonly JsonObject[], options: { observed?: Readonly<Record<string, JsonObject>> } = {}): JsonObject[] {
+  const { response } = composeInProcess(xr, pool, options);
+  const fatal = response.results.filter((result) => result.severity === Severity.SEVERITY_FATAL).map((result) => result.message);
+  if (fatal.length > 0) throw new Error(fatal.join('; '));
+  return [desiredXr(xr, response), ...desiredManifests(xr, response)];
 }

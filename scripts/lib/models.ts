@@ -60,6 +60,7 @@ export const AWS_MODEL_CRDS = [
   'route53.aws.m.upbound.io_records',
   'route53.aws.m.upbound.io_zones',
   's3.aws.m.upbound.io_bucketlifecycleconfigurations',
+  's3.aws.m.upbound.io_bucketpolicies',
   's3.aws.m.upbound.io_bucketpublicaccessblocks',
   's3.aws.m.upbound.io_buckets',
   's3.aws.m.upbound.io_bucketserversideencryptionconfigurations',

@@ -206,7 +206,11 @@ export function environmentComputed(environment: string): ComputedValues {
       case 'zone-private':
         return { zoneId: `Z${environment.toUpperCase()}PRIVATE` };
       case 'database':
-        return { address: `${environment}-database.example`, port: 5432 };
+        return {
+          address: `${environment}-database.example`,
+          port: 5432,
+          masterUserSecret: [{ secretArn: `arn:aws:secretsmanager:eu-central-1:${ACCOUNT}:secret:rds!db-${environment}-AbCdEf`, secretStatus: 'active' }],
+        };
       case 'transit-gateway-attachment':
         return { id: `tgw-attach-${environment}` };
       default:

@@ -32,6 +32,11 @@ export const RESOURCE_STAR_ACTIONS: readonly ResourceStarException[] = [
   { action: /^tag:GetResources$/, reason: 'Resource Groups Tagging API reads take no resource' },
   { action: /^secretsmanager:(ListSecrets|GetRandomPassword|BatchGetSecretValue)$/, reason: 'Secrets Manager list/random calls have no resource type (External Secrets)' },
   { action: /^logs:DescribeLogGroups$/, reason: 'CloudWatch Logs describe call is evaluated against *' },
+  { action: /^iam:ListInstanceProfiles$/, reason: 'no resource type in the Service Authorization Reference (iam-data agrees); Karpenter lists its instance profiles when an EC2NodeClass is deleted' },
+  {
+    action: /^arc-zonal-shift:GetManagedResource$/,
+    reason: 'its resource types are load balancers only; Karpenter asks about the EKS cluster, scoped by the arc-zonal-shift:ResourceIdentifier condition as its reference policy does',
+  },
 ];
 
 /**

@@ -2,8 +2,7 @@ import { pino } from 'pino';
 import type { RunFunctionRequest } from '@crossplane-org/function-sdk-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackServerOptions, startFunctionServer, type FunctionServer } from '../../functions/platform/src/server.js';
-import { composeInProcess } from '../../scripts/lib/in-process.js';
-import { render } from '../../scripts/lib/render.js';
+import { composeInProcess, desiredManifests, desiredXr } from '../../scripts/lib/in-process.js';
 import { defaultValidator, validateManifests } from '../../scripts/lib/validation.js';
 import { call, newClient } from '../helpers/grpc-client.js';
 import { allExamples, requiredPool } from '../helpers/kind-cases.js';
@@ -44,17 +43,16 @@ beforeAll(async () => {
 });
 afterAll(async () => server.shutdown());
 
-/** Renders an example through the server above (so its log is captured), like crossplane render would. */
+/** Renders an example through the server above (so its log is captured): its request as Crossplane sends it, the response as it would be applied. */
 async function renderExample(example: ReturnType<typeof allExamples>[number]): Promise<JsonObject[]> {
-  const functions = example.input.functions.map((fn) => ({
-    ...fn,
-    metadata: {
-      ...(fn.metadata as JsonObject),
-      annotations: { 'render.crossplane.io/runtime': 'Development', 'render.crossplane.io/runtime-development-target': `127.0.0.1:${server.port}` },
-    },
-  }));
-  const { manifests } = await render({ ...example.input, functions });
-  return manifests;
+  const { request } = composeInProcess(example.input.xr, example.input.requiredResources);
+  const client = newClient(`127.0.0.1:${server.port}`);
+  try {
+    const response = await call(client, request);
+    return [desiredXr(example.input.xr, response), ...desiredManifests(example.input.xr, response)];
+  } finally {
+    client.close();
+  }
 }
 
 describe('security checks over every rendered example', () => {

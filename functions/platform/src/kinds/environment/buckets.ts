@@ -1,3 +1,4 @@
+import { denyInsecureTransport, policy, policyJson } from '../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from './context.js';
 
 const COMPONENT = 'storage';
@@ -18,8 +19,9 @@ export function bucketName(ctx: EnvironmentContext, purpose: BucketPurpose): str
 
 /**
  * Buckets for artifacts and logs: KMS encryption with the environment key,
- * versioning, every public access blocked, and for logs a lifecycle that
- * expires objects and old versions.
+ * versioning, every public access blocked, requests without TLS refused (a
+ * bucket policy; S3 still accepts plain HTTP otherwise), and for logs a
+ * lifecycle that expires objects and old versions.
  */
 export function buildBuckets(ctx: EnvironmentContext): void {
   const { region } = ctx;
@@ -40,6 +42,12 @@ export function buildBuckets(ctx: EnvironmentContext): void {
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
+    });
+    const bucketArn = `arn:aws:s3:::${bucketName(ctx, purpose)}`;
+    ctx.add(`${key}-policy`, COMPONENT, 's3.aws.m.upbound.io/v1beta1:BucketPolicy', {
+      region,
+      bucketRef,
+      policy: policyJson(policy(denyInsecureTransport('s3:*', [bucketArn, `${bucketArn}/*`]))),
     });
   }
   const { logRetentionDays, noncurrentVersionRetentionDays } = ctx.config.buckets;

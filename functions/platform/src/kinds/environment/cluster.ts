@@ -13,7 +13,7 @@ export const EKS_ADDONS = ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent', 'c
 const NEEDS_NODES = new Set<string>(['coredns', 'aws-ebs-csi-driver', 'snapshot-controller']);
 
 /** The EBS CSI controller's service account, which its Pod Identity role is bound to. */
-const EBS_CSI_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'ebs-csi-controller-sa' };
+export const EBS_CSI_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'ebs-csi-controller-sa' };
 
 /** Stable key suffix for an admin principal, so reordering the list never recreates entries. */
 export function principalKey(arn: string): string {

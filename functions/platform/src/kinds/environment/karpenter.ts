@@ -1,4 +1,4 @@
-import { policy, policyJson, podIdentityTrust, type PolicyStatement } from '../../resources/aws/iam-policy.js';
+import { denyInsecureTransport, policy, policyJson, podIdentityTrust, type PolicyStatement } from '../../resources/aws/iam-policy.js';
 import { clusterArn } from './cluster.js';
 import type { EnvironmentContext } from './context.js';
 import { nodeRole } from './nodes.js';
@@ -14,10 +14,13 @@ export const INTERRUPTION_EVENTS: Readonly<Record<string, { source: string; deta
   rebalance: { source: 'aws.ec2', detailType: 'EC2 Instance Rebalance Recommendation' },
   'instance-state-change': { source: 'aws.ec2', detailType: 'EC2 Instance State-change Notification' },
   'scheduled-change': { source: 'aws.health', detailType: 'AWS Health Event' },
+  'capacity-reservation-interruption': { source: 'aws.ec2', detailType: 'EC2 Capacity Reservation Instance Interruption Warning' },
 };
 
 /**
- * The controller policy, scoped the way Karpenter's own reference policy is:
+ * The controller policy, the statements of Karpenter's reference CloudFormation
+ * for the pinned version (v1.14.1, website/content/en/docs/getting-started/
+ * getting-started-with-karpenter/cloudformation.yaml), scoped the same way:
  * launches only with this cluster's tags, deletion only of what it tagged,
  * PassRole only for its node role, and the interruption queue only.
  * Describe and pricing calls have no resource-level permissions in AWS, so
@@ -28,12 +31,22 @@ export function karpenterControllerPolicy(ctx: EnvironmentContext, queueArn: str
   const clusterTag = `aws:ResourceTag/kubernetes.io/cluster/${cluster}`;
   const requestClusterTag = `aws:RequestTag/kubernetes.io/cluster/${cluster}`;
   const ec2 = (resource: string) => ctx.arn('ec2', resource);
+  const instanceProfiles = ctx.arn('iam', 'instance-profile/*', { global: true });
+  const ownedProfileTags = { [clusterTag]: 'owned', 'aws:ResourceTag/topology.kubernetes.io/region': ctx.region };
+  const requestedProfileTags = { [requestClusterTag]: 'owned', 'aws:RequestTag/eks:eks-cluster-name': cluster, 'aws:RequestTag/topology.kubernetes.io/region': ctx.region };
   return [
     {
       Sid: 'AllowScopedEC2InstanceAccessActions',
       Effect: 'Allow',
       Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
-      Resource: [`arn:aws:ec2:${ctx.region}::image/*`, `arn:aws:ec2:${ctx.region}::snapshot/*`, ec2('security-group/*'), ec2('subnet/*'), ec2('capacity-reservation/*')],
+      Resource: [
+        `arn:aws:ec2:${ctx.region}::image/*`,
+        `arn:aws:ec2:${ctx.region}::snapshot/*`,
+        ec2('security-group/*'),
+        ec2('subnet/*'),
+        ec2('capacity-reservation/*'),
+        ec2('placement-group/*'),
+      ],
     },
     {
       Sid: 'AllowScopedEC2LaunchTemplateAccessActions',
@@ -67,7 +80,13 @@ export function karpenterControllerPolicy(ctx: EnvironmentContext, queueArn: str
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
       Resource: ec2('instance/*'),
-      Condition: { StringEquals: { [clusterTag]: 'owned' }, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } },
+      // Only Name, the NodeClaim and the EKS cluster name: a running node can never be moved to another cluster or NodePool.
+      Condition: {
+        StringEquals: { [clusterTag]: 'owned' },
+        StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
+        StringEqualsIfExists: { 'aws:RequestTag/eks:eks-cluster-name': cluster },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['eks:eks-cluster-name', 'karpenter.sh/nodeclaim', 'Name'] },
+      },
     },
     {
       Sid: 'AllowScopedDeletion',
@@ -83,9 +102,11 @@ export function karpenterControllerPolicy(ctx: EnvironmentContext, queueArn: str
         'ec2:DescribeCapacityReservations',
         'ec2:DescribeImages',
         'ec2:DescribeInstances',
+        'ec2:DescribeInstanceStatus',
         'ec2:DescribeInstanceTypeOfferings',
         'ec2:DescribeInstanceTypes',
         'ec2:DescribeLaunchTemplates',
+        'ec2:DescribePlacementGroups',
         'ec2:DescribeSecurityGroups',
         'ec2:DescribeSpotPriceHistory',
         'ec2:DescribeSubnets',
@@ -109,16 +130,40 @@ export function karpenterControllerPolicy(ctx: EnvironmentContext, queueArn: str
       Condition: { StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com'] } },
     },
     {
-      Sid: 'AllowScopedInstanceProfileActions',
+      // At creation the profile has no tags yet: what it will carry is in the request (aws:RequestTag).
+      Sid: 'AllowScopedInstanceProfileCreationActions',
       Effect: 'Allow',
-      Action: ['iam:CreateInstanceProfile', 'iam:TagInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
-      Resource: ctx.arn('iam', 'instance-profile/*', { global: true }),
+      Action: 'iam:CreateInstanceProfile',
+      Resource: instanceProfiles,
+      Condition: { StringEquals: requestedProfileTags, StringLike: { 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' } },
+    },
+    {
+      Sid: 'AllowScopedInstanceProfileTagActions',
+      Effect: 'Allow',
+      Action: 'iam:TagInstanceProfile',
+      Resource: instanceProfiles,
       Condition: {
-        StringEquals: { [clusterTag]: 'owned', 'aws:ResourceTag/topology.kubernetes.io/region': ctx.region },
-        StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+        StringEquals: { ...ownedProfileTags, ...requestedProfileTags },
+        StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*', 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
       },
     },
-    { Sid: 'AllowInstanceProfileReadActions', Effect: 'Allow', Action: 'iam:GetInstanceProfile', Resource: ctx.arn('iam', 'instance-profile/*', { global: true }) },
+    {
+      Sid: 'AllowScopedInstanceProfileActions',
+      Effect: 'Allow',
+      Action: ['iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
+      Resource: instanceProfiles,
+      Condition: { StringEquals: ownedProfileTags, StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' } },
+    },
+    // Deleting an EC2NodeClass lists the profiles it made; listing has no resource-level permissions.
+    { Sid: 'AllowUnscopedInstanceProfileListAction', Effect: 'Allow', Action: 'iam:ListInstanceProfiles', Resource: '*' },
+    { Sid: 'AllowInstanceProfileReadActions', Effect: 'Allow', Action: 'iam:GetInstanceProfile', Resource: instanceProfiles },
+    {
+      Sid: 'AllowZonalShiftStatusReadOnly',
+      Effect: 'Allow',
+      Action: 'arc-zonal-shift:GetManagedResource',
+      Resource: '*',
+      Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': clusterArn(ctx) } },
+    },
     { Sid: 'AllowAPIServerEndpointDiscovery', Effect: 'Allow', Action: 'eks:DescribeCluster', Resource: clusterArn(ctx) },
   ];
 }
@@ -160,14 +205,17 @@ export function buildKarpenter(ctx: EnvironmentContext): void {
       messageRetentionSeconds: 300,
       sqsManagedSseEnabled: true,
       policy: policyJson(
-        policy({
-          Sid: 'EventBridgeAndSQSSend',
-          Effect: 'Allow',
-          Principal: { Service: ['events.amazonaws.com', 'sqs.amazonaws.com'] },
-          Action: 'sqs:SendMessage',
-          Resource: queueArn,
-          Condition: { StringEquals: { 'aws:SourceAccount': ctx.accountId } },
-        }),
+        policy(
+          {
+            Sid: 'EventBridgeAndSQSSend',
+            Effect: 'Allow',
+            Principal: { Service: ['events.amazonaws.com', 'sqs.amazonaws.com'] },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn,
+            Condition: { StringEquals: { 'aws:SourceAccount': ctx.accountId } },
+          },
+          denyInsecureTransport('sqs:*', queueArn),
+        ),
       ),
       tags: ctx.tags(COMPONENT),
     },

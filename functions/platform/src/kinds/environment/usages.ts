@@ -17,7 +17,7 @@ const COMPONENT = 'protection';
  * ProviderConfigs holds it behind every Release and Object.
  */
 export const USAGES: ReadonlyArray<{ of: string; by: readonly string[]; reason: string }> = [
-  { of: 'kms-key', by: ['cluster', 'database', 'bucket-artifacts', 'bucket-logs', 'secret-database-root'], reason: 'encrypts their data; deleting it first makes the data unreadable' },
+  { of: 'kms-key', by: ['cluster', 'database', 'bucket-artifacts', 'bucket-logs'], reason: 'encrypts their data; deleting it first makes the data unreadable' },
   { of: 'vpc', by: ['cluster', 'database'], reason: 'their network interfaces live in it' },
   { of: 'role-cluster', by: ['cluster'], reason: 'EKS needs the cluster role to delete the cluster cleanly' },
   { of: 'cluster', by: ['node-group-system'], reason: 'nodes are drained and removed before the control plane' },

@@ -5,7 +5,7 @@ export type PolicyCondition = Record<string, Record<string, string | readonly st
 export interface PolicyStatement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
-  Principal?: { Service?: string | readonly string[]; Federated?: string; AWS?: string | readonly string[] };
+  Principal?: '*' | { Service?: string | readonly string[]; Federated?: string; AWS?: string | readonly string[] };
   Action: string | readonly string[];
   Resource?: string | readonly string[];
   Condition?: PolicyCondition;
@@ -87,6 +87,14 @@ export function irsaTrust(oidcProviderArn: string, issuerHost: string, serviceAc
       },
     },
   });
+}
+
+/**
+ * Resource-policy statement refusing every request that does not come over
+ * TLS (aws:SecureTransport false), whoever makes it.
+ */
+export function denyInsecureTransport(action: string, resources: string | readonly string[]): PolicyStatement {
+  return { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: action, Resource: resources, Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
 }
 
 /** ARN of an AWS-managed IAM policy. */

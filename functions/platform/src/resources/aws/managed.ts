@@ -73,6 +73,7 @@ export interface AwsKinds {
   'route53.aws.m.upbound.io/v1beta1:Zone': Models.Route53ZoneForProvider;
   's3.aws.m.upbound.io/v1beta1:Bucket': Models.S3BucketForProvider;
   's3.aws.m.upbound.io/v1beta1:BucketLifecycleConfiguration': Models.S3BucketLifecycleConfigurationForProvider;
+  's3.aws.m.upbound.io/v1beta1:BucketPolicy': Models.S3BucketPolicyForProvider;
   's3.aws.m.upbound.io/v1beta1:BucketPublicAccessBlock': Models.S3BucketPublicAccessBlockForProvider;
   's3.aws.m.upbound.io/v1beta1:BucketServerSideEncryptionConfiguration': Models.S3BucketServerSideEncryptionConfigurationForProvider;
   's3.aws.m.upbound.io/v1beta1:BucketVersioning': Models.S3BucketVersioningForProvider;

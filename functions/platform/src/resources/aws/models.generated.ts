@@ -3629,6 +3629,28 @@ storageClass?: string
 transitionDefaultMinimumObjectSize?: string
 }
 
+/** BucketPolicy (s3.aws.m.upbound.io/v1beta1). */
+export interface S3BucketPolicyForProvider {
+bucket?: string
+bucketRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+policy?: string
+region: string
+}
+
+export interface S3BucketPolicyAtProvider {
+bucket?: string
+id?: string
+policy?: string
+region?: string
+}
+
 /** BucketPublicAccessBlock (s3.aws.m.upbound.io/v1beta1). */
 export interface S3BucketPublicAccessBlockForProvider {
 blockPublicAcls?: boolean

@@ -1,6 +1,6 @@
 import { irsaTrust, policy, policyJson } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
-import { rootSecretName } from '../database.js';
+import { rootSecretArn } from '../database.js';
 import type { AddonDefinition } from './addon.js';
 import { DATABASE_PROVIDER_CONFIG } from './crossplane.js';
 
@@ -15,11 +15,13 @@ const CONNECTION_SECRET = 'platform-database-root';
 function readerRole(ctx: EnvironmentContext): void {
   const issuer = ctx.observedString('cluster', 'identity', 'oidc', 'issuer');
   const issuerHost = issuer?.replace(/^https:\/\//, '');
+  // RDS names the secret when it creates the instance; the role waits for it.
+  const secretArn = rootSecretArn(ctx);
   ctx.add(
     'role-database-root-reader',
     COMPONENT,
     'iam.aws.m.upbound.io/v1beta1:Role',
-    issuerHost !== undefined
+    issuerHost !== undefined && secretArn !== undefined
       ? {
           assumeRolePolicy: policyJson(irsaTrust(ctx.arn('iam', `oidc-provider/${issuerHost}`, { global: true }), issuerHost, READER)),
           inlinePolicy: [
@@ -31,8 +33,7 @@ function readerRole(ctx: EnvironmentContext): void {
                     Sid: 'ReadRootSecret',
                     Effect: 'Allow',
                     Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-                    // Secrets Manager appends six random characters to a secret's ARN.
-                    Resource: ctx.arn('secretsmanager', `secret:${rootSecretName(ctx.environment)}-??????`),
+                    Resource: secretArn,
                   },
                   {
                     Sid: 'DecryptWithEnvironmentKey',
@@ -146,6 +147,7 @@ export const databaseAccess: AddonDefinition = {
   objects(ctx) {
     if (ctx.provider !== 'aws') return onpremObjects(ctx);
     const host = ctx.observedString('database', 'address');
+    const secretArn = rootSecretArn(ctx);
     const roleArn = ctx.observedString('role-database-root-reader', 'arn');
     return {
       'service-account':
@@ -159,7 +161,9 @@ export const databaseAccess: AddonDefinition = {
         spec: { provider: { aws: { service: 'SecretsManager', region: ctx.region, auth: { jwt: { serviceAccountRef: { name: READER.name } } } } } },
       },
       'connection-secret':
-        host !== undefined ? connectionSecret({ host, port: 5432, username: ctx.config.database.masterUsername, remoteRef: { key: rootSecretName(ctx.environment) } }) : undefined,
+        host !== undefined && secretArn !== undefined
+          ? connectionSecret({ host, port: 5432, username: ctx.config.database.masterUsername, remoteRef: { key: secretArn, property: 'password' } })
+          : undefined,
       'provider-config': providerConfig('require'),
     };
   },

@@ -1,7 +1,7 @@
 import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import type { SecretStoreRef } from '../../../resources/external-secrets.js';
 import type { EnvironmentContext } from '../context.js';
-import { rootSecretName } from '../database.js';
+import { RDS_MANAGED_SECRET_PATTERN } from '../database.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const CHART = 'external-secrets';
@@ -26,9 +26,9 @@ export function environmentSecretPrefix(ctx: EnvironmentContext): string {
 /**
  * Read and write (PushSecret creates, updates, tags and, with deletionPolicy
  * Delete, removes) under `<environment>/`; read only under `global/`. Never
- * the database root credentials, although they live under the prefix: any
- * namespace can point an ExternalSecret at the ClusterSecretStore, so the
- * operator must not be able to hand them out. No ListSecrets: it cannot be
+ * the database root credentials (RDS's own secret): any namespace can point
+ * an ExternalSecret at the ClusterSecretStore, so the operator must not be
+ * able to hand them out, whatever else is granted later. No ListSecrets: it cannot be
  * scoped, so `dataFrom.find` is not supported; name secrets explicitly.
  */
 export function externalSecretsPolicy(ctx: EnvironmentContext): PolicyStatement[] {
@@ -46,8 +46,7 @@ export function externalSecretsPolicy(ctx: EnvironmentContext): PolicyStatement[
       Sid: 'NeverTheDatabaseRoot',
       Effect: 'Deny',
       Action: [...read, 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'],
-      // Secrets Manager appends "-" and six random characters to the name in the ARN.
-      Resource: ctx.arn('secretsmanager', `secret:${rootSecretName(ctx.environment)}-??????`),
+      Resource: ctx.arn('secretsmanager', `secret:${RDS_MANAGED_SECRET_PATTERN}`),
     },
   ];
 }

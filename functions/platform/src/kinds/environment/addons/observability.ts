@@ -27,9 +27,6 @@ const PROMETHEUS_SCRAPER = METRICS_SCRAPERS[1];
 
 const LOKI_SERVICE_ACCOUNT = { namespace: MONITORING_NAMESPACE, name: 'loki' };
 
-/** Where Loki keeps chunks and indexes: a prefix of the environment's encrypted, versioned logs bucket. */
-const LOKI_PREFIX = 'loki/';
-
 function inCluster(ctx: EnvironmentContext): boolean {
   return ctx.config.observability.mode === 'in-cluster';
 }
@@ -141,10 +138,11 @@ export const loki: AddonDefinition = {
   identity: {
     serviceAccount: LOKI_SERVICE_ACCOUNT,
     statements(ctx): PolicyStatement[] {
+      // The logs bucket is Loki's alone and Loki writes at its root (its S3 storage config has no prefix), so the role covers the bucket.
       const bucketArn = `arn:aws:s3:::${bucketName(ctx, 'logs')}`;
       return [
-        { Sid: 'ListLokiPrefix', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': [`${LOKI_PREFIX}*`] } } },
-        { Sid: 'ReadWriteLokiObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${bucketArn}/${LOKI_PREFIX}*` },
+        { Sid: 'ListLogsBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn },
+        { Sid: 'ReadWriteLogsObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${bucketArn}/*` },
         {
           Sid: 'UseEnvironmentKey',
           Effect: 'Allow',

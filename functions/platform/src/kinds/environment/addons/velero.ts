@@ -31,7 +31,7 @@ function veleroStatements(ctx: EnvironmentContext): PolicyStatement[] {
     {
       Sid: 'ReadWriteOwnPrefix',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Action: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       Resource: `${bucketArn}/${VELERO_PREFIX}/*`,
     },
     ...(keyArn !== undefined
