@@ -84,6 +84,27 @@ describe('Istio ambient', () => {
     expect(manifest(dev, 'object-mesh-policies-allow-gateways')).toMatchObject({ metadata: { namespace: 'envoy-gateway-system' }, spec: { action: 'ALLOW', rules: [{}] } });
   });
 
+  it('admits the metrics scrapers, and only them, on the metrics ports of every mesh workload', () => {
+    // Istio's rule for ALLOW policies: with any ALLOW policy on a workload, a request passes only if one of them matches.
+    const policies = Object.entries(dev)
+      .filter(([k]) => k.startsWith('object-mesh-policies-'))
+      .map(([k]) => manifest(dev, k) as { metadata: { namespace: string }; spec: { selector?: unknown; rules?: Array<{ from?: Array<{ source: { principals: string[] } }>; to?: Array<{ operation: { ports: string[] } }> }> } });
+    const admitted = (namespace: string, principal: string, port: number) =>
+      policies
+        .filter((p) => (p.metadata.namespace === 'istio-system' || p.metadata.namespace === namespace) && p.spec.selector === undefined)
+        .some((p) => (p.spec.rules ?? []).some((r) => (r.from ?? [{ source: { principals: [principal] } }]).some((f) => f.source.principals.includes(principal)) && (r.to ?? [{ operation: { ports: [String(port)] } }]).some((t) => t.operation.ports.includes(String(port)))));
+    expect(admitted('team-a', 'cluster.local/ns/alloy/sa/alloy', 9090)).toBe(true);
+    expect(admitted('team-a', 'cluster.local/ns/monitoring/sa/prometheus', 8080)).toBe(true);
+    expect(admitted('team-a', 'cluster.local/ns/alloy/sa/alloy', 5432)).toBe(false);
+    expect(admitted('team-a', 'cluster.local/ns/team-b/sa/default', 9090)).toBe(false);
+    // The principals are the scrapers' real identities: their service accounts, their pods in the mesh.
+    expect(values(dev, 'dev', 'alloy')).toMatchObject({ serviceAccount: { name: 'alloy' }, controller: { podLabels: { 'istio.io/dataplane-mode': 'ambient' } } });
+    expect(forProvider(dev['release-alloy']).namespace).toBe('alloy');
+    expect(values(dev, 'dev', 'kube-prometheus-stack')).toMatchObject({ prometheus: { serviceAccount: { name: 'prometheus' }, prometheusSpec: { podMetadata: { labels: { 'istio.io/dataplane-mode': 'ambient' } } } } });
+    expect(forProvider(dev['release-kube-prometheus-stack']).namespace).toBe('monitoring');
+    expect(manifest(dev, 'object-mesh-policies-allow-to-prometheus')).toMatchObject({ metadata: { namespace: 'monitoring' }, spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, action: 'ALLOW', rules: [{}] } });
+  });
+
   it('is left out when the environment uses Cilium', () => {
     const cilium = settled('dev', { features: { cilium: true } });
     for (const addon of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) expect(cilium[`release-${addon}`]).toBeUndefined();

@@ -3,7 +3,7 @@ import { Severity, type RunFunctionResponse } from '@crossplane-org/function-sdk
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { formatCidr, overlaps, parseCidr, subnetLayout } from '../functions/platform/src/resources/cidr.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { observeAll as observeReady } from './helpers/settle.js';
+import { environmentComputed, observeAll as observeReady, settle, settleEnvironment } from './helpers/settle.js';
 
 const HUB = readManifest('examples/required/hub.yaml');
 
@@ -78,17 +78,24 @@ describe('Environment renders per environment', () => {
     expect((r.database?.spec as JsonObject).managementPolicies).toBeUndefined();
   });
 
-  it('staging: a spoke of the Hub with no NAT, associated with the workload table and propagated to egress and platform', () => {
-    // Second round: the database (Performance Insights on) waits for the environment key's ARN.
-    const r = desired(run(staging, observeAll(desired(run(staging)))));
+  it('staging: a spoke of the Hub with no NAT, accepted, associated with the workload table and propagated to egress and platform by the network account', () => {
+    const first = desired(run(staging));
+    // Until the attachment exists and is accepted, nothing waits on the Hub's route tables.
+    expect(keysMatching(first, /^transit-gateway-(association|propagation|attachment-accepter)/)).toEqual([]);
+    const r = settleEnvironment(staging).resources;
     expect(keysMatching(r, /^(nat-gateway|eip)-/)).toEqual([]);
-    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({
-      transitGatewayId: 'tgw-0123456789abcdef0',
-      transitGatewayDefaultRouteTableAssociation: false,
-      transitGatewayDefaultRouteTablePropagation: false,
-    });
+    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({ transitGatewayId: 'tgw-0123456789abcdef0' });
+    // Not settable on a shared Transit Gateway: the owner's acceptance sets them.
+    expect(forProvider(r['transit-gateway-attachment']).transitGatewayDefaultRouteTableAssociation).toBeUndefined();
+    expect(forProvider(r['transit-gateway-attachment-accepter'])).toMatchObject({ transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false });
+    expect((r['transit-gateway-attachment']?.spec as JsonObject).providerConfigRef).toEqual({ kind: 'ProviderConfig', name: 'aws-staging' });
+    const network = { kind: 'ClusterProviderConfig', name: 'aws-network' };
+    for (const key of ['transit-gateway-attachment-accepter', 'transit-gateway-association', 'transit-gateway-propagation-egress', 'transit-gateway-propagation-platform']) {
+      expect((r[key]?.spec as JsonObject).providerConfigRef, key).toEqual(network);
+    }
     expect(forProvider(r['transit-gateway-association'])).toMatchObject({ transitGatewayRouteTableId: 'tgw-rtb-0workload0000000002' });
     expect(keysMatching(r, /^transit-gateway-propagation-/)).toEqual(['transit-gateway-propagation-egress', 'transit-gateway-propagation-platform']);
+    expect((r['zone-delegation']?.spec as JsonObject).providerConfigRef).toEqual({ kind: 'ClusterProviderConfig', name: 'aws-dns' });
     expect(keysMatching(r, /^subnet-private-/)).toHaveLength(3);
     expect(forProvider(r.database)).toMatchObject({ multiAz: true, deletionProtection: true });
   });
@@ -227,6 +234,16 @@ describe('Environment sequencing', () => {
     expect(r['transit-gateway-attachment']).toBeDefined();
   });
 
+  it('a spoke in the Hub\'s own account: nothing to accept, the attachment sets its route table defaults itself', () => {
+    const xr = withUid({ ...staging, spec: { ...(staging.spec as JsonObject), overrides: { aws: { network: { accountId: '222222222222', providerConfigName: 'aws-network' } } } } });
+    const hub = { ...HUB, status: { ...(HUB.status as JsonObject), ownerAccountId: '222222222222' } };
+    const r = settle((observed) => runFunction(request(xr, { required: required([hub]), observed }), { ttlSeconds: 60 }).response, environmentComputed('staging')).resources;
+    expect(r['transit-gateway-attachment-accepter']).toBeUndefined();
+    expect(forProvider(r['transit-gateway-attachment'])).toMatchObject({ transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false });
+    expect(forProvider(r['transit-gateway-association'])).toMatchObject({ transitGatewayRouteTableId: 'tgw-rtb-0workload0000000002' });
+    expect(r['route-private-egress-a']).toBeDefined();
+  });
+
   it('waits for a Hub that has not published its ids, with a warning', () => {
     const response = run(staging, {}, { ...HUB, status: {} });
     const r = desired(response);
@@ -247,11 +264,40 @@ describe('Environment bad input', () => {
     { reason: 'an environment name longer than 20 characters', xr: { ...dev, spec: { ...(dev.spec as JsonObject), environment: 'a-very-long-environment-name' } }, want: 'spec.environment: too big: expected string to have <=20 characters' },
     { reason: 'a bad admin principal', xr: { ...dev, spec: { ...(dev.spec as JsonObject), kubernetes: { adminPrincipalArns: ['root'] } } }, want: 'spec.kubernetes.adminPrincipalArns[0]: must be an IAM role or user ARN' },
     { reason: 'overrides that break the config', xr: { ...dev, spec: { ...(dev.spec as JsonObject), overrides: { network: { availabilityZones: 5 } } } }, want: 'cannot use spec.overrides: data.network.availabilityZones: too big: expected number to be <=3' },
+    {
+      reason: 'three zones in a region with two (config)',
+      xr: { ...staging, spec: { ...(staging.spec as JsonObject), region: 'us-west-1' } },
+      environment: 'staging',
+      want: 'data.network.availabilityZones: cannot use 3 zones in region us-west-1: it has 2 (usw1-az1, usw1-az3); set data.network.availabilityZones to at most 2',
+    },
+    {
+      reason: 'three zones in a region with two (spec)',
+      xr: { ...dev, spec: { ...(dev.spec as JsonObject), region: 'us-west-1', network: { cidr: '10.1.0.0/16', availabilityZones: 3 } } },
+      want: 'spec.network.availabilityZones: cannot use 3 zones in region us-west-1: it has 2',
+    },
+    {
+      reason: 'a region missing from the zone table',
+      xr: { ...dev, spec: { ...(dev.spec as JsonObject), region: 'me-central-1' } },
+      want: 'data.network.availabilityZones: cannot place zones in region me-central-1: it is not in the zone table',
+    },
+    {
+      reason: 'a Hub owned by another account than the network account',
+      xr: staging,
+      environment: 'staging',
+      hub: { ...HUB, status: { ...(HUB.status as JsonObject), ownerAccountId: '999999999999' } },
+      want: 'spec.network.hubRef: Hub network-hub/hub belongs to account 999999999999, but data.aws.network.accountId is 444444444444',
+    },
+    {
+      reason: 'a spoke without the network account',
+      xr: { ...staging, spec: { ...(staging.spec as JsonObject), overrides: { aws: { network: null } } } },
+      environment: 'staging',
+      want: 'data.aws.network: required with spec.network.hubRef',
+    },
     { reason: 'node sizes out of order', xr: { ...dev, spec: { ...(dev.spec as JsonObject), overrides: { nodes: { system: { minSize: 4 } } } } }, want: 'data.nodes.system: must satisfy minSize <= desiredSize <= maxSize' },
   ];
   for (const tc of cases) {
     it(`${tc.reason} is a Fatal naming the field`, () => {
-      const req = request(withUid(tc.xr), { required: required(tc.hub === null ? [] : [HUB]) });
+      const req = request(withUid(tc.xr), { required: required(tc.hub === null ? [] : [tc.hub ?? HUB]) });
       const { response } = runFunction(req, { ttlSeconds: 60 });
       expect(response.results).toHaveLength(1);
       expect(response.results[0]?.severity).toBe(Severity.SEVERITY_FATAL);

@@ -203,6 +203,8 @@ export function environmentComputed(environment: string): ComputedValues {
         return { id: `lt-${environment}`, latestVersion: 1 };
       case 'zone':
         return { zoneId: `Z${environment.toUpperCase()}ZONE`, nameServers: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.net'] };
+      case 'zone-private':
+        return { zoneId: `Z${environment.toUpperCase()}PRIVATE` };
       case 'database':
         return {
           address: `${environment}-database.example`,
@@ -220,7 +222,8 @@ export function environmentComputed(environment: string): ComputedValues {
 
 /** What AWS computes for the Hub's resources: the Transit Gateway, its route tables and attachment, NAT addresses. */
 export function hubComputed(key: string): JsonObject {
-  if (key === 'transit-gateway') return { id: 'tgw-hub' };
+  // The RAM share waits for the Transit Gateway's ARN; Environments check its owner (the network account).
+  if (key === 'transit-gateway') return { id: 'tgw-hub', arn: 'arn:aws:ec2:eu-central-1:444444444444:transit-gateway/tgw-hub', ownerId: '444444444444' };
   const table = /^tgw-route-table-(.+)$/.exec(key);
   if (table) return { id: `tgw-rtb-${table[1]}` };
   if (key === 'tgw-attachment-egress') return { id: 'tgw-attach-egress' };

@@ -109,6 +109,7 @@ export function factsOf(resources: Resources): Facts {
     region: forProvider(cluster!).region as string,
     cluster: nameOf(cluster!),
     zoneId: `Z${env.toUpperCase()}ZONE`,
+    privateZoneId: `Z${env.toUpperCase()}PRIVATE`,
     zoneName: forProvider(resources['zone']!).name as string,
     vpcId: `vpc-${env}`,
     kmsKeyId: env,

@@ -10,6 +10,24 @@ export const ENVIRONMENT_LABEL = 'platform.projectcatalyst.io/environment';
 /** The label value of the config every environment starts from. */
 export const BASE_CONFIG = 'base';
 
+const IPV4_CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/;
+
+const accountId = () => z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id' });
+
+/**
+ * Another account an Environment writes into, and the cluster-scoped
+ * ProviderConfig holding its credentials (cluster-scoped: every Environment's
+ * namespace uses the same one).
+ */
+const otherAccount = (description: string) =>
+  z
+    .object({
+      accountId: accountId(),
+      providerConfigName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(253).describe('ClusterProviderConfig (aws.m.upbound.io) with credentials of that account.'),
+    })
+    .strict()
+    .describe(description);
+
 const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' });
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -74,7 +92,19 @@ export const platformConfigSchema = z
   .object({
     aws: z
       .object({
-        accountId: z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id' }).describe('Account the environment lives in; scopes every IAM policy ARN.'),
+        accountId: accountId().optional().describe('Account the environment lives in; scopes every IAM policy ARN. Required for provider aws (set per environment).'),
+        network: otherAccount('The network account: owns the Hub (Transit Gateway, its route tables, the egress VPC); required with spec.network.hubRef.').optional(),
+        platform: z
+          .object({
+            vpcCidr: z.string().regex(IPV4_CIDR, { message: 'must be an IPv4 CIDR such as 10.10.0.0/16' }).describe('VPC of the platform cluster (Crossplane), admitted on 443 to the EKS API of every spoke.'),
+            egressCidrs: z
+              .array(z.string().regex(IPV4_CIDR, { message: 'must be an IPv4 CIDR such as 198.51.100.10/32' }))
+              .min(1)
+              .describe('Where the platform cluster reaches the internet from (the Hub egress IPs as /32s): the only sources of a standalone environment\'s public EKS endpoint.'),
+          })
+          .strict()
+          .optional()
+          .describe('Where the platform cluster that reconciles this environment reaches it from; required for provider aws.'),
       })
       .strict()
       .optional()
@@ -82,6 +112,7 @@ export const platformConfigSchema = z
     dns: z
       .object({
         parentZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ' }).describe('Hosted zone of spec.domain, where the NS delegation record goes.'),
+        account: otherAccount('The DNS account: owns the parent zone; the NS delegation record is written with its ProviderConfig.').optional(),
         recordTtl: z.number().int().min(30).max(172800),
       })
       .strict()

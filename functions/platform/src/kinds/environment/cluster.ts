@@ -53,6 +53,19 @@ export function controlPlaneVersion(ctx: EnvironmentContext): string {
   return minor(desired) > minor(running) + 1 ? `1.${minor(running) + 1}` : desired;
 }
 
+/**
+ * How the API server is reached. Nodes always use the private endpoint. A
+ * spoke of the Hub is reached privately by the platform cluster over the
+ * Transit Gateway, so its public endpoint stays off unless asked for. A
+ * standalone environment has no private path from the platform cluster: its
+ * public endpoint is on, open only to the platform cluster's egress addresses
+ * (data.aws.platform.egressCidrs).
+ */
+export function endpointAccess(ctx: EnvironmentContext): { endpointPrivateAccess: true; endpointPublicAccess: boolean; publicAccessCidrs?: string[] } {
+  if (ctx.spec.network?.hubRef === undefined) return { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...ctx.aws.platform.egressCidrs] };
+  return { endpointPrivateAccess: true, endpointPublicAccess: ctx.spec.kubernetes?.publicEndpoint ?? false };
+}
+
 /** ARN of this environment's EKS cluster. */
 export function clusterArn(ctx: EnvironmentContext): string {
   return ctx.arn('eks', `cluster/${ctx.clusterName}`);
@@ -118,11 +131,7 @@ export function buildCluster(ctx: EnvironmentContext): void {
       // Never slip into extended support (billed per cluster hour) unnoticed: at the end of standard support EKS upgrades instead.
       upgradePolicy: { supportType: ctx.config.kubernetes.supportType },
       roleArnRef: { name: ctx.name('role-cluster') },
-      vpcConfig: {
-        subnetIdRefs: subnetRefs(ctx, 'private'),
-        endpointPrivateAccess: true,
-        endpointPublicAccess: ctx.spec.kubernetes?.publicEndpoint ?? false,
-      },
+      vpcConfig: { subnetIdRefs: subnetRefs(ctx, 'private'), ...endpointAccess(ctx) },
       encryptionConfig: { provider: { keyArn }, resources: ['secrets'] },
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
       enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
@@ -131,6 +140,29 @@ export function buildCluster(ctx: EnvironmentContext): void {
   );
   const clusterRef = { name: ctx.name('cluster') };
   const clusterReady = ctx.isReady('cluster');
+
+  // Through the Hub the platform cluster reaches the private endpoint from its VPC; EKS's cluster
+  // security group admits only its own members, so the platform VPC needs its rule.
+  const clusterSecurityGroup = ctx.observedString('cluster', 'vpcConfig', 'clusterSecurityGroupId');
+  if (ctx.spec.network?.hubRef !== undefined && ctx.aws.platform.vpcCidr !== ctx.aws.cidr) {
+    ctx.add(
+      'security-group-rule-cluster-from-platform',
+      COMPONENT,
+      'ec2.aws.m.upbound.io/v1beta1:SecurityGroupIngressRule',
+      clusterSecurityGroup !== undefined
+        ? {
+            region,
+            securityGroupId: clusterSecurityGroup,
+            cidrIpv4: ctx.aws.platform.vpcCidr,
+            ipProtocol: 'tcp',
+            fromPort: 443,
+            toPort: 443,
+            description: 'Kubernetes API from the platform cluster (Crossplane), through the Hub',
+            tags: ctx.tags(COMPONENT),
+          }
+        : undefined,
+    );
+  }
 
   const issuer = ctx.observedString('cluster', 'identity', 'oidc', 'issuer');
   ctx.add('oidc-provider', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:OpenIDConnectProvider', issuer !== undefined ? { url: issuer, clientIdList: ['sts.amazonaws.com'], tags: ctx.tags(COMPONENT) } : undefined);

@@ -45,12 +45,16 @@ function readHub(spec: EnvironmentSpec, found: RequiredResources): HubAttachment
     return metadata.name === ref.name && metadata.namespace === ref.namespace;
   });
   if (hub === undefined) throw new FatalError(`spec.network.hubRef: cannot find Hub ${ref.namespace}/${ref.name}`);
-  const status = (hub.status ?? {}) as { transitGatewayId?: unknown; routeTables?: { egress?: unknown; workload?: unknown; platform?: unknown } };
+  const status = (hub.status ?? {}) as { transitGatewayId?: unknown; ownerAccountId?: unknown; routeTables?: { egress?: unknown; workload?: unknown; platform?: unknown } };
   const tables = status.routeTables ?? {};
   if (typeof status.transitGatewayId !== 'string' || typeof tables.egress !== 'string' || typeof tables.workload !== 'string' || typeof tables.platform !== 'string') {
     return 'pending';
   }
-  return { transitGatewayId: status.transitGatewayId, routeTables: { egress: tables.egress, workload: tables.workload, platform: tables.platform } };
+  return {
+    transitGatewayId: status.transitGatewayId,
+    ...(typeof status.ownerAccountId === 'string' ? { ownerAccountId: status.ownerAccountId } : {}),
+    routeTables: { egress: tables.egress, workload: tables.workload, platform: tables.platform },
+  };
 }
 
 /** Checks the AWS-only fields up front, naming each, before any builder runs. */
@@ -67,7 +71,22 @@ function awsInputs(spec: EnvironmentSpec, config: PlatformConfig, found: Require
   const domain = required(spec.domain, 'spec.domain: required when provider is aws');
   const accountId = required(config.aws?.accountId, 'cannot use the merged EnvironmentConfig: data.aws.accountId: required when provider is aws');
   const parentZoneId = required(config.dns?.parentZoneId, 'cannot use the merged EnvironmentConfig: data.dns.parentZoneId: required when provider is aws');
-  return { domain, aws: { region, cidr, accountId, parentZoneId, hub } };
+  const dnsAccount = required(config.dns?.account, 'cannot use the merged EnvironmentConfig: data.dns.account: required when provider is aws (the account owning the parent zone)');
+  const platform = required(config.aws?.platform, 'cannot use the merged EnvironmentConfig: data.aws.platform: required when provider is aws (where the platform cluster reaches the environment from)');
+  let network: AwsInputs['network'];
+  if (spec.network?.hubRef !== undefined) {
+    const account = required(config.aws?.network, 'cannot use the merged EnvironmentConfig: data.aws.network: required with spec.network.hubRef (the account owning the Hub)');
+    if (hub !== undefined && hub !== 'pending' && hub.ownerAccountId !== undefined && hub.ownerAccountId !== account.accountId) {
+      throw new FatalError(
+        `spec.network.hubRef: Hub ${spec.network.hubRef.namespace}/${spec.network.hubRef.name} belongs to account ${hub.ownerAccountId}, but data.aws.network.accountId is ${account.accountId}; name the Hub's account in the EnvironmentConfig`,
+      );
+    }
+    network = { accountId: account.accountId, providerConfig: { kind: 'ClusterProviderConfig', name: account.providerConfigName } };
+  }
+  return {
+    domain,
+    aws: { region, cidr, accountId, parentZoneId, dnsProviderConfig: { kind: 'ClusterProviderConfig', name: dnsAccount.providerConfigName }, network, platform, hub },
+  };
 }
 
 /** The AWS resources of an Environment, one builder per concern, then the operators in the new cluster. */

@@ -2,8 +2,9 @@ import { FatalError } from '../../errors.js';
 import type { OnpremConfig } from '../../environment-config/onprem-config.js';
 import type { PlatformConfig } from '../../environment-config/platform-config.js';
 import { AwsComposition, type AddOptions } from '../../resources/aws/composition.js';
-import { providerConfigReference, type AwsKind, type AwsKinds } from '../../resources/aws/managed.js';
+import { providerConfigReference, type AwsKind, type AwsKinds, type ProviderConfigReference } from '../../resources/aws/managed.js';
 import type { ObservedResources, XrIdentity } from '../../composite.js';
+import { zoneSlots } from '../../resources/aws/zones.js';
 import type { EnvironmentSpec } from './schema.js';
 
 export { STATEFUL_LABEL } from '../../resources/aws/composition.js';
@@ -14,6 +15,8 @@ export type EnvironmentProvider = EnvironmentSpec['provider'];
 /** What a Hub publishes in its status, as an Environment needs it. */
 export interface HubAttachment {
   transitGatewayId: string;
+  /** The account owning the Transit Gateway, once the Hub has observed it. */
+  ownerAccountId?: string;
   routeTables: { egress: string; workload: string; platform: string };
 }
 
@@ -23,6 +26,12 @@ export interface AwsInputs {
   cidr: string;
   accountId: string;
   parentZoneId: string;
+  /** Credentials of the account owning the parent zone: only it may write the delegation record. */
+  dnsProviderConfig: ProviderConfigReference;
+  /** The network account (owner of the Hub); set when the Environment attaches to one. */
+  network: { accountId: string; providerConfig: ProviderConfigReference } | undefined;
+  /** Where the platform cluster reaches this environment from. */
+  platform: { vpcCidr: string; egressCidrs: readonly string[] };
   /** Hub referenced by spec.network.hubRef, once it has published its ids; undefined without a Hub. */
   hub: HubAttachment | 'pending' | undefined;
 }
@@ -56,8 +65,10 @@ export class EnvironmentContext extends AwsComposition {
   readonly environment: string;
   readonly zoneName: string;
   readonly clusterName: string;
-  /** Letters of the availability zones in use, e.g. ['a', 'b', 'c']; none on-prem. */
+  /** Slot letters of the availability zones in use, e.g. ['a', 'b', 'c'] (composition keys); none on-prem. */
   readonly zones: readonly string[];
+  /** Zone ID of each slot, e.g. { a: 'euc1-az1' }. */
+  readonly zoneIds: Readonly<Record<string, string>>;
 
   constructor(readonly inputs: EnvironmentInputs) {
     const { spec, config } = inputs;
@@ -77,12 +88,15 @@ export class EnvironmentContext extends AwsComposition {
     if (inputs.provider === 'aws') {
       this.zoneName = `${spec.environment}.${inputs.aws.region}.${inputs.domain}`;
       this.clusterName = this.name('cluster');
-      const count = spec.network?.availabilityZones ?? config.network.availabilityZones;
-      this.zones = ['a', 'b', 'c'].slice(0, count);
+      const fromSpec = spec.network?.availabilityZones;
+      const slots = zoneSlots(inputs.aws.region, fromSpec ?? config.network.availabilityZones, fromSpec !== undefined ? 'spec.network.availabilityZones' : 'data.network.availabilityZones');
+      this.zones = slots.map((s) => s.slot);
+      this.zoneIds = Object.fromEntries(slots.map((s) => [s.slot, s.zoneId]));
     } else {
       this.zoneName = `${spec.environment}.${inputs.domain}`;
       this.clusterName = inputs.onprem.config.clusterName ?? spec.environment;
       this.zones = [];
+      this.zoneIds = {};
     }
   }
 

@@ -47,7 +47,7 @@ export function buildNetwork(ctx: EnvironmentContext): void {
   ctx.zones.forEach((zone, slot) => {
     const cidrs = layout[slot];
     if (cidrs === undefined) return;
-    for (const tier of ['public', 'private', 'database'] as const) addSubnet(ctx, `subnet-${tier}-${zone}`, zone, cidrs[tier], COMPONENT, tierTags[tier]);
+    for (const tier of ['public', 'private', 'database'] as const) addSubnet(ctx, `subnet-${tier}-${zone}`, ctx.zoneIds[zone] ?? zone, cidrs[tier], COMPONENT, tierTags[tier]);
   });
 
   // Public load balancers need an internet gateway even when egress goes through the Hub.
@@ -58,6 +58,7 @@ export function buildNetwork(ctx: EnvironmentContext): void {
 
   if (ctx.spec.network?.hubRef !== undefined) buildHubEgress(ctx);
   else buildNatEgress(ctx);
+  buildEndpoints(ctx);
   buildFlowLogs(ctx);
 }
 
@@ -71,13 +72,22 @@ function buildNatEgress(ctx: EnvironmentContext): void {
 }
 
 /**
- * Spoke of the Hub: a Transit Gateway attachment in the private subnets,
- * associated and propagated by role, and the private default route to the
- * Transit Gateway. No NAT: workloads reach the internet only through the
- * Hub's egress VPC. Waits until the Hub has published its ids.
+ * Spoke of the Hub, across accounts. The environment's account creates the
+ * attachment on the Transit Gateway the Hub shares with it through AWS RAM;
+ * everything else is the owner's to do, so it is written with the network
+ * account's ProviderConfig (data.aws.network): accepting the attachment, and
+ * associating and propagating it in the Hub's route tables (only the owner of
+ * a Transit Gateway manages its route tables). The Environment composes these,
+ * not the Hub: it knows its role and its attachment, and the Hub need not
+ * list its spokes. Then the private default route to the Transit Gateway. No
+ * NAT: workloads reach the internet only through the Hub's egress VPC. Waits
+ * until the Hub has published its ids.
  */
 function buildHubEgress(ctx: EnvironmentContext): void {
   const hub = ctx.aws.hub === 'pending' ? undefined : ctx.aws.hub;
+  const owner = ctx.aws.network;
+  if (owner === undefined) throw new Error('internal error: a spoke without data.aws.network');
+  const asOwner = { providerConfigRef: owner.providerConfig };
   const routing = HUB_ROUTING[ctx.spec.role];
   ctx.add(
     'transit-gateway-attachment',
@@ -90,39 +100,131 @@ function buildHubEgress(ctx: EnvironmentContext): void {
       vpcIdRef: { name: ctx.name('vpc') },
       subnetIdRefs: subnetRefs(ctx, 'private'),
       dnsSupport: 'enable',
-      transitGatewayDefaultRouteTableAssociation: false,
-      transitGatewayDefaultRouteTablePropagation: false,
+      // The provider can neither set nor read these on a Transit Gateway shared from another account;
+      // the acceptance (owner's side) sets them there.
+      ...(hub.ownerAccountId === ctx.accountId ? { transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false } : {}),
       tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
     } : undefined,
   );
   const attachmentRef = { name: ctx.name('transit-gateway-attachment') };
+  // An attachment from another account waits in pendingAcceptance until the owner accepts it;
+  // one in the owner's own account is available at once and has nothing to accept.
+  const sameAccount = hub?.ownerAccountId === ctx.accountId;
+  if (!sameAccount) {
+    ctx.add(
+      'transit-gateway-attachment-accepter',
+      COMPONENT,
+      'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachmentAccepter',
+      hub !== undefined && ctx.isReady('transit-gateway-attachment')
+        ? {
+            region: ctx.region,
+            transitGatewayAttachmentIdRef: attachmentRef,
+            transitGatewayDefaultRouteTableAssociation: false,
+            transitGatewayDefaultRouteTablePropagation: false,
+            tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
+          }
+        : undefined,
+      asOwner,
+    );
+  }
+  const accepted = hub !== undefined && ctx.isReady(sameAccount ? 'transit-gateway-attachment' : 'transit-gateway-attachment-accepter');
   ctx.add(
     'transit-gateway-association',
     COMPONENT,
     'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation',
-    hub !== undefined
-      ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[routing.associate] } : undefined,
+    accepted ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[routing.associate] } : undefined,
+    asOwner,
   );
   for (const table of routing.propagateTo) {
     ctx.add(
       `transit-gateway-propagation-${table}`,
       COMPONENT,
       'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTablePropagation',
-      hub !== undefined
-      ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[table] } : undefined,
+      accepted ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[table] } : undefined,
+      asOwner,
     );
   }
-  // A route to a Transit Gateway is refused until the VPC's attachment is available.
-  const attached = hub !== undefined && ctx.isReady('transit-gateway-attachment');
+  // A route to a Transit Gateway is refused until the VPC's attachment is available (accepted).
   for (const zone of ctx.zones) {
     ctx.add(
       `route-private-egress-${zone}`,
       COMPONENT,
       'ec2.aws.m.upbound.io/v1beta1:Route',
-      attached
+      accepted
         ? { region: ctx.region, routeTableIdRef: { name: ctx.name(`route-table-private-${zone}`) }, destinationCidrBlock: '0.0.0.0/0', transitGatewayId: hub.transitGatewayId }
         : undefined,
     );
+  }
+}
+
+/** Interface endpoints in the private subnets: image pulls (ECR API and registry) and STS for IRSA web-identity calls. */
+export const INTERFACE_ENDPOINTS = { 'ecr-api': 'ecr.api', 'ecr-dkr': 'ecr.dkr', sts: 'sts' } as const;
+
+/**
+ * VPC endpoints, so the heavy and credential traffic stays in the VPC: an S3
+ * gateway endpoint on the private route tables (ECR image layers, Loki and
+ * Velero buckets; free of charge, unlike NAT or Transit Gateway processing),
+ * and ECR and STS interface endpoints with private DNS in every private
+ * subnet, behind a security group admitting HTTPS from the VPC only.
+ */
+function buildEndpoints(ctx: EnvironmentContext): void {
+  const vpcRef = { name: ctx.name('vpc') };
+  ctx.add('security-group-endpoints', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:SecurityGroup', {
+    region: ctx.region,
+    name: ctx.name('endpoints'),
+    description: `VPC interface endpoints of ${ctx.environment}: HTTPS from the VPC only`,
+    vpcIdRef: vpcRef,
+    revokeRulesOnDelete: true,
+    tags: ctx.tags(COMPONENT),
+  });
+  ctx.add('security-group-rule-endpoints-from-vpc', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:SecurityGroupIngressRule', {
+    region: ctx.region,
+    securityGroupIdRef: { name: ctx.name('security-group-endpoints') },
+    cidrIpv4: ctx.aws.cidr,
+    ipProtocol: 'tcp',
+    fromPort: 443,
+    toPort: 443,
+    description: 'HTTPS from the VPC',
+    tags: ctx.tags(COMPONENT),
+  });
+  ctx.add('vpc-endpoint-s3', COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:VPCEndpoint', {
+    region: ctx.region,
+    vpcIdRef: vpcRef,
+    serviceName: `com.amazonaws.${ctx.region}.s3`,
+    vpcEndpointType: 'Gateway',
+    tags: ctx.tags(COMPONENT, { Name: ctx.name('vpc-endpoint-s3') }),
+  });
+  for (const zone of ctx.zones) {
+    ctx.add(`vpc-endpoint-s3-route-table-${zone}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:VPCEndpointRouteTableAssociation', {
+      region: ctx.region,
+      vpcEndpointIdRef: { name: ctx.name('vpc-endpoint-s3') },
+      routeTableIdRef: { name: ctx.name(`route-table-private-${zone}`) },
+    });
+  }
+  for (const [key, service] of Object.entries(INTERFACE_ENDPOINTS)) {
+    const endpointRef = { name: ctx.name(`vpc-endpoint-${key}`) };
+    ctx.add(`vpc-endpoint-${key}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:VPCEndpoint', {
+      region: ctx.region,
+      vpcIdRef: vpcRef,
+      serviceName: `com.amazonaws.${ctx.region}.${service}`,
+      vpcEndpointType: 'Interface',
+      privateDnsEnabled: true,
+      tags: ctx.tags(COMPONENT, { Name: ctx.name(`vpc-endpoint-${key}`) }),
+    });
+    ctx.add(`vpc-endpoint-${key}-security-group`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:VPCEndpointSecurityGroupAssociation', {
+      region: ctx.region,
+      vpcEndpointIdRef: endpointRef,
+      securityGroupIdRef: { name: ctx.name('security-group-endpoints') },
+      // The VPC's default security group would admit everything from its members; ours admits HTTPS from the VPC.
+      replaceDefaultAssociation: true,
+    });
+    for (const zone of ctx.zones) {
+      ctx.add(`vpc-endpoint-${key}-subnet-${zone}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:VPCEndpointSubnetAssociation', {
+        region: ctx.region,
+        vpcEndpointIdRef: endpointRef,
+        subnetIdRef: { name: ctx.name(`subnet-private-${zone}`) },
+      });
+    }
   }
 }
 

@@ -31,7 +31,7 @@ export const environmentSpecSchema = z
     kubernetes: z
       .object({
         version: z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' }).optional().describe('Default from the EnvironmentConfig.'),
-        publicEndpoint: z.boolean().default(false).describe('Expose the API server endpoint publicly (private only by default).'),
+        publicEndpoint: z.boolean().default(false).describe('Expose the API server endpoint publicly, to anyone (spokes of a Hub; private only by default). Without a Hub the endpoint is always public, open only to the platform cluster (data.aws.platform.egressCidrs).'),
         adminPrincipalArns: z
           .array(z.string().max(600).regex(IAM_PRINCIPAL_ARN, { message: 'must be an IAM role or user ARN' }))
           .max(20)

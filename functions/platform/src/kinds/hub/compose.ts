@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FatalError } from '../../errors.js';
 import { AwsComposition } from '../../resources/aws/composition.js';
 import { providerConfigReference } from '../../resources/aws/managed.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc, VPC_KEY } from '../../resources/aws/vpc.js';
 import { formatCidr, parseCidr, subnet } from '../../resources/cidr.js';
+import { zoneSlots } from '../../resources/aws/zones.js';
 import type { Composed, KindDefinition } from '../kind.js';
 import { hubSpecSchema, hubStatusSchema, type HubSpec } from './schema.js';
 
@@ -56,6 +58,7 @@ function buildTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
     vpnEcmpSupport: 'enable',
     tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway') }),
   });
+  shareTransitGateway(ctx, spec);
   for (const table of HUB_ROUTE_TABLES) {
     ctx.add(`tgw-route-table-${table}`, COMPONENT, 'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTable', {
       region: ctx.region,
@@ -88,23 +91,62 @@ function buildTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
   }
 }
 
+/** Key-safe, stable suffix of a RAM principal: an account id as it is, an organization or OU ARN hashed (they outgrow a name). */
+function principalKey(principal: string): string {
+  return /^[0-9]{12}$/.test(principal) ? principal : `org-${createHash('sha256').update(principal).digest('hex').slice(0, 10)}`;
+}
+
+/**
+ * Shares the Transit Gateway through AWS RAM with the environment accounts
+ * (or their organization), so they can attach their VPCs. Organization-only
+ * (allowExternalPrincipals false): with RAM sharing enabled in the
+ * organization, members get the share without an invitation to accept.
+ * Attachments are still accepted one by one (autoAcceptSharedAttachments
+ * stays disabled): the Environment that owns each attachment composes its
+ * acceptance with the network account's ProviderConfig, so only attachments
+ * of Environments this platform reconciles join.
+ */
+function shareTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
+  ctx.add('ram-share', COMPONENT, 'ram.aws.m.upbound.io/v1beta1:ResourceShare', {
+    region: ctx.region,
+    name: ctx.name('transit-gateway'),
+    allowExternalPrincipals: false,
+    tags: ctx.tags(COMPONENT),
+  });
+  const tgwArn = ctx.observedString('transit-gateway', 'arn');
+  ctx.add(
+    'ram-association-transit-gateway',
+    COMPONENT,
+    'ram.aws.m.upbound.io/v1beta1:ResourceAssociation',
+    tgwArn !== undefined ? { region: ctx.region, resourceArn: tgwArn, resourceShareArnRef: { name: ctx.name('ram-share') } } : undefined,
+  );
+  for (const principal of [...spec.sharing.principals].sort()) {
+    ctx.add(`ram-principal-${principalKey(principal)}`, COMPONENT, 'ram.aws.m.upbound.io/v1beta1:PrincipalAssociation', {
+      region: ctx.region,
+      principal,
+      resourceShareArnRef: { name: ctx.name('ram-share') },
+    });
+  }
+}
+
 /**
  * The egress VPC: public subnets with NAT gateways on fixed Elastic IPs,
  * attachment subnets whose default route goes to the NAT of their zone, and
  * routes back to the spokes (every private range) through the Transit Gateway.
  */
 function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
-  const zones = ['a', 'b', 'c'].slice(0, spec.egress.availabilityZones);
+  const slots = zoneSlots(spec.region, spec.egress.availabilityZones, 'spec.egress.availabilityZones');
+  const zones = slots.map((s) => s.slot);
   if (spec.egress.natGateways > zones.length) {
     throw new FatalError(`spec.egress.natGateways: ${spec.egress.natGateways} NAT gateways need as many zones; spec.egress.availabilityZones is ${zones.length}`);
   }
   const layout = egressLayout(spec.egress.cidr);
   addVpc(ctx, spec.egress.cidr, COMPONENT);
-  zones.forEach((zone, slot) => {
+  slots.forEach(({ slot: zone, zoneId }, slot) => {
     const cidrs = layout[slot];
     if (cidrs === undefined) return;
-    addSubnet(ctx, `subnet-public-${zone}`, zone, cidrs.public, COMPONENT, { tier: 'public' });
-    addSubnet(ctx, `subnet-attachment-${zone}`, zone, cidrs.attachment, COMPONENT, { tier: 'transit-gateway-attachment' });
+    addSubnet(ctx, `subnet-public-${zone}`, zoneId, cidrs.public, COMPONENT, { tier: 'public' });
+    addSubnet(ctx, `subnet-attachment-${zone}`, zoneId, cidrs.attachment, COMPONENT, { tier: 'transit-gateway-attachment' });
   });
   const publicSubnets = zones.map((z) => `subnet-public-${z}`);
   addInternetAccess(ctx, publicSubnets, COMPONENT);
@@ -142,6 +184,8 @@ function hubStatus(ctx: AwsComposition, zones: readonly string[]): Record<string
   const status: Record<string, unknown> = {};
   const tgw = ctx.observedString('transit-gateway', 'id');
   if (tgw !== undefined) status.transitGatewayId = tgw;
+  const owner = ctx.observedString('transit-gateway', 'ownerId');
+  if (owner !== undefined) status.ownerAccountId = owner;
   const tables: Record<string, string> = {};
   for (const table of HUB_ROUTE_TABLES) {
     const id = ctx.observedString(`tgw-route-table-${table}`, 'id');
@@ -187,7 +231,7 @@ export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
     });
     buildTransitGateway(ctx, spec);
     buildEgressVpc(ctx, spec);
-    const zones = ['a', 'b', 'c'].slice(0, spec.egress.availabilityZones);
+    const zones = zoneSlots(spec.region, spec.egress.availabilityZones, 'spec.egress.availabilityZones').map((s) => s.slot);
     const removed = Object.keys(observed).filter((key) => ctx.resources[key] === undefined);
     return { resources: ctx.resources, status: hubStatus(ctx, zones), intentionallyRemoved: removed, ...(ctx.pending.length > 0 ? { ready: false } : {}) };
   },

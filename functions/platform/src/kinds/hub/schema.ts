@@ -12,6 +12,22 @@ export const hubSpecSchema = z
         natGateways: z.number().int().min(1).max(3).default(3).describe('NAT gateways (each with a fixed Elastic IP), at most one per zone.'),
       })
       .strict(),
+    sharing: z
+      .object({
+        principals: z
+          .array(
+            z
+              .string()
+              .max(256)
+              .regex(/^([0-9]{12}|arn:aws(-[a-z]+)*:organizations::[0-9]{12}:(organization|ou)\/[a-z0-9/_-]+)$/, {
+                message: 'must be a 12-digit account id, or an organization or OU ARN',
+              }),
+          )
+          .min(1)
+          .describe('Who may attach: the environment accounts, or the organization (or an OU) they are in. Shared through AWS RAM within the organization only.'),
+      })
+      .strict()
+      .describe('The Transit Gateway share (AWS RAM).'),
     amazonSideAsn: z.number().int().min(64512).max(65534).default(64512).describe('Private ASN of the Transit Gateway.'),
     providerConfigRef: awsProviderConfigRef('AWS credentials of the network account (a ProviderConfig in this namespace by default).'),
   })
@@ -25,6 +41,7 @@ export type HubSpec = z.output<typeof hubSpecSchema>;
 export const hubStatusSchema = z
   .object({
     transitGatewayId: z.string().optional(),
+    ownerAccountId: z.string().optional().describe('The network account: owner of the Transit Gateway and its route tables.'),
     egressIps: z.array(z.string()).optional().describe('Public addresses all egress leaves from, for allow-listing.'),
     routeTables: z.object({ egress: z.string().optional(), workload: z.string().optional(), platform: z.string().optional() }).strict().optional(),
     egressVpcId: z.string().optional(),

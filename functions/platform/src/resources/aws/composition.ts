@@ -14,6 +14,8 @@ export interface AddOptions {
   stateful?: boolean;
   externalName?: string;
   writeConnectionSecretToRef?: string;
+  /** Credentials of another account (the Hub's, the parent zone's) instead of the composition's own. */
+  providerConfigRef?: ProviderConfigReference;
 }
 
 /** What every AWS composition starts from. */
@@ -156,7 +158,7 @@ export class AwsComposition {
         name: this.name(key),
         labels: this.labels(component, stateful),
         forProvider,
-        providerConfigRef: this.providerConfigRef,
+        providerConfigRef: options.providerConfigRef ?? this.providerConfigRef,
         ...(options.externalName !== undefined ? { externalName: options.externalName } : {}),
         ...(stateful && this.props.retainStatefulResources ? { managementPolicies: ORPHAN_ON_DELETE } : {}),
         ...(options.writeConnectionSecretToRef !== undefined ? { writeConnectionSecretToRef: options.writeConnectionSecretToRef } : {}),

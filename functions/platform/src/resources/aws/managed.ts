@@ -43,7 +43,12 @@ export interface AwsKinds {
   'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation': Models.Ec2TransitGatewayRouteTableAssociationForProvider;
   'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTablePropagation': Models.Ec2TransitGatewayRouteTablePropagationForProvider;
   'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachment': Models.Ec2TransitGatewayVPCAttachmentForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:TransitGatewayVPCAttachmentAccepter': Models.Ec2TransitGatewayVPCAttachmentAccepterForProvider;
   'ec2.aws.m.upbound.io/v1beta1:VPC': Models.Ec2VPCForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:VPCEndpoint': Models.Ec2VPCEndpointForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:VPCEndpointRouteTableAssociation': Models.Ec2VPCEndpointRouteTableAssociationForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:VPCEndpointSecurityGroupAssociation': Models.Ec2VPCEndpointSecurityGroupAssociationForProvider;
+  'ec2.aws.m.upbound.io/v1beta1:VPCEndpointSubnetAssociation': Models.Ec2VPCEndpointSubnetAssociationForProvider;
   'eks.aws.m.upbound.io/v1beta1:AccessEntry': Models.EksAccessEntryForProvider;
   'eks.aws.m.upbound.io/v1beta1:AccessPolicyAssociation': Models.EksAccessPolicyAssociationForProvider;
   'eks.aws.m.upbound.io/v1beta1:Addon': Models.EksAddonForProvider;
@@ -61,6 +66,9 @@ export interface AwsKinds {
   'rds.aws.m.upbound.io/v1beta1:Instance': Models.RdsInstanceForProvider;
   'rds.aws.m.upbound.io/v1beta1:ParameterGroup': Models.RdsParameterGroupForProvider;
   'rds.aws.m.upbound.io/v1beta1:SubnetGroup': Models.RdsSubnetGroupForProvider;
+  'ram.aws.m.upbound.io/v1beta1:PrincipalAssociation': Models.RamPrincipalAssociationForProvider;
+  'ram.aws.m.upbound.io/v1beta1:ResourceAssociation': Models.RamResourceAssociationForProvider;
+  'ram.aws.m.upbound.io/v1beta1:ResourceShare': Models.RamResourceShareForProvider;
   'route53.aws.m.upbound.io/v1beta1:Record': Models.Route53RecordForProvider;
   'route53.aws.m.upbound.io/v1beta1:Zone': Models.Route53ZoneForProvider;
   's3.aws.m.upbound.io/v1beta1:Bucket': Models.S3BucketForProvider;

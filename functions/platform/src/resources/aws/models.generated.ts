@@ -1748,6 +1748,47 @@ transitGatewayCidrBlocks?: string[]
 vpnEcmpSupport?: string
 }
 
+/** TransitGatewayVPCAttachmentAccepter (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2TransitGatewayVPCAttachmentAccepterForProvider {
+region: string
+tags?: {
+[k: string]: string | undefined
+}
+transitGatewayAttachmentId?: string
+transitGatewayAttachmentIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+transitGatewayDefaultRouteTableAssociation?: boolean
+transitGatewayDefaultRouteTablePropagation?: boolean
+}
+
+export interface Ec2TransitGatewayVPCAttachmentAccepterAtProvider {
+applianceModeSupport?: string
+dnsSupport?: string
+id?: string
+ipv6Support?: string
+region?: string
+securityGroupReferencingSupport?: string
+subnetIds?: string[]
+tags?: {
+[k: string]: string | undefined
+}
+tagsAll?: {
+[k: string]: string | undefined
+}
+transitGatewayAttachmentId?: string
+transitGatewayDefaultRouteTableAssociation?: boolean
+transitGatewayDefaultRouteTablePropagation?: boolean
+transitGatewayId?: string
+vpcId?: string
+vpcOwnerId?: string
+}
+
 /** TransitGatewayVPCAttachment (ec2.aws.m.upbound.io/v1beta1). */
 export interface Ec2TransitGatewayVPCAttachmentForProvider {
 applianceModeSupport?: string
@@ -1809,6 +1850,213 @@ transitGatewayDefaultRouteTablePropagation?: boolean
 transitGatewayId?: string
 vpcId?: string
 vpcOwnerId?: string
+}
+
+/** VPCEndpointRouteTableAssociation (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2VPCEndpointRouteTableAssociationForProvider {
+region: string
+routeTableId?: string
+routeTableIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+vpcEndpointId?: string
+vpcEndpointIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface Ec2VPCEndpointRouteTableAssociationAtProvider {
+id?: string
+region?: string
+routeTableId?: string
+vpcEndpointId?: string
+}
+
+/** VPCEndpoint (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2VPCEndpointForProvider {
+autoAccept?: boolean
+dnsOptions?: {
+dnsRecordIpType?: string
+privateDnsOnlyForInboundResolverEndpoint?: boolean
+privateDnsPreference?: string
+privateDnsSpecifiedDomains?: string[]
+}
+ipAddressType?: string
+policy?: string
+privateDnsEnabled?: boolean
+region: string
+resourceConfigurationArn?: string
+resourceConfigurationArnRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+serviceName?: string
+serviceNameRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+serviceNetworkArn?: string
+serviceNetworkArnRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+serviceRegion?: string
+subnetConfiguration?: {
+ipv4?: string
+ipv6?: string
+subnetId?: string
+subnetIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}[]
+tags?: {
+[k: string]: string | undefined
+}
+vpcEndpointType?: string
+vpcId?: string
+vpcIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface Ec2VPCEndpointAtProvider {
+arn?: string
+autoAccept?: boolean
+cidrBlocks?: string[]
+dnsEntry?: {
+dnsName?: string
+hostedZoneId?: string
+}[]
+dnsOptions?: {
+dnsRecordIpType?: string
+privateDnsOnlyForInboundResolverEndpoint?: boolean
+privateDnsPreference?: string
+privateDnsSpecifiedDomains?: string[]
+}
+id?: string
+ipAddressType?: string
+networkInterfaceIds?: string[]
+ownerId?: string
+policy?: string
+prefixListId?: string
+privateDnsEnabled?: boolean
+region?: string
+requesterManaged?: boolean
+resourceConfigurationArn?: string
+routeTableIds?: string[]
+securityGroupIds?: string[]
+serviceName?: string
+serviceNetworkArn?: string
+serviceRegion?: string
+state?: string
+subnetConfiguration?: {
+ipv4?: string
+ipv6?: string
+subnetId?: string
+}[]
+subnetIds?: string[]
+tags?: {
+[k: string]: string | undefined
+}
+tagsAll?: {
+[k: string]: string | undefined
+}
+vpcEndpointType?: string
+vpcId?: string
+}
+
+/** VPCEndpointSecurityGroupAssociation (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2VPCEndpointSecurityGroupAssociationForProvider {
+region: string
+replaceDefaultAssociation?: boolean
+securityGroupId?: string
+securityGroupIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+vpcEndpointId?: string
+vpcEndpointIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface Ec2VPCEndpointSecurityGroupAssociationAtProvider {
+id?: string
+region?: string
+replaceDefaultAssociation?: boolean
+securityGroupId?: string
+vpcEndpointId?: string
+}
+
+/** VPCEndpointSubnetAssociation (ec2.aws.m.upbound.io/v1beta1). */
+export interface Ec2VPCEndpointSubnetAssociationForProvider {
+region: string
+subnetId?: string
+subnetIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+vpcEndpointId?: string
+vpcEndpointIdRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface Ec2VPCEndpointSubnetAssociationAtProvider {
+id?: string
+region?: string
+subnetId?: string
+vpcEndpointId?: string
 }
 
 /** VPC (ec2.aws.m.upbound.io/v1beta1). */
@@ -3019,6 +3267,84 @@ tagsAll?: {
 [k: string]: string | undefined
 }
 vpcId?: string
+}
+
+/** PrincipalAssociation (ram.aws.m.upbound.io/v1beta1). */
+export interface RamPrincipalAssociationForProvider {
+principal?: string
+principalRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+region: string
+resourceShareArn?: string
+resourceShareArnRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface RamPrincipalAssociationAtProvider {
+id?: string
+principal?: string
+region?: string
+resourceShareArn?: string
+}
+
+/** ResourceAssociation (ram.aws.m.upbound.io/v1beta1). */
+export interface RamResourceAssociationForProvider {
+region: string
+resourceArn?: string
+resourceShareArn?: string
+resourceShareArnRef?: {
+name: string
+namespace?: string
+policy?: {
+resolution?: ("Required" | "Optional")
+resolve?: ("Always" | "IfNotPresent")
+}
+}
+}
+
+export interface RamResourceAssociationAtProvider {
+id?: string
+region?: string
+resourceArn?: string
+resourceShareArn?: string
+}
+
+/** ResourceShare (ram.aws.m.upbound.io/v1beta1). */
+export interface RamResourceShareForProvider {
+allowExternalPrincipals?: boolean
+name?: string
+permissionArns?: string[]
+region: string
+tags?: {
+[k: string]: string | undefined
+}
+}
+
+export interface RamResourceShareAtProvider {
+allowExternalPrincipals?: boolean
+arn?: string
+id?: string
+name?: string
+permissionArns?: string[]
+region?: string
+tags?: {
+[k: string]: string | undefined
+}
+tagsAll?: {
+[k: string]: string | undefined
+}
 }
 
 /** Record (route53.aws.m.upbound.io/v1beta1). */

@@ -14,12 +14,12 @@ export function addVpc(ctx: AwsComposition, cidr: string, component: string): vo
   });
 }
 
-/** A subnet of the VPC in one zone. */
-export function addSubnet(ctx: AwsComposition, key: string, zone: string, cidr: string, component: string, tags: Record<string, string>): void {
+/** A subnet of the VPC in one zone, placed by zone ID (see zones.ts). */
+export function addSubnet(ctx: AwsComposition, key: string, zoneId: string, cidr: string, component: string, tags: Record<string, string>): void {
   ctx.add(key, component, 'ec2.aws.m.upbound.io/v1beta1:Subnet', {
     region: ctx.region,
     vpcIdRef: { name: ctx.name(VPC_KEY) },
-    availabilityZone: `${ctx.region}${zone}`,
+    availabilityZoneId: zoneId,
     cidrBlock: cidr,
     mapPublicIpOnLaunch: false,
     tags: ctx.tags(component, { Name: ctx.name(key), ...tags }),

@@ -1,8 +1,11 @@
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, type AddonDefinition } from './addon.js';
 import { PLATFORM_SECRET_STORE } from './crossplane.js';
+import { AMBIENT_POD_LABELS, meshIsIstio, METRICS_SCRAPERS } from './istio.js';
 
-const NAMESPACE = 'alloy';
+/** Alloy's namespace and service account: a metrics scraper the mesh admits (istio.ts). */
+const SCRAPER = METRICS_SCRAPERS[0];
+const NAMESPACE = SCRAPER.namespace;
 
 /** Secret (in Alloy's namespace) External Secrets fills with the Grafana Cloud credentials. */
 export const GRAFANA_CLOUD_SECRET = 'grafana-cloud-credentials';
@@ -131,7 +134,9 @@ export const alloy: AddonDefinition = {
           resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
         },
         // A DaemonSet: every node, whatever its taints, so every pod's logs and metrics are collected.
-        controller: { type: 'daemonset', tolerations: [{ operator: 'Exists' }] },
+        // In the ambient mesh, so its scrapes carry the identity the mesh-wide policy admits (istio.ts).
+        controller: { type: 'daemonset', tolerations: [{ operator: 'Exists' }], ...(meshIsIstio(ctx) ? { podLabels: { ...AMBIENT_POD_LABELS } } : {}) },
+        serviceAccount: { create: true, name: SCRAPER.name },
       },
     };
   },

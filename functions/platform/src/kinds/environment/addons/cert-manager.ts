@@ -131,6 +131,9 @@ function onpremIssuer(ctx: EnvironmentContext): Record<string, unknown> | undefi
   };
 }
 
+/** Public resolvers the DNS-01 self-check asks (Cloudflare, Google), over DNS on 53. */
+const PUBLIC_RESOLVERS = '1.1.1.1:53,8.8.8.8:53';
+
 /**
  * cert-manager (CRDs from the chart, kept on uninstall) with the issuer of
  * the zone's wildcard certificate: on AWS Let's Encrypt ClusterIssuers
@@ -162,6 +165,9 @@ export const certManager: AddonDefinition = {
         webhook: component(ctx, '64Mi'),
         cainjector: component(ctx, '256Mi'),
         startupapicheck: { tolerations: [CRITICAL_ADDONS_TOLERATION], nodeSelector: SYSTEM_NODE_SELECTOR },
+        // Inside the VPC the private zone of the same name answers (dns.ts) and holds no challenge
+        // records: check DNS-01 propagation against public resolvers only.
+        ...(ctx.provider === 'aws' ? { dns01RecursiveNameservers: PUBLIC_RESOLVERS, dns01RecursiveNameserversOnly: true } : {}),
       },
     };
   },

@@ -1,4 +1,5 @@
 import type { EnvironmentContext } from '../context.js';
+import { MONITORING_NAMESPACE } from './onprem-secrets.js';
 import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 /** Istio's root namespace: policies here apply to the whole mesh. */
@@ -14,9 +15,31 @@ export const MESH_TRUST_DOMAIN = 'cluster.local';
 export const GATEWAY_NAMESPACE = 'envoy-gateway-system';
 
 /** Istio ambient runs unless the environment chose Cilium as its mesh instead (AWS only: on-prem the cluster's own CNI stays, Istio chains after it). */
-function meshIsIstio(ctx: EnvironmentContext): boolean {
+export function meshIsIstio(ctx: EnvironmentContext): boolean {
   return ctx.provider !== 'aws' || !ctx.config.features.cilium;
 }
+
+/**
+ * The metrics scrapers: Alloy (every environment) and the in-cluster
+ * Prometheus. Their pods join the ambient mesh (AMBIENT_POD_LABELS), so their
+ * connections carry these identities, which the mesh-wide policy admits on
+ * METRICS_PORTS. Their add-ons set these service account names.
+ */
+export const METRICS_SCRAPERS = [
+  { namespace: 'alloy', name: 'alloy', selector: { 'app.kubernetes.io/name': 'alloy' } },
+  { namespace: MONITORING_NAMESPACE, name: 'prometheus', selector: { 'app.kubernetes.io/name': 'prometheus' } },
+] as const;
+
+/**
+ * Ports the scrapers may reach on every mesh workload: the conventional
+ * metrics ports (Prometheus exporters 9090 to 9100, and 8080 which many
+ * controllers and apps serve /metrics on). L4 policy cannot see paths: a
+ * scraper reaching 8080 reaches whatever listens there.
+ */
+export const METRICS_PORTS = ['8080', '9090', '9091', '9100'] as const;
+
+/** Pod label that puts one pod (here: a scraper) in the ambient mesh. */
+export const AMBIENT_POD_LABELS = { 'istio.io/dataplane-mode': 'ambient' } as const;
 
 /** Every node runs the CNI agent and ztunnel, whatever its taints (Karpenter pools included). */
 const EVERY_NODE = [{ operator: 'Exists' }];
@@ -74,8 +97,9 @@ export const istiod: AddonDefinition = {
 export const meshPolicies: AddonDefinition = {
   name: 'mesh-policies',
   enabled: meshIsIstio,
-  dependsOn: ['istiod', 'envoy-gateway'],
-  objects: () => ({
+  // After the scrapers too: their namespaces must exist, and the deny must not cut scraping before they carry an identity.
+  dependsOn: ['istiod', 'envoy-gateway', 'alloy', 'kube-prometheus-stack'],
+  objects: (ctx) => ({
     'default-deny': {
       apiVersion: 'security.istio.io/v1',
       kind: 'AuthorizationPolicy',
@@ -90,8 +114,36 @@ export const meshPolicies: AddonDefinition = {
       // One empty rule matches every request: the gateways take traffic from outside the mesh.
       spec: { action: 'ALLOW', rules: [{}] },
     },
+    // The default deny would also refuse the scrapers: admit their identities on the metrics ports, mesh-wide.
+    'allow-metrics-scrapers': {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'allow-metrics-scrapers', namespace: ISTIO_NAMESPACE },
+      spec: {
+        action: 'ALLOW',
+        rules: [
+          {
+            from: [{ source: { principals: scrapers(ctx).map((s) => `${MESH_TRUST_DOMAIN}/ns/${s.namespace}/sa/${s.name}`) } }],
+            to: [{ operation: { ports: [...METRICS_PORTS] } }],
+          },
+        ],
+      },
+    },
+    // The scrapers joined the mesh only to carry an identity: they keep taking what they took outside it (Grafana, remote write).
+    // Which scrapers run is fixed by the config, so these keys are stable for an environment.
+    ...Object.fromEntries(
+      scrapers(ctx).map((s) => [
+        `allow-to-${s.name}`,
+        { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: `allow-to-${s.name}`, namespace: s.namespace }, spec: { selector: { matchLabels: { ...s.selector } }, action: 'ALLOW', rules: [{}] } },
+      ]),
+    ),
   }),
 };
+
+/** The scrapers this environment runs: Prometheus only when observability stays in the cluster. */
+function scrapers(ctx: EnvironmentContext): ReadonlyArray<(typeof METRICS_SCRAPERS)[number]> {
+  return METRICS_SCRAPERS.filter((s) => s.name !== 'prometheus' || ctx.config.observability.mode === 'in-cluster');
+}
 
 /** The Istio CNI node agent, which redirects ambient pods' traffic to ztunnel. */
 export const istioCni: AddonDefinition = {

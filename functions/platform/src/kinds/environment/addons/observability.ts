@@ -2,6 +2,7 @@ import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import { bucketName } from '../buckets.js';
 import type { EnvironmentContext } from '../context.js';
 import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { AMBIENT_POD_LABELS, meshIsIstio, METRICS_SCRAPERS } from './istio.js';
 import { LOKI_S3_SECRET, LOKI_S3_USER, MINIO_ROOT_SECRET, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS } from './onprem-secrets.js';
 
 /** Namespace of the in-cluster observability stack; Alloy's in-cluster endpoints point here. */
@@ -21,6 +22,8 @@ const MINIO_ENDPOINT = `minio.${MONITORING_NAMESPACE}.svc:9000`;
  * default region is us-east-1.
  */
 const MINIO_REGION = 'us-east-1';
+
+const PROMETHEUS_SCRAPER = METRICS_SCRAPERS[1];
 
 const LOKI_SERVICE_ACCOUNT = { namespace: MONITORING_NAMESPACE, name: 'loki' };
 
@@ -52,7 +55,10 @@ export const kubePrometheusStack: AddonDefinition = {
         crds: { enabled: true },
         prometheusOperator: { ...placement, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } },
         prometheus: {
+          // A metrics scraper the mesh admits (istio.ts): a fixed service account name, and its pods in the ambient mesh.
+          serviceAccount: { create: true, name: PROMETHEUS_SCRAPER.name },
           prometheusSpec: {
+            ...(meshIsIstio(ctx) ? { podMetadata: { labels: { ...AMBIENT_POD_LABELS } } } : {}),
             replicas,
             enableRemoteWriteReceiver: true,
             retention: ctx.config.protection.retainStatefulResources ? '30d' : '10d',
