@@ -3,21 +3,9 @@ import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescrip
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { AwsNetwork, fp } from './aws/network.js';
 import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
-import { environmentComputed, settle, type Resources } from './helpers/settle.js';
+import { environmentComputed, hubComputed, settle, type Resources } from './helpers/settle.js';
 
 const HUB_XR = readManifest('examples/hub/hub.yaml');
-
-
-const hubIds = (key: string): JsonObject => {
-  if (key === 'transit-gateway') return { id: 'tgw-hub', arn: 'arn:aws:ec2:eu-central-1:444444444444:transit-gateway/tgw-hub', ownerId: '444444444444' };
-  const table = /^tgw-route-table-(.+)$/.exec(key);
-  if (table) return { id: `tgw-rtb-${table[1]}` };
-  if (key === 'tgw-attachment-egress') return { id: 'tgw-attach-egress' };
-  const eip = /^eip-nat-(.)$/.exec(key);
-  if (eip) return { publicIp: `198.51.100.${(eip[1] ?? 'a').charCodeAt(0) - 96}` };
-  if (key === 'vpc') return { id: 'vpc-egress' };
-  return {};
-};
 
 function renderHub(observed: Resources): RunFunctionResponse {
   return runFunction(request(HUB_XR, { required: {}, observed }), { ttlSeconds: 60 }).response;
@@ -41,7 +29,7 @@ function renderSpoke(spoke: Spoke, hub: JsonObject, observed: Resources): RunFun
 }
 
 describe('Hub', () => {
-  const hub = settle(renderHub, hubIds);
+  const hub = settle(renderHub, hubComputed);
   const hubStatus = hub.response.desired?.composite?.resource?.status as JsonObject;
   const hubWithStatus = { ...HUB_XR, status: hubStatus };
 
@@ -65,10 +53,10 @@ describe('Hub', () => {
     { environment: 'staging', role: 'workload', cidr: '10.30.0.0/16' },
   ];
   const rendered = Object.fromEntries(spokes.map((s) => [s.environment, settle((observed) => renderSpoke(s, hubWithStatus, observed), environmentComputed(s.environment)).resources]));
-  const hubNatIps = Object.fromEntries(['a', 'b', 'c'].map((z) => [`hub-nat-gateway-${z}`, String(hubIds(`eip-nat-${z}`).publicIp)]));
+  const hubNatIps = Object.fromEntries(['a', 'b', 'c'].map((z) => [`hub-nat-gateway-${z}`, String(hubComputed(`eip-nat-${z}`).publicIp)]));
   const account = (environment: string) => String((readManifest(`environment-configs/${environment}.yaml`).data as { aws: { accountId: string } }).aws.accountId);
   const network = new AwsNetwork(
-    { name: 'hub', vpc: { resources: hub.resources, account: '444444444444', natIps: hubNatIps }, ids: hubIds },
+    { name: 'hub', vpc: { resources: hub.resources, account: '444444444444', natIps: hubNatIps }, ids: hubComputed },
     Object.fromEntries(spokes.map((s) => [s.environment, { resources: rendered[s.environment] ?? {}, account: account(s.environment), clusterSecurityGroup: `sg-${s.environment}`, natIps: {} }])),
   );
   const where = (r: { at: string } | { dropped: string }) => ('dropped' in r ? `dropped: ${r.dropped}` : r.at);

@@ -43,7 +43,9 @@ describe('upgrade examples: XRs pinned to a CompositionRevision (docs/upgrades.m
       const { crossplane: _pin, ...spec } = example.input.xr.spec as JsonObject;
       const pinnedOutput = renderInProcess(example.input.xr, example.input.requiredResources);
       const unpinnedOutput = renderInProcess({ ...example.input.xr, spec }, example.input.requiredResources);
-      expect(pinnedOutput).toEqual(unpinnedOutput);
+      // The XR keeps its own spec; what the function writes (status, composed resources) is the same.
+      expect(pinnedOutput[0]?.status).toEqual(unpinnedOutput[0]?.status);
+      expect(pinnedOutput.slice(1)).toEqual(unpinnedOutput.slice(1));
     });
   }
 });
