@@ -8,10 +8,10 @@ import { configWith } from './helpers/project-xrs.js';
 import { environmentRequired, platformEnvironment, readManifest, request, storageXr, withPlatformEnvironment, type JsonObject } from './helpers/requests.js';
 
 /**
- * Crossplane computes a request's tag before its requirements loop swaps in the
- * required resources it fetched, so a changed EnvironmentConfig or Hub can arrive
- * under the tag of the previous call. The function keeps nothing between calls,
- * so every call answers from its own request.
+ * A changed EnvironmentConfig or Hub under the tag of the previous call (Crossplane
+ * releases before v2.3 computed the tag before filling in required resources; a
+ * caller can send any tag): the function keeps nothing between calls, so every
+ * call answers from its own request.
  */
 
 /** One tag for every call: what Crossplane sends when only a required resource changed. */

@@ -27,9 +27,8 @@ export interface BenchCase {
 }
 
 /**
- * Every example under examples/, rendered in-process through the
- * requirements loop; the last request (with its EnvironmentConfigs supplied)
- * is the one measured.
+ * Every example under examples/, its first reconcile's request as Crossplane
+ * sends it (with what its Composition fetches up front): the one measured.
  */
 export function benchCases(): BenchCase[] {
   const examples = exampleRenders();

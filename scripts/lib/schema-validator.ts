@@ -135,10 +135,12 @@ function describeError(error: ErrorObject): ValidationIssue {
 }
 
 /**
- * Validates manifests against real API schemas, as `crossplane beta validate`
- * and kubeconform do: upstream CRDs, the Kubernetes built-in OpenAPI
- * documents, and this package's XRDs for its XRs. CEL rules
- * (x-kubernetes-validations) are not evaluated.
+ * Validates manifests in-process against upstream schemas, for the unit tests:
+ * upstream CRDs, the Kubernetes built-in OpenAPI documents, and this package's
+ * XRDs for its XRs; CEL rules (x-kubernetes-validations) are not evaluated. It
+ * also reaches what the real `crossplane resource validate` does not (Object
+ * manifests, Helm values against chart schemas); the real CLI validates every
+ * example at every step in test/e2e.test.ts and behind `npm run validate`.
  */
 export class SchemaValidator {
   private readonly ajv: Ajv;
