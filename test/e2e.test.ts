@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compositionRender, functionCalls, resourceValidate, scratchDir, serveFunction, toolsBuilt, validationExtensions, type ServedFunction } from '../scripts/lib/crossplane-cli.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
-import { desiredManifests } from '../scripts/lib/in-process.js';
+import { composeInProcess, desiredManifests } from '../scripts/lib/in-process.js';
 import { conditionOf, driveToFixpoint, kindFiles, requiredResourceDirs, withStableUid, type Fixpoint } from '../scripts/lib/real-engine.js';
 import { settleInProcess } from '../scripts/lib/settle.js';
 import { toYaml } from '../scripts/lib/generated.js';
@@ -32,6 +32,10 @@ function withoutEngineMetadata(resource: JsonObject, desired: JsonObject): JsonO
   else delete metadata.labels;
   const { status: _status, ...rest } = resource;
   return { ...rest, metadata };
+}
+
+function byResourceName(manifests: readonly JsonObject[]): Record<string, JsonObject> {
+  return Object.fromEntries(manifests.map((m) => [((m.metadata as JsonObject).annotations as Record<string, string>)['crossplane.io/composition-resource-name'], m]));
 }
 
 describe('every example under the real Crossplane engine', () => {
@@ -80,15 +84,24 @@ describe('every example under the real Crossplane engine', () => {
         expect(result.status, result.output.slice(-2000)).toBe(0);
       });
 
-      it('composes exactly what the in-process settle composes (the imitation the unit tests use)', () => {
+      it('composes at every step exactly what the in-process call composes from the same XR and observed resources', () => {
+        for (const [index, step] of fixpoint.steps.entries()) {
+          const { response } = composeInProcess(step.input.xr, requiredResources, { observed: step.input.observed });
+          const desired = byResourceName(desiredManifests(step.input.xr, response));
+          expect(Object.keys(step.composed).sort(), `step ${index + 1}`).toEqual(Object.keys(desired).sort());
+          for (const [key, resource] of Object.entries(step.composed)) expect(withoutEngineMetadata(resource, desired[key]!), `step ${index + 1}: ${key}`).toEqual(desired[key]);
+          const { conditions: _conditions, ...engineStatus } = (step.xr.status ?? {}) as JsonObject;
+          expect(engineStatus, `step ${index + 1}: XR status`).toEqual(response.desired?.composite?.resource?.status ?? {});
+        }
+      });
+
+      it('reaches the same fully created state as the in-process settle the unit tests use', () => {
         const stored = withStableUid(xr);
         const inProcess = settleInProcess(stored, requiredResources);
-        const desired = Object.fromEntries(desiredManifests(stored, inProcess.response).map((m) => [((m.metadata as JsonObject).annotations as Record<string, string>)['crossplane.io/composition-resource-name'], m]));
+        const desired = byResourceName(desiredManifests(stored, inProcess.response));
         const engine = fixpoint.steps.at(-1)!.composed;
         expect(Object.keys(engine).sort()).toEqual(Object.keys(desired).sort());
-        for (const [key, resource] of Object.entries(engine)) {
-          expect(withoutEngineMetadata(resource, desired[key]!), key).toEqual(desired[key]);
-        }
+        for (const [key, resource] of Object.entries(engine)) expect(withoutEngineMetadata(resource, desired[key]!), key).toEqual(desired[key]);
         const { conditions: _conditions, ...engineStatus } = (fixpoint.steps.at(-1)!.xr.status ?? {}) as JsonObject;
         expect(engineStatus).toEqual(inProcess.response.desired?.composite?.resource?.status ?? {});
       });

@@ -32,6 +32,8 @@ export function requiredResourceDirs(kind: string): string[] {
 
 /** One step through the engine. */
 export interface EngineStep {
+  /** What the step started from: the XR as stored, and the observed composed resources. */
+  input: { xr: JsonObject; observed: Record<string, JsonObject> };
   /** The XR as the engine wrote it (spec, metadata and status). */
   xr: JsonObject;
   /** Composed resources as the engine would apply them, by composition-resource name. */
@@ -136,7 +138,7 @@ export function driveToFixpoint(xr: JsonObject, target: string, workDir: string,
     const parsed = parseRender(run);
     const outputFile = write(join(dir, 'output.yaml'), [parsed.xr, ...Object.values(parsed.composed)]);
     const garbageCollected = Object.keys(observed).filter((key) => parsed.composed[key] === undefined);
-    steps.push({ ...parsed, garbageCollected, outputFile });
+    steps.push({ input: { xr: current, observed }, ...parsed, garbageCollected, outputFile });
     const unchanged =
       Object.keys(parsed.composed).length === Object.keys(observed).length &&
       Object.entries(parsed.composed).every(([key, resource]) => observed[key] !== undefined && JSON.stringify(withoutStatus(resource)) === JSON.stringify(withoutStatus(observed[key])));
