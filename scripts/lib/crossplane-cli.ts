@@ -10,7 +10,7 @@ import { get } from 'node:http';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseManifests } from './schema-validator.js';
+import { listFiles, parseManifests } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
 import { toYaml } from './generated.js';
 
@@ -197,8 +197,9 @@ export function resourceValidate(extensions: string, resources: string, options:
 export function validationExtensions(dir: string, extraDirs: readonly string[] = []): string {
   const crds: JsonObject[] = [];
   const walk = (path: string): void => {
-    for (const entry of spawnSync('find', [path, '-name', '*.yaml', '-not', '-path', '*/charts/*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
-      for (const manifest of parseManifests(readFileSync(entry, 'utf8'), entry)) {
+    for (const file of listFiles(path, ['.yaml', '.yml'])) {
+      if (file.includes(`${join('schemas', 'charts')}`)) continue;
+      for (const manifest of parseManifests(readFileSync(file, 'utf8'), file)) {
         if (manifest.kind === 'CustomResourceDefinition' || manifest.kind === 'CompositeResourceDefinition') crds.push(manifest);
       }
     }
