@@ -94,16 +94,17 @@ function secretStoreProvider(ctx: EnvironmentContext): Record<string, unknown> {
 }
 
 /**
-/** Name of the admission policy (and its binding) that keeps each namespace to its own keys. */
-export const SECRET_ISOLATION_POLICY = 'platform-secrets-isolation';
+/** Prefix of the admission policies (and their bindings) that keep each namespace to its own keys. */
+export const SECRET_ISOLATION_POLICY_PREFIX = 'platform-secrets-';
 
 /**
  * CEL: whether a store reference (`ref`, a CEL expression) may reach
- * `platform-secrets`: by name, or through a label selector (PushSecret),
- * which could select it. ESO's default kind is SecretStore.
+ * `platform-secrets`: by name or, where the kind has one (PushSecret), through
+ * a label selector, which could select it. ESO's default kind is SecretStore.
  */
-function reachesPlatformStore(ref: string): string {
-  return `(has(${ref}.kind) && ${ref}.kind == 'ClusterSecretStore' && ((has(${ref}.name) && ${ref}.name == '${PLATFORM_SECRET_STORE.name}') || has(${ref}.labelSelector)))`;
+function reachesPlatformStore(ref: string, labelSelector = false): string {
+  const byName = `(has(${ref}.name) && ${ref}.name == '${PLATFORM_SECRET_STORE.name}')`;
+  return `(has(${ref}.kind) && ${ref}.kind == 'ClusterSecretStore' && ${labelSelector ? `(${byName} || has(${ref}.labelSelector))` : byName})`;
 }
 
 /** CEL: whether a remote key (`key`, a CEL expression) lies under the requesting namespace's own prefix. */
@@ -120,87 +121,116 @@ function entryReadsPlatformStore(item: string): string {
   return `(has(${item}.sourceRef) && has(${item}.sourceRef.storeRef) ? ${reachesPlatformStore(`${item}.sourceRef.storeRef`)} : !(has(${item}.sourceRef) && has(${item}.sourceRef.generatorRef)) && variables.defaultStoreIsPlatform)`;
 }
 
-/**
- * ValidatingAdmissionPolicy: outside the platform's own namespaces, an
- * ExternalSecret or PushSecret on `platform-secrets` reaches only keys under
- * `<environment>/db/<its namespace>/` (every field that names a key:
- * ExternalSecret data[].remoteRef.key and dataFrom[].extract.key, PushSecret
- * data[].match.remoteRef.remoteKey and dataTo[].remoteKey); `dataFrom.find`
- * and PushSecret's per-key `dataTo` cannot be bounded by a prefix and are
- * refused on that store; and a namespaced AWS SecretStore must name its own
- * credentials, because without `auth` it would run with the operator's
- * identity, which reaches every project's keys.
- */
-function isolationPolicy(ctx: EnvironmentContext): Record<string, unknown> {
-  const isKind = (kind: string) => `object.kind == '${kind}'`;
-  const forEach = (list: string, item: string, rule: string) => `!has(${list}) || ${list}.all(${item}, ${rule})`;
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: SECRET_ISOLATION_POLICY },
-    spec: {
-      failurePolicy: 'Fail',
-      matchConstraints: {
-        resourceRules: [{ apiGroups: ['external-secrets.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['externalsecrets', 'pushsecrets', 'secretstores'] }],
-      },
-      variables: [
-        { name: 'ownPrefix', expression: `'${namespaceSecretPrefix(environmentSecretPrefix(ctx), "' + request.namespace + '")}'` },
-        {
-          name: 'defaultStoreIsPlatform',
-          expression: `${isKind('ExternalSecret')} && has(object.spec.secretStoreRef) && ${reachesPlatformStore('object.spec.secretStoreRef')}`,
-        },
-        { name: 'pushesToPlatform', expression: `${isKind('PushSecret')} && has(object.spec.secretStoreRefs) && object.spec.secretStoreRefs.exists(r, ${reachesPlatformStore('r')})` },
-      ],
-      validations: [
-        {
-          expression: `!${isKind('ExternalSecret')} || ${forEach('object.spec.data', 'd', `!${entryReadsPlatformStore('d')} || ${ownKey('d.remoteRef.key')}`)}`,
-          messageExpression: `'spec.data[].remoteRef.key: cannot read a key outside ' + variables.ownPrefix + ' from ClusterSecretStore ${PLATFORM_SECRET_STORE.name} in namespace ' + request.namespace + '; keep the key under that prefix'`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `!${isKind('ExternalSecret')} || ${forEach('object.spec.dataFrom', 'f', `!${entryReadsPlatformStore('f')} || !has(f.find)`)}`,
-          message: `spec.dataFrom[].find: cannot search ClusterSecretStore ${PLATFORM_SECRET_STORE.name}: a search is not bounded by the namespace's prefix; name each key with data[].remoteRef.key or dataFrom[].extract.key`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `!${isKind('ExternalSecret')} || ${forEach('object.spec.dataFrom', 'f', `!${entryReadsPlatformStore('f')} || !has(f.extract) || ${ownKey('f.extract.key')}`)}`,
-          messageExpression: `'spec.dataFrom[].extract.key: cannot read a key outside ' + variables.ownPrefix + ' from ClusterSecretStore ${PLATFORM_SECRET_STORE.name} in namespace ' + request.namespace + '; keep the key under that prefix'`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `!variables.pushesToPlatform || ${forEach('object.spec.data', 'd', ownKey('d.match.remoteRef.remoteKey'))}`,
-          messageExpression: `'spec.data[].match.remoteRef.remoteKey: cannot push to a key outside ' + variables.ownPrefix + ' of ClusterSecretStore ${PLATFORM_SECRET_STORE.name} in namespace ' + request.namespace + '; keep the key under that prefix'`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `!${isKind('PushSecret')} || ${forEach('object.spec.dataTo', 't', `!(has(t.storeRef) && ${reachesPlatformStore('t.storeRef')}) || (has(t.remoteKey) && ${ownKey('t.remoteKey')})`)}`,
-          messageExpression: `'spec.dataTo[]: cannot push to ClusterSecretStore ${PLATFORM_SECRET_STORE.name} except as one remoteKey under ' + variables.ownPrefix + ' in namespace ' + request.namespace + ' (per-key pushes are not bounded by the prefix)'`,
-          reason: 'Forbidden',
-        },
-        {
-          expression: `!${isKind('SecretStore')} || !has(object.spec.provider.aws) || has(object.spec.provider.aws.auth)`,
-          message: 'spec.provider.aws.auth: cannot create an AWS SecretStore without auth: it would run with the External Secrets operator\'s own identity; name a service account (auth.jwt) or a Secret (auth.secretRef) of this namespace',
-          reason: 'Forbidden',
-        },
-      ],
-    },
-  };
+/** CEL: `rule` holds for every item of an optional list. */
+function everyItem(list: string, item: string, rule: string): string {
+  return `!has(${list}) || ${list}.all(${item}, ${rule})`;
 }
 
-/** Binds the isolation policy everywhere except the platform's own namespaces, denying what it refuses. */
-function isolationBinding(): Record<string, unknown> {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: SECRET_ISOLATION_POLICY },
-    spec: {
-      policyName: SECRET_ISOLATION_POLICY,
-      validationActions: ['Deny'],
-      matchResources: {
-        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...PLATFORM_SECRET_NAMESPACES].sort() }] },
-      },
+interface IsolationRule {
+  /** Plural of the External Secrets kind the policy admits. */
+  resource: string;
+  variables: Array<{ name: string; expression: string }>;
+  validations: Array<{ expression: string; message?: string; messageExpression?: string }>;
+}
+
+/** `'<message>'` as CEL, naming the namespace and its prefix. */
+function outsidePrefix(field: string, verb: string): string {
+  return `'${field}: cannot ${verb} a key outside ' + variables.ownPrefix + ' of ClusterSecretStore ${PLATFORM_SECRET_STORE.name} from namespace ' + request.namespace + '; keep the key under that prefix'`;
+}
+
+/**
+ * What each kind may do outside the platform's own namespaces. Every field
+ * that names a key on `platform-secrets` stays under
+ * `<environment>/db/<namespace>/`: ExternalSecret data[].remoteRef.key and
+ * dataFrom[].extract.key, PushSecret data[].match.remoteRef.remoteKey and
+ * dataTo[].remoteKey. `dataFrom.find` and PushSecret's per-key `dataTo`
+ * cannot be bounded by a prefix, so they are refused on that store. A
+ * namespaced AWS SecretStore must name its own credentials: without `auth` it
+ * would run with the operator's identity, which reaches every project's keys.
+ */
+function isolationRules(ctx: EnvironmentContext): IsolationRule[] {
+  // The layout Database keys use, with the namespace filled in by the API server.
+  const ownPrefix = { name: 'ownPrefix', expression: `'${namespaceSecretPrefix(environmentSecretPrefix(ctx), "' + request.namespace + '")}'` };
+  return [
+    {
+      resource: 'externalsecrets',
+      variables: [ownPrefix, { name: 'defaultStoreIsPlatform', expression: `has(object.spec.secretStoreRef) && ${reachesPlatformStore('object.spec.secretStoreRef')}` }],
+      validations: [
+        {
+          expression: everyItem('object.spec.data', 'd', `!${entryReadsPlatformStore('d')} || ${ownKey('d.remoteRef.key')}`),
+          messageExpression: outsidePrefix('spec.data[].remoteRef.key', 'read'),
+        },
+        {
+          expression: everyItem('object.spec.dataFrom', 'f', `!${entryReadsPlatformStore('f')} || !has(f.find)`),
+          message: `spec.dataFrom[].find: cannot search ClusterSecretStore ${PLATFORM_SECRET_STORE.name}: a search is not bounded by the namespace's prefix; name each key in data[].remoteRef.key or dataFrom[].extract.key`,
+        },
+        {
+          expression: everyItem('object.spec.dataFrom', 'f', `!${entryReadsPlatformStore('f')} || !has(f.extract) || ${ownKey('f.extract.key')}`),
+          messageExpression: outsidePrefix('spec.dataFrom[].extract.key', 'read'),
+        },
+      ],
     },
-  };
+    {
+      resource: 'pushsecrets',
+      variables: [ownPrefix, { name: 'pushesToPlatform', expression: `has(object.spec.secretStoreRefs) && object.spec.secretStoreRefs.exists(r, ${reachesPlatformStore('r', true)})` }],
+      validations: [
+        {
+          expression: `!variables.pushesToPlatform || ${everyItem('object.spec.data', 'd', ownKey('d.match.remoteRef.remoteKey'))}`,
+          messageExpression: outsidePrefix('spec.data[].match.remoteRef.remoteKey', 'push'),
+        },
+        {
+          expression: everyItem('object.spec.dataTo', 't', `!(has(t.storeRef) && ${reachesPlatformStore('t.storeRef', true)}) || (has(t.remoteKey) && ${ownKey('t.remoteKey')})`),
+          messageExpression: `'spec.dataTo[]: cannot push to ClusterSecretStore ${PLATFORM_SECRET_STORE.name} from namespace ' + request.namespace + ' except as one remoteKey under ' + variables.ownPrefix + ' (per-key pushes are not bounded by the prefix)'`,
+        },
+      ],
+    },
+    {
+      resource: 'secretstores',
+      variables: [],
+      validations: [
+        {
+          expression: '!has(object.spec.provider.aws) || has(object.spec.provider.aws.auth)',
+          message: "spec.provider.aws.auth: cannot create an AWS SecretStore without auth: it would run with the External Secrets operator's own identity; name a service account (auth.jwt) or a Secret (auth.secretRef) of this namespace",
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * One ValidatingAdmissionPolicy per kind (each expression is type-checked
+ * against that kind's schema) and a binding that applies it, denying, in every
+ * namespace but the platform's own. Only CREATE and UPDATE: deleting is always
+ * allowed, and status updates are a subresource the rules do not match.
+ */
+function isolationObjects(ctx: EnvironmentContext): Record<string, Record<string, unknown>> {
+  const platformNamespaces = [...PLATFORM_SECRET_NAMESPACES].sort();
+  const objects: Record<string, Record<string, unknown>> = {};
+  for (const rule of isolationRules(ctx)) {
+    const name = `${SECRET_ISOLATION_POLICY_PREFIX}${rule.resource}`;
+    objects[`policy-${rule.resource}`] = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: ['external-secrets.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [rule.resource] }] },
+        ...(rule.variables.length > 0 ? { variables: rule.variables } : {}),
+        validations: rule.validations.map((v) => ({ ...v, reason: 'Forbidden' })),
+      },
+    };
+    objects[`policy-binding-${rule.resource}`] = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name },
+      spec: {
+        policyName: name,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: platformNamespaces }] } },
+      },
+    };
+  }
+  return objects;
 }
 
 /**
@@ -248,8 +278,7 @@ export const externalSecrets: AddonDefinition = {
         metadata: { name: PLATFORM_SECRET_STORE.name },
         spec: { provider: secretStoreProvider(ctx), conditions: storeConditions() },
       },
-      'isolation-policy': isolationPolicy(ctx),
-      'isolation-binding': isolationBinding(),
+      ...isolationObjects(ctx),
     };
   },
 };
