@@ -234,9 +234,10 @@ function isolationObjects(ctx: EnvironmentContext): Record<string, Record<string
 }
 
 /**
- * Which namespaces may use `platform-secrets` at all (ESO admits a namespace
- * that any one condition matches): project namespaces, by the label the
- * platform puts on them, and the platform's own.
+ * Which namespaces may use `platform-secrets` at all (ESO 2.9 serves a
+ * namespace that any one condition matches, by selector, name or regex):
+ * project namespaces, by the label the platform puts on them, and the
+ * platform's own.
  */
 function storeConditions(): Array<Record<string, unknown>> {
   return [{ namespaceSelector: { matchLabels: { [PROJECT_NAMESPACE_LABEL]: 'true' } } }, { namespaces: [...PLATFORM_SECRET_NAMESPACES].sort() }];
