@@ -2,7 +2,8 @@ import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import { namespaceSecretPrefix, type SecretStoreRef } from '../../../resources/external-secrets.js';
 import type { EnvironmentContext } from '../context.js';
 import { RDS_MANAGED_SECRET_PATTERN } from '../database.js';
-import { PROJECT_NAMESPACE_LABEL } from './envoy-gateway.js';
+// From trivy-admission, which imports nothing else (envoy-gateway's copy would close an import cycle through cert-manager).
+import { PROJECT_NAMESPACE_LABEL } from './trivy-admission.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const CHART = 'external-secrets';
