@@ -173,7 +173,11 @@ describe('edge add-ons: objects', () => {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ClusterSecretStore',
       metadata: { name: 'platform-secrets' },
-      spec: { provider: { aws: { service: 'SecretsManager', region: 'eu-central-1' } } },
+      spec: {
+        provider: { aws: { service: 'SecretsManager', region: 'eu-central-1' } },
+        // Project namespaces by their label, and the platform's own: no other namespace may use the store.
+        conditions: [{ namespaceSelector: { matchLabels: { [PROJECT_NAMESPACE_LABEL]: 'true' } } }, { namespaces: ['alloy', 'cert-manager', 'external-dns'] }],
+      },
     });
   });
 

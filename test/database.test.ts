@@ -60,7 +60,7 @@ function composed(options: Expect = {}): Desired {
     policies: RETAIN,
     connectionLimit: 20,
     extensions: [],
-    remoteKey: `dev/db/forge-api-${options.xr ?? 'main'}`,
+    remoteKey: `dev/db/forge-api/${options.xr ?? 'main'}`,
     sslMode: 'require',
     ...options,
   };
@@ -234,9 +234,9 @@ const cases: Record<string, TableCase> = {
     want: composedResponse(composed({ sslMode: 'verify-full' })),
   },
   SecretPrefixFromConfig: {
-    reason: 'The Secrets Manager key is <secrets.prefix>db/<namespace>-<name>.',
+    reason: 'The Secrets Manager key is <secrets.prefix>db/<namespace>/<name>: a namespace cannot contain "/", so no namespace prefix covers another namespace.',
     req: request(databaseXr({}), { required: withPlatformEnvironment(configWith(platformEnvironment(), (d) => ((d.secrets as JsonObject).prefix = 'staging/'))) }),
-    want: composedResponse(composed({ remoteKey: 'staging/db/forge-api-main' })),
+    want: composedResponse(composed({ remoteKey: 'staging/db/forge-api/main' })),
   },
   GeneratorReadyOnceObserved: {
     reason: 'A Password generator has no status; once it exists it is ready.',

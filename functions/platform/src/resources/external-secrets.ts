@@ -6,6 +6,17 @@ export interface SecretStoreRef {
   name: string;
 }
 
+/**
+ * Where a namespace's own secrets live under the environment's prefix:
+ * `<prefix>db/<namespace>/`. A namespace name cannot contain "/", so no
+ * namespace's prefix is a prefix of another's (with "-" instead, `team` would
+ * own `team-a`'s keys). The admission policy of the environment cluster
+ * admits a project namespace only to keys under its own prefix.
+ */
+export function namespaceSecretPrefix(environmentPrefix: string, namespace: string): string {
+  return `${environmentPrefix}db/${namespace}/`;
+}
+
 interface Metadata {
   name: string;
   namespace: string;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FatalError } from '../../errors.js';
 import { platformEnvironmentLayers, platformEnvironmentRequirement, platformEnvironmentSchema, requireSection, type PlatformEnvironment } from '../../environment-config/platform-environment.js';
-import { passwordGenerator, pushGeneratedPassword, templatedExternalSecret } from '../../resources/external-secrets.js';
+import { namespaceSecretPrefix, passwordGenerator, pushGeneratedPassword, templatedExternalSecret } from '../../resources/external-secrets.js';
 import { ownerLabels } from '../../resources/kubernetes.js';
 import {
   database,
@@ -136,7 +136,7 @@ export const databaseKind: KindDefinition<DatabaseSpec, PlatformEnvironment> = {
       providerConfigName: instance.providerConfigName,
     };
     const secretName = `${xr.name}-db`;
-    const remoteKey = `${secrets.prefix}db/${xr.namespace}-${xr.name}`;
+    const remoteKey = `${namespaceSecretPrefix(secrets.prefix, xr.namespace)}${xr.name}`;
     const meta = { name: secretName, namespace: xr.namespace, labels };
 
     const role = loginRole({ name: xr.name, roleName: name, connectionLimit: spec.connectionLimit, passwordSecret: { name: secretName, key: PASSWORD_PROPERTY }, common });

@@ -2,6 +2,7 @@ import { PLATFORM_ENVIRONMENT_CONFIG, type PlatformEnvironment } from '../../../
 import { ENVIRONMENT_CLUSTER_PACKAGE } from '../../../release.js';
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { environmentSecretPrefix } from './external-secrets.js';
 import { GATEWAY_NAMESPACE, MESH_TRUST_DOMAIN } from './istio.js';
 
 /**
@@ -91,7 +92,8 @@ export function platformEnvironmentData(ctx: EnvironmentContext): PlatformEnviro
     mesh: { trustDomain: MESH_TRUST_DOMAIN },
     storageClasses: ctx.config.storageClasses,
     ...(database !== undefined ? { database } : {}),
-    secrets: { prefix: `${ctx.environment}/`, store: { kind: 'ClusterSecretStore', name: PLATFORM_SECRET_STORE } },
+    // The same prefix the admission policies of external-secrets.ts bound project keys under.
+    secrets: { prefix: environmentSecretPrefix(ctx), store: { kind: 'ClusterSecretStore', name: PLATFORM_SECRET_STORE } },
   };
 }
 

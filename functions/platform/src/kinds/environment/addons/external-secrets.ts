@@ -1,7 +1,9 @@
 import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
-import type { SecretStoreRef } from '../../../resources/external-secrets.js';
+import { namespaceSecretPrefix, type SecretStoreRef } from '../../../resources/external-secrets.js';
 import type { EnvironmentContext } from '../context.js';
 import { RDS_MANAGED_SECRET_PATTERN } from '../database.js';
+// From trivy-admission, which imports nothing else (envoy-gateway's copy would close an import cycle through cert-manager).
+import { PROJECT_NAMESPACE_LABEL } from './trivy-admission.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 
 const CHART = 'external-secrets';
@@ -14,6 +16,16 @@ export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = { namespace: 'external-secrets',
  * AWS Secrets Manager in the environment's region, through the operator's own identity.
  */
 export const PLATFORM_SECRET_STORE: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'platform-secrets' };
+
+/**
+ * The namespaces where the Environment itself composes ExternalSecrets on
+ * `platform-secrets`: Alloy (Grafana Cloud credentials), and on-prem External
+ * DNS and cert-manager (TSIG secret, issuing CA, often under `global/`). They
+ * read keys outside any project's prefix, so the admission policy exempts
+ * them; test/external-secrets-isolation.test.ts checks this list against what
+ * every example Environment renders.
+ */
+export const PLATFORM_SECRET_NAMESPACES: readonly string[] = ['alloy', 'cert-manager', 'external-dns'];
 
 /** Prefix shared by every environment: read-only for all of them. */
 export const GLOBAL_SECRET_PREFIX = 'global/';
@@ -83,6 +95,156 @@ function secretStoreProvider(ctx: EnvironmentContext): Record<string, unknown> {
 }
 
 /**
+/** Prefix of the admission policies (and their bindings) that keep each namespace to its own keys. */
+export const SECRET_ISOLATION_POLICY_PREFIX = 'platform-secrets-';
+
+/**
+ * CEL: whether a store reference (`ref`, a CEL expression) may reach
+ * `platform-secrets`: by name or, where the kind has one (PushSecret), through
+ * a label selector, which could select it. ESO's default kind is SecretStore.
+ */
+function reachesPlatformStore(ref: string, labelSelector = false): string {
+  const byName = `(has(${ref}.name) && ${ref}.name == '${PLATFORM_SECRET_STORE.name}')`;
+  return `(has(${ref}.kind) && ${ref}.kind == 'ClusterSecretStore' && ${labelSelector ? `(${byName} || has(${ref}.labelSelector))` : byName})`;
+}
+
+/** CEL: whether a remote key (`key`, a CEL expression) lies under the requesting namespace's own prefix. */
+function ownKey(key: string): string {
+  return `(${key}.startsWith(variables.ownPrefix) && !${key}.contains('..'))`;
+}
+
+/**
+ * CEL: whether an ExternalSecret entry (`item`, in spec.data or spec.dataFrom)
+ * reads from `platform-secrets`: its own sourceRef.storeRef, else the
+ * ExternalSecret's secretStoreRef; a generator entry reads no store.
+ */
+function entryReadsPlatformStore(item: string): string {
+  return `(has(${item}.sourceRef) && has(${item}.sourceRef.storeRef) ? ${reachesPlatformStore(`${item}.sourceRef.storeRef`)} : !(has(${item}.sourceRef) && has(${item}.sourceRef.generatorRef)) && variables.defaultStoreIsPlatform)`;
+}
+
+/** CEL: `rule` holds for every item of an optional list. */
+function everyItem(list: string, item: string, rule: string): string {
+  return `!has(${list}) || ${list}.all(${item}, ${rule})`;
+}
+
+interface IsolationRule {
+  /** Plural of the External Secrets kind the policy admits. */
+  resource: string;
+  variables: Array<{ name: string; expression: string }>;
+  validations: Array<{ expression: string; message?: string; messageExpression?: string }>;
+}
+
+/** `'<message>'` as CEL, naming the namespace and its prefix. */
+function outsidePrefix(field: string, verb: string): string {
+  return `'${field}: cannot ${verb} a key outside ' + variables.ownPrefix + ' of ClusterSecretStore ${PLATFORM_SECRET_STORE.name} from namespace ' + request.namespace + '; keep the key under that prefix'`;
+}
+
+/**
+ * What each kind may do outside the platform's own namespaces. Every field
+ * that names a key on `platform-secrets` stays under
+ * `<environment>/db/<namespace>/`: ExternalSecret data[].remoteRef.key and
+ * dataFrom[].extract.key, PushSecret data[].match.remoteRef.remoteKey and
+ * dataTo[].remoteKey. `dataFrom.find` and PushSecret's per-key `dataTo`
+ * cannot be bounded by a prefix, so they are refused on that store. A
+ * namespaced AWS SecretStore must name its own credentials: without `auth` it
+ * would run with the operator's identity, which reaches every project's keys.
+ */
+function isolationRules(ctx: EnvironmentContext): IsolationRule[] {
+  // The layout Database keys use, with the namespace filled in by the API server.
+  const ownPrefix = { name: 'ownPrefix', expression: `'${namespaceSecretPrefix(environmentSecretPrefix(ctx), "' + request.namespace + '")}'` };
+  return [
+    {
+      resource: 'externalsecrets',
+      variables: [ownPrefix, { name: 'defaultStoreIsPlatform', expression: `has(object.spec.secretStoreRef) && ${reachesPlatformStore('object.spec.secretStoreRef')}` }],
+      validations: [
+        {
+          expression: everyItem('object.spec.data', 'd', `!${entryReadsPlatformStore('d')} || ${ownKey('d.remoteRef.key')}`),
+          messageExpression: outsidePrefix('spec.data[].remoteRef.key', 'read'),
+        },
+        {
+          expression: everyItem('object.spec.dataFrom', 'f', `!${entryReadsPlatformStore('f')} || !has(f.find)`),
+          message: `spec.dataFrom[].find: cannot search ClusterSecretStore ${PLATFORM_SECRET_STORE.name}: a search is not bounded by the namespace's prefix; name each key in data[].remoteRef.key or dataFrom[].extract.key`,
+        },
+        {
+          expression: everyItem('object.spec.dataFrom', 'f', `!${entryReadsPlatformStore('f')} || !has(f.extract) || ${ownKey('f.extract.key')}`),
+          messageExpression: outsidePrefix('spec.dataFrom[].extract.key', 'read'),
+        },
+      ],
+    },
+    {
+      resource: 'pushsecrets',
+      variables: [ownPrefix, { name: 'pushesToPlatform', expression: `has(object.spec.secretStoreRefs) && object.spec.secretStoreRefs.exists(r, ${reachesPlatformStore('r', true)})` }],
+      validations: [
+        {
+          expression: `!variables.pushesToPlatform || ${everyItem('object.spec.data', 'd', ownKey('d.match.remoteRef.remoteKey'))}`,
+          messageExpression: outsidePrefix('spec.data[].match.remoteRef.remoteKey', 'push'),
+        },
+        {
+          expression: everyItem('object.spec.dataTo', 't', `!(has(t.storeRef) && ${reachesPlatformStore('t.storeRef', true)}) || (has(t.remoteKey) && ${ownKey('t.remoteKey')})`),
+          messageExpression: `'spec.dataTo[]: cannot push to ClusterSecretStore ${PLATFORM_SECRET_STORE.name} from namespace ' + request.namespace + ' except as one remoteKey under ' + variables.ownPrefix + ' (per-key pushes are not bounded by the prefix)'`,
+        },
+      ],
+    },
+    {
+      resource: 'secretstores',
+      variables: [],
+      validations: [
+        {
+          expression: '!has(object.spec.provider.aws) || has(object.spec.provider.aws.auth)',
+          message: "spec.provider.aws.auth: cannot create an AWS SecretStore without auth: it would run with the External Secrets operator's own identity; name a service account (auth.jwt) or a Secret (auth.secretRef) of this namespace",
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * One ValidatingAdmissionPolicy per kind (each expression is type-checked
+ * against that kind's schema) and a binding that applies it, denying, in every
+ * namespace but the platform's own. Only CREATE and UPDATE: deleting is always
+ * allowed, and status updates are a subresource the rules do not match.
+ */
+function isolationObjects(ctx: EnvironmentContext): Record<string, Record<string, unknown>> {
+  const platformNamespaces = [...PLATFORM_SECRET_NAMESPACES].sort();
+  const objects: Record<string, Record<string, unknown>> = {};
+  for (const rule of isolationRules(ctx)) {
+    const name = `${SECRET_ISOLATION_POLICY_PREFIX}${rule.resource}`;
+    objects[`policy-${rule.resource}`] = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: ['external-secrets.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [rule.resource] }] },
+        ...(rule.variables.length > 0 ? { variables: rule.variables } : {}),
+        validations: rule.validations.map((v) => ({ ...v, reason: 'Forbidden' })),
+      },
+    };
+    objects[`policy-binding-${rule.resource}`] = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name },
+      spec: {
+        policyName: name,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: platformNamespaces }] } },
+      },
+    };
+  }
+  return objects;
+}
+
+/**
+ * Which namespaces may use `platform-secrets` at all (ESO 2.9 serves a
+ * namespace that any one condition matches, by selector, name or regex):
+ * project namespaces, by the label the platform puts on them, and the
+ * platform's own.
+ */
+function storeConditions(): Array<Record<string, unknown>> {
+  return [{ namespaceSelector: { matchLabels: { [PROJECT_NAMESPACE_LABEL]: 'true' } } }, { namespaces: [...PLATFORM_SECRET_NAMESPACES].sort() }];
+}
+
+/**
  * External Secrets Operator and the environment's ClusterSecretStore
  * `platform-secrets`: AWS Secrets Manager (the store names no credentials:
  * the operator's Pod Identity role is the only way in, scoped by
@@ -116,8 +278,9 @@ export const externalSecrets: AddonDefinition = {
         apiVersion: 'external-secrets.io/v1',
         kind: PLATFORM_SECRET_STORE.kind,
         metadata: { name: PLATFORM_SECRET_STORE.name },
-        spec: { provider: secretStoreProvider(ctx) },
+        spec: { provider: secretStoreProvider(ctx), conditions: storeConditions() },
       },
+      ...isolationObjects(ctx),
     };
   },
 };
