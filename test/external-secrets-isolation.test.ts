@@ -3,11 +3,12 @@
  * `platform-secrets`: Database keys per namespace, the admission policies that
  * keep each namespace to its own keys, and the store's namespace conditions.
  *
- * No CEL implementation is available in-process (none is installed, and none
- * is added for this), so the policies are asserted exactly as rendered and
- * validated against the real schemas; what they must admit and refuse is
- * data (test/samples/secret-isolation.ts) for a harness with an API server.
+ * The policies are asserted exactly as rendered and validated against the real
+ * schemas; what they must admit and refuse (test/samples/secret-isolation.ts)
+ * is decided by the API server's own ValidatingAdmissionPolicy evaluator
+ * (scripts/crossplane-tools/admission-check), not by a CEL of ours.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { parse } from 'yaml';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { PROJECT_NAMESPACE_LABEL } from '../functions/platform/src/kinds/environment/addons/envoy-gateway.js';
 import { PLATFORM_SECRET_NAMESPACES, PLATFORM_SECRET_STORE } from '../functions/platform/src/kinds/environment/addons/external-secrets.js';
-import { resourceValidate, scratchDir, toolsBuilt, validationExtensions } from '../scripts/lib/crossplane-cli.js';
+import { resourceValidate, scratchDir, TOOLS_DIR, toolsBuilt, validationExtensions } from '../scripts/lib/crossplane-cli.js';
 import { toYaml } from '../scripts/lib/generated.js';
 import { defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { databaseXr } from './helpers/project-xrs.js';
@@ -288,5 +289,104 @@ describe('the allow/deny table for an API server', () => {
     expect([...admittedKinds].sort()).toEqual(['ExternalSecret', 'PushSecret', 'SecretStore']);
     const namespaces = new Set(ISOLATION_CASES.map((c) => c.namespace));
     for (const ns of PLATFORM_SECRET_NAMESPACES) expect(namespaces.has(ns), ns).toBe(true);
+  });
+});
+
+/** The resource a case's kind is served as (the API server finds it by discovery). */
+const RESOURCE: Record<string, (typeof KINDS)[number]> = { ExternalSecret: 'externalsecrets', PushSecret: 'pushsecrets', SecretStore: 'secretstores' };
+
+interface Verdict {
+  allowed: boolean;
+  denials: Array<{ policy: string; binding: string; message: string }>;
+}
+
+/** The verdicts of the API server's admission evaluator (scripts/crossplane-tools/admission-check) on the isolation cases. */
+function admissionVerdicts(policies: JsonObject[], bindings: JsonObject[]): Verdict[] {
+  const binary = join(TOOLS_DIR, 'admission-check');
+  const cases = ISOLATION_CASES.map((c) => ({ namespace: c.namespace, resource: RESOURCE[c.object.kind as string], object: c.object }));
+  const run = spawnSync(binary, [], { input: JSON.stringify({ policies, bindings, cases }), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  expect(run.error, `${binary}: build it with scripts/crossplane-tools/build.sh`).toBeUndefined();
+  expect(run.status, run.stderr).toBe(0);
+  const verdicts = JSON.parse(run.stdout) as Verdict[];
+  expect(verdicts).toHaveLength(ISOLATION_CASES.length);
+  return verdicts;
+}
+
+/** The cases whose verdict is not the expected one, by reason. */
+function mismatches(verdicts: Verdict[]): string[] {
+  return ISOLATION_CASES.flatMap((c, i) => {
+    const v = verdicts[i]!;
+    const ok = c.denied === undefined ? v.allowed : !v.allowed && v.denials.some((d) => d.message.startsWith(`${c.denied!}:`));
+    return ok ? [] : [c.reason];
+  });
+}
+
+describe("the allow/deny table, decided by the API server's admission evaluator (k8s.io/apiserver)", () => {
+  const objects = isolationObjects(dev);
+  const policies = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+  const bindings = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+  const verdicts = admissionVerdicts(policies, bindings);
+
+  it.each(ISOLATION_CASES.map((c, i) => ({ ...c, verdict: verdicts[i]! })))('$reason', ({ denied, verdict }) => {
+    if (denied === undefined) {
+      expect(verdict).toEqual({ allowed: true, denials: [] });
+    } else {
+      expect(verdict.allowed).toBe(false);
+      // One rule refuses, with its own message (not an evaluation error, which would also deny).
+      expect(verdict.denials).toHaveLength(1);
+      expect(verdict.denials[0]!.message.startsWith(`${denied}:`), verdict.denials[0]!.message).toBe(true);
+    }
+  });
+
+  const broken = (mutate: (expression: string) => string) =>
+    policies.map((p) => {
+      const spec = p.spec as { variables?: Array<{ name: string; expression: string }> };
+      return { ...p, spec: { ...spec, ...(spec.variables ? { variables: spec.variables.map((v) => (v.name === 'ownPrefix' ? { ...v, expression: mutate(v.expression) } : v)) } : {}) } };
+    });
+  const negatives = [
+    {
+      reason: "a prefix without the trailing '/' lets namespace team reach team-a's keys",
+      policies: broken((e) => e.replace(/ \+ '\/'$/, '')),
+      evaluationErrors: false,
+      wrong: [
+        "another project's Database password",
+        "the old layout: namespace team would own team-a's keys",
+        'an entry whose own storeRef is platform-secrets, under another default store',
+        'extract of another project',
+        'push over another project',
+        'a label selector may select platform-secrets',
+      ],
+    },
+    {
+      // Variables are evaluated lazily, as in the API server: cases that never reach ownPrefix
+      // (another store, a generator, find, SecretStores, exempt namespaces) keep their verdict.
+      reason: 'a variable that fails to compile denies every request that evaluates it',
+      policies: broken(() => "'dev/db/' + request.namespce + '/'"),
+      evaluationErrors: true,
+      wrong: [
+        'a project reads its own Database password',
+        'a project pushes its own Database password',
+        'extract (a whole secret) under the own prefix',
+        "another project's Database password",
+        "the old layout: namespace team would own team-a's keys",
+        'a path that climbs out of the own prefix',
+        'the on-prem database root password',
+        'global/ holds the platform TSIG and CA keys: not for projects',
+        'a secret by ARN cannot be bounded by name',
+        'an entry whose own storeRef is platform-secrets, under another default store',
+        'extract of another project',
+        'push over another project',
+        'a label selector may select platform-secrets',
+        'dataTo per key writes keys named by the source Secret',
+        'an unlabelled, non-platform namespace is bound too',
+      ],
+    },
+  ];
+  it.each(negatives)('the check catches a broken policy: $reason', ({ policies: mutated, evaluationErrors, wrong }) => {
+    expect(mutated).not.toEqual(policies);
+    const got = admissionVerdicts(mutated, bindings);
+    expect(mismatches(got).sort()).toEqual([...wrong].sort());
+    const errors = got.flatMap((v) => v.denials).filter((d) => d.message.startsWith('error:'));
+    expect(errors.length > 0).toBe(evaluationErrors);
   });
 });

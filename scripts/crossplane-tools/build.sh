@@ -5,6 +5,8 @@
 #   crossplane       the CLI (github.com/crossplane/cli/v2): `composition render`, `resource validate`
 #   crossplane-core  the core (github.com/crossplane/crossplane/v2): `internal render` runs the real
 #                    XR reconciler against an in-memory client; the CLI calls it through --crossplane-binary
+#   admission-check  ours (admission-check/main.go): the API server's ValidatingAdmissionPolicy
+#                    evaluator (k8s.io/apiserver), so tests evaluate the CEL the Environment renders
 #   validate-cache/  Crossplane's own CRDs from the core module, where `resource validate` looks for
 #                    them, so validation never downloads the Crossplane image
 #
@@ -30,21 +32,23 @@ flock 9
 
 stamp_of() { cat "$here/$1/go.mod" "$here/$1/go.sum" | sha256sum | cut -d' ' -f1; }
 
+# build <dir> <module the version is reported for> <binary> [package to build, default <module>/cmd/crossplane]
 build() {
-  local dir="$1" package="$2" binary="$3"
+  local dir="$1" package="$2" binary="$3" target="${4:-$2/cmd/crossplane}"
   local stamp
   stamp="$(stamp_of "$dir")"
   if [ -x "$out/$binary" ] && [ "$(cat "$out/$binary.stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
   echo "crossplane-tools: building $binary ($(grep -m1 "$package" "$here/$dir/go.mod" | awk '{print $NF}')); the first build takes several minutes" >&2
-  (cd "$here/$dir" && go build -trimpath -o "$out/$binary.new" "$package/cmd/crossplane")
+  (cd "$here/$dir" && go build -trimpath -o "$out/$binary.new" "$target")
   mv "$out/$binary.new" "$out/$binary"
   echo "$stamp" >"$out/$binary.stamp"
 }
 
 build core github.com/crossplane/crossplane/v2 crossplane-core
 build cli github.com/crossplane/cli/v2 crossplane
+build admission-check k8s.io/apiserver admission-check .
 
 # Crossplane's built-in CRDs (Usage, EnvironmentConfig, ...) at the core's version, laid out as
 # `resource validate` caches the Crossplane image: <cache>/<image with ':' as '@'>/package.yaml.
