@@ -198,7 +198,7 @@ export function validationExtensions(dir: string, extraDirs: readonly string[] =
   const crds: JsonObject[] = [];
   const walk = (path: string): void => {
     for (const file of listFiles(path, ['.yaml', '.yml'])) {
-      if (file.includes(`${join('schemas', 'charts')}`)) continue;
+      if (file.includes(join('schemas', 'charts'))) continue;
       for (const manifest of parseManifests(readFileSync(file, 'utf8'), file)) {
         if (manifest.kind === 'CustomResourceDefinition' || manifest.kind === 'CompositeResourceDefinition') crds.push(manifest);
       }

@@ -42,7 +42,7 @@ function statusSchemaOf(apiVersion: string, kind: string): JsonObject | undefine
   if (statusSchemas === undefined) {
     statusSchemas = new Map();
     for (const file of listFiles(join(REPO_ROOT, 'schemas'), ['.yaml'])) {
-      if (file.includes(`${join('schemas', 'charts')}`)) continue;
+      if (file.includes(join('schemas', 'charts'))) continue;
       for (const crd of parseManifests(readFileSync(file, 'utf8'), file)) {
         if (crd.kind !== 'CustomResourceDefinition') continue;
         const spec = crd.spec as { group: string; names: { kind: string }; versions: Array<{ name: string; schema?: { openAPIV3Schema?: JsonObject } }> };

@@ -2,8 +2,8 @@
  * Drives an example XR through the real Crossplane engine to its fixpoint:
  * each step is one real `crossplane composition render` (the core's XR
  * reconciler, our function over gRPC); the composed resources it returns come
- * back in the next step as their providers report them (providers.ts). The fixpoint is the step where nothing
- * composed changes any more.
+ * back in the next step as their providers report them (providers.ts). The
+ * fixpoint is the step where nothing composed changes any more.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,8 +42,6 @@ export interface EngineStep {
   results: JsonObject[];
   /** Observed resources of this step that the engine did not keep: it would delete them. */
   garbageCollected: string[];
-  /** The render's output file, for `resource validate`. */
-  outputFile: string;
 }
 
 export interface Fixpoint {
@@ -136,9 +134,8 @@ export function driveToFixpoint(xr: JsonObject, target: string, workDir: string,
     );
     if (run.status !== 0) throw new Error(`step ${step}: crossplane composition render exited ${run.status}: ${run.stderr}`);
     const parsed = parseRender(run);
-    const outputFile = write(join(dir, 'output.yaml'), [parsed.xr, ...Object.values(parsed.composed)]);
     const garbageCollected = Object.keys(observed).filter((key) => parsed.composed[key] === undefined);
-    steps.push({ input: { xr: current, observed }, ...parsed, garbageCollected, outputFile });
+    steps.push({ input: { xr: current, observed }, ...parsed, garbageCollected });
     const unchanged =
       Object.keys(parsed.composed).length === Object.keys(observed).length &&
       Object.entries(parsed.composed).every(([key, resource]) => observed[key] !== undefined && JSON.stringify(withoutStatus(resource)) === JSON.stringify(withoutStatus(observed[key])));

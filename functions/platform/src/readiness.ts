@@ -9,7 +9,7 @@ import { Ready } from '@crossplane-org/function-sdk-typescript';
 import type { DesiredResource } from './composite.js';
 
 /** Whether an observed resource reports the condition Ready=True (managed resources, Releases, Objects, Usages, External Secrets). */
-export function hasReadyCondition(observed: Record<string, unknown> | undefined): boolean {
+function hasReadyCondition(observed: Record<string, unknown> | undefined): boolean {
   const conditions = (observed?.status as { conditions?: unknown } | undefined)?.conditions;
   return Array.isArray(conditions) && conditions.some((c: { type?: unknown; status?: unknown } | null) => c?.type === 'Ready' && c.status === 'True');
 }
