@@ -5,7 +5,9 @@ import { exampleRenders } from '../scripts/lib/examples.js';
 import { renderInProcess } from '../scripts/lib/in-process.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { defaultValidator, REPO_ROOT, validateManifests, type ManifestSource } from '../scripts/lib/validation.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 const validator = defaultValidator();
 
@@ -45,7 +47,31 @@ describe('examples', () => {
   });
 });
 
-describe('npm run validate', () => {
+describe('npm run validate (the real `crossplane resource validate`)', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/validate.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+
+  it('passes over everything in the repository', () => {
+    const result = run([]);
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/0 failure cases/);
+  }, 180_000);
+
+  it('fails on an unknown field and a missing required field in an XR, naming them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'validate-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      writeFileSync(file, 'apiVersion: platform.projectcatalyst.io/v1alpha1\nkind: Storage\nmetadata: { name: a, namespace: b }\nspec: { clas: fast }\n');
+      const result = run([file]);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain('spec.clas');
+      expect(result.stdout).toContain('spec.size');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe('the in-process schema validator the unit tests use', () => {
   it('passes over everything in the repository', () => {
     const report = validateManifests(validator, sources(['xrds', 'compositions', 'environment-configs', 'examples', 'crossplane.yaml', 'package']), {
       errorOnMissingSchemas: true,
