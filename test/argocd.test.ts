@@ -19,8 +19,9 @@ interface Meta {
   generation?: number;
 }
 
-const PACKAGE_REPO = 'https://github.com/input-output-hk/catalyst-forge-platform.git';
-const PLATFORM_REPO = 'https://github.com/input-output-hk/catalyst-forge-platform-config.git';
+// The placeholder a user replaces with the repository they own (docs/argocd.md); marked in every file that names it.
+const PLATFORM_REPO = 'https://git.example.com/platform/platform-config.git';
+const PLACEHOLDER = /#\s*placeholder:\s*\S/;
 
 function read(dir: string): Array<{ file: string; manifests: JsonObject[] }> {
   return listFiles(join(REPO_ROOT, dir), ['.yaml', '.yml']).map((file) => ({ file, manifests: parseManifests(readFileSync(file, 'utf8'), file) }));
@@ -73,18 +74,34 @@ describe('platform repository example (argocd/platform)', () => {
     for (const app of apps) {
       const spec = app.spec as { project: string; source: { repoURL: string; path: string; targetRevision: string } };
       expect(projects, meta(app).name).toContain(spec.project);
-      // Paths into this repository, or into the platform repository's copy of argocd/, must exist here.
-      if (spec.source.repoURL === PACKAGE_REPO || spec.source.path.startsWith('argocd/')) {
+      // The platform repository holds copies of argocd/ and environment-configs/ (which must exist
+      // here to be copied) and the user's own hub/ and environments/.
+      if (spec.source.path.startsWith('argocd/') || spec.source.path === 'environment-configs') {
         expect(existsSync(join(REPO_ROOT, spec.source.path)), `${meta(app).name}: ${spec.source.path}`).toBe(true);
       } else {
-        expect(spec.source.repoURL).toBe(PLATFORM_REPO);
+        expect(['hub', 'environments'], meta(app).name).toContain(spec.source.path);
       }
     }
   });
 
-  it('takes EnvironmentConfigs and the package from the same release as this repository', () => {
-    const configs = apps.find((a) => meta(a).name === 'environment-configs')?.spec as { source: { repoURL: string; targetRevision: string } };
-    expect(configs.source).toMatchObject({ repoURL: PACKAGE_REPO, targetRevision: packageVersion() });
+  it('syncs only from the platform repository, a placeholder marked for the user to replace with the repository they own', () => {
+    const repoUrls = apps.map((a) => (a.spec as { source: { repoURL: string } }).source.repoURL);
+    expect(new Set(repoUrls)).toEqual(new Set([PLATFORM_REPO]));
+    const project = ofKind(manifests, 'AppProject').find((p) => meta(p).name === 'platform');
+    expect((project?.spec as { sourceRepos: string[] }).sourceRepos).toEqual([PLATFORM_REPO]);
+    // Every line that names a repository the user must replace says so (`# placeholder:`).
+    const files = [...listFiles(join(REPO_ROOT, 'argocd/platform'), ['.yaml']), ...listFiles(join(REPO_ROOT, 'argocd/project'), ['.yaml'])];
+    const lines = files.flatMap((file) => readFileSync(file, 'utf8').split('\n').map((line) => ({ file, line })));
+    const named = lines.filter(({ line }) => /https?:\/\/git\./.test(line) && !line.trimStart().startsWith('#'));
+    expect(named.length).toBeGreaterThanOrEqual(8);
+    for (const { file, line } of named) expect(line, file).toMatch(PLACEHOLDER);
+    // No repository the user does not own is left in the examples.
+    expect(lines.filter(({ line }) => line.includes('github.com/input-output-hk/'))).toEqual([]);
+  });
+
+  it('takes the package from the same release as this repository', () => {
+    const configs = apps.find((a) => meta(a).name === 'environment-configs')?.spec as { source: { repoURL: string; path: string } };
+    expect(configs.source).toMatchObject({ repoURL: PLATFORM_REPO, path: 'environment-configs' });
     const [configuration] = ofKind(manifests, 'Configuration');
     expect((configuration?.spec as { package: string }).package).toBe(`${DEFAULT_REPOSITORY_PREFIX}/platform:${packageVersion()}`);
     expect((configuration?.spec as { package: string }).package).toBe(PLATFORM_PACKAGE);
