@@ -12,7 +12,7 @@ import { FunctionMetrics, startMetricsServer, type MetricsServer } from './metri
  * Calls one client connection (Crossplane's) may have in flight; more wait in the
  * client (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS) until one ends. The handler
  * composes one call at a time, so streams past a few add no throughput, only
- * their request and response buffers (memory: docs/function.md). Eight keeps the
+ * their request and response buffers (memory: docs/contributing.md). Eight keeps the
  * next requests arriving while one composes.
  */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 8;
