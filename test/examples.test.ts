@@ -8,6 +8,7 @@ import { defaultValidator, REPO_ROOT, validateManifests, type ManifestSource } f
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { dependencyObjectName } from '../functions/platform/src/release.js';
 
 const validator = defaultValidator();
 
@@ -119,5 +120,63 @@ describe('the in-process schema validator the unit tests use', () => {
     const manifest = { apiVersion: 'example.org/v1', kind: 'Unknown', metadata: { name: 'a' } };
     expect(validateManifests(validator, [{ file: 'x', manifests: [manifest] }], { errorOnMissingSchemas: false }).failed).toBe(false);
     expect(validateManifests(validator, [{ file: 'x', manifests: [manifest] }], { errorOnMissingSchemas: true }).failed).toBe(true);
+  });
+});
+
+describe('examples/install (docs/install.md)', () => {
+  type Manifest = Record<string, unknown> & { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: Record<string, unknown> };
+  const read = (path: string) => parseManifests(readFileSync(join(REPO_ROOT, path), 'utf8'), path) as Manifest[];
+  const install = (file: string) => read(`examples/install/${file}`);
+  const awsDependencies = ((read('crossplane.yaml')[0]?.spec?.dependsOn ?? []) as Array<{ kind: string; package: string; version: string }>).filter(
+    (d) => d.kind === 'Provider' && d.package.includes('/provider-aws-'),
+  );
+  const configs = listFiles(join(REPO_ROOT, 'environment-configs'), ['.yaml']).flatMap((file) => parseManifests(readFileSync(file, 'utf8'), file)) as Array<
+    Manifest & { data?: { aws?: { accountId?: string; network?: { accountId: string; providerConfigName: string } }; dns?: { account?: { accountId: string; providerConfigName: string } } } }
+  >;
+  const configData = (label: string) => configs.find((c) => (c.metadata as { labels?: Record<string, string> }).labels?.['platform.projectcatalyst.io/environment'] === label)?.data;
+  const base = configData('base');
+  const roleAccount = (config: Manifest) => /^arn:aws:iam::([0-9]{12}):role\//.exec(((config.spec?.assumeRoleChain ?? []) as Array<{ roleARN: string }>)[0]?.roleARN ?? '')?.[1];
+  const semver = (v: string) => v.replace(/^>=\s*/, '').replace(/^v/, '').split('.').map(Number);
+  const atLeast = (version: string, floor: string) => {
+    const [a, b] = [semver(version), semver(floor)];
+    for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+    return true;
+  };
+
+  it('installs exactly the AWS providers the Configuration depends on, under the names the resolver gives them, within its constraints, with the identity runtime config', () => {
+    const providers = install('providers.yaml').filter((m) => m.kind === 'Provider');
+    const runtimeConfigs = [...install('runtime-config-pod-identity.yaml'), ...install('runtime-config-irsa.yaml')];
+    expect(new Set(runtimeConfigs.map((r) => r.metadata?.name)).size).toBe(1);
+    const serviceAccounts = runtimeConfigs.map((r) => (r.spec?.serviceAccountTemplate as { metadata: { name: string } }).metadata.name);
+    expect(new Set(serviceAccounts)).toEqual(new Set(['provider-aws']));
+    expect(providers.map((p) => String(p.spec?.package).replace(/:[^:/]+$/, '')).sort()).toEqual(awsDependencies.map((d) => d.package).sort());
+    for (const provider of providers) {
+      const [repository = '', tag = ''] = String(provider.spec?.package).split(/:(?=[^:/]+$)/);
+      expect(provider.metadata?.name, repository).toBe(dependencyObjectName(repository));
+      const constraint = awsDependencies.find((d) => d.package === repository)?.version ?? '';
+      expect(atLeast(tag, constraint), `${repository}:${tag} against ${constraint}`).toBe(true);
+      expect((provider.spec?.runtimeConfigRef as { name: string }).name).toBe(runtimeConfigs[0]?.metadata?.name);
+    }
+  });
+
+  it('gives every example Hub and Environment the ProviderConfig it names, and every ClusterProviderConfig the EnvironmentConfigs name, each assuming a role in the account it writes to', () => {
+    const providerConfigs = install('provider-configs.yaml');
+    const find = (kind: string, name: string, namespace?: string) => providerConfigs.find((p) => p.kind === kind && p.metadata?.name === name && p.metadata?.namespace === namespace);
+    const xrs = exampleRenders().map((e) => e.input.xr as Manifest).filter((xr) => (xr.kind === 'Hub' || xr.kind === 'Environment') && (xr.spec as { provider?: string }).provider !== 'onprem');
+    expect(xrs.length).toBeGreaterThanOrEqual(4);
+    for (const xr of xrs) {
+      const ref = xr.spec?.providerConfigRef as { name: string; kind?: string };
+      const config = find(ref.kind ?? 'ProviderConfig', ref.name, ref.kind === 'ClusterProviderConfig' ? undefined : xr.metadata?.namespace);
+      expect(config, `${xr.kind} ${xr.metadata?.namespace}/${xr.metadata?.name}: ${ref.name}`).toBeDefined();
+      const account = xr.kind === 'Hub' ? base?.aws?.network?.accountId : configData(String(xr.spec?.environment))?.aws?.accountId;
+      expect(roleAccount(config as Manifest), `${xr.kind} ${xr.metadata?.name}`).toBe(account);
+    }
+    const network = find('ClusterProviderConfig', base?.aws?.network?.providerConfigName ?? '');
+    const dns = find('ClusterProviderConfig', base?.dns?.account?.providerConfigName ?? '');
+    expect(network && roleAccount(network)).toBe(base?.aws?.network?.accountId);
+    expect(dns && roleAccount(dns)).toBe(base?.dns?.account?.accountId);
+    // Every role ARN is a value the user must replace, and says so.
+    const text = readFileSync(join(REPO_ROOT, 'examples/install/provider-configs.yaml'), 'utf8');
+    for (const line of text.split('\n').filter((l) => l.includes('roleARN:'))) expect(line).toMatch(/#\s*placeholder:\s*\S/);
   });
 });
