@@ -168,7 +168,8 @@ describe('examples/install (docs/install.md)', () => {
       const ref = xr.spec?.providerConfigRef as { name: string; kind?: string };
       const config = find(ref.kind ?? 'ProviderConfig', ref.name, ref.kind === 'ClusterProviderConfig' ? undefined : xr.metadata?.namespace);
       expect(config, `${xr.kind} ${xr.metadata?.namespace}/${xr.metadata?.name}: ${ref.name}`).toBeDefined();
-      const account = xr.kind === 'Hub' ? base?.aws?.network?.accountId : configData(String(xr.spec?.environment))?.aws?.accountId;
+      const override = (xr.spec?.overrides as { aws?: { accountId?: string } } | undefined)?.aws?.accountId;
+      const account = xr.kind === 'Hub' ? base?.aws?.network?.accountId : (override ?? configData(String(xr.spec?.environment))?.aws?.accountId);
       expect(roleAccount(config as Manifest), `${xr.kind} ${xr.metadata?.name}`).toBe(account);
     }
     const network = find('ClusterProviderConfig', base?.aws?.network?.providerConfigName ?? '');
