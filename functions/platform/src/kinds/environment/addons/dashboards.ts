@@ -70,7 +70,7 @@ export function dashboardConfigMap(shipped: ShippedDashboard, dashboard: Grafana
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: `dashboard-${shipped.name}`, namespace: MONITORING_NAMESPACE, labels: { ...DASHBOARD_LABEL } },
-    data: { [`${shipped.name}.json`]: JSON.stringify(dashboard, null, 2) },
+    data: { [`${shipped.name}.json`]: JSON.stringify(dashboard) },
   };
 }
 
