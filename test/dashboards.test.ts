@@ -110,7 +110,7 @@ function variant(example: string, spec: JsonObject): JsonObject {
 
 const GRAFANA_CLOUD = { observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.example/api/prom/push', lokiUrl: 'https://logs.example/loki/api/v1/push', credentialsSecret: 'dev/observability/grafana-cloud' } } };
 
-/** Every example Environment (all keep Grafana in the cluster), the platform role, and Grafana Cloud. */
+/** Every example Environment (all keep Grafana in the cluster), the platform role, Cilium instead of Istio, and Grafana Cloud. */
 const ENVIRONMENTS: Record<string, JsonObject> = {
   ...Object.fromEntries(
     readdirSync(join(REPO_ROOT, 'examples/environment'))
@@ -118,6 +118,7 @@ const ENVIRONMENTS: Record<string, JsonObject> = {
       .map((f) => [f.replace(/\.yaml$/, ''), readManifest(`examples/environment/${f}`)]),
   ),
   'staging as platform': variant('staging', { role: 'platform' }),
+  'dev with cilium as the mesh': variant('dev', { overrides: { features: { cilium: true } } }),
   'dev with grafana cloud': variant('dev', { overrides: GRAFANA_CLOUD }),
 };
 
@@ -134,6 +135,7 @@ describe('each environment composes the dashboards its Grafana loads', SLOW, () 
         return;
       }
       expect(installed.has('kube-prometheus-stack')).toBe(true);
+      expect(installed.has('istiod')).toBe(!name.includes('cilium'));
       const platform = (xr.spec as JsonObject).role === 'platform';
       const expected = ['namespaces', 'gateways', 'operators', ...(platform ? ['pipeline'] : []), ...(installed.has('istiod') ? ['mesh'] : [])].sort();
       expect(configMaps.map((c) => (c.metadata as JsonObject).name).sort()).toEqual(expected.map((d) => `dashboard-${d}`).sort());
