@@ -44,7 +44,7 @@ const COMPONENT = 'addons';
 
 /** The namespaces this environment's add-ons install releases into: where the platform's operators run. */
 function releaseNamespaces(ctx: EnvironmentContext): string[] {
-  return ADDONS.filter((addon) => addon.release !== undefined && addon.enabled(ctx)).map((addon) => (addon.release as NonNullable<AddonDefinition['release']>)(ctx).namespace);
+  return ADDONS.flatMap((addon) => (addon.release !== undefined && addon.enabled(ctx) ? [addon.release(ctx).namespace] : []));
 }
 
 /** Each add-on's own chart, by add-on name: the defaults `data.addons.<name>` overrides. */
