@@ -5,6 +5,7 @@ import { RDS_MANAGED_SECRET_PATTERN } from '../database.js';
 // From trivy-admission, which imports nothing else (envoy-gateway's copy would close an import cycle through cert-manager).
 import { PROJECT_NAMESPACE_LABEL } from './trivy-admission.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { prometheusOperatorRuns } from './monitors.js';
 
 const CHART = 'external-secrets';
 
@@ -255,6 +256,8 @@ export const externalSecrets: AddonDefinition = {
   chart: { repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.9.0' },
   enabled: everywhere,
   identity: { serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT, statements: externalSecretsPolicy },
+  // Its ServiceMonitor needs the Prometheus Operator's CRDs where it renders one.
+  dependsOn: ['kube-prometheus-stack'],
   release(ctx) {
     const replicas = replicasOf(ctx, CHART);
     return {
@@ -269,6 +272,8 @@ export const externalSecrets: AddonDefinition = {
         ...component(ctx, '256Mi'),
         webhook: { replicaCount: replicas, ...component(ctx, '128Mi') },
         certController: { replicaCount: replicas, ...component(ctx, '128Mi') },
+        // Reconcile and work-queue metrics for the operators dashboard; fail rather than skip should the CRD be missing.
+        ...(prometheusOperatorRuns(ctx) ? { serviceMonitor: { enabled: true, renderMode: 'failIfMissing' } } : {}),
       },
     };
   },

@@ -12,6 +12,7 @@ import { externalSecrets } from './external-secrets.js';
 import { alloy } from './alloy.js';
 import { argoCd } from './argo-cd.js';
 import { crossplane } from './crossplane.js';
+import { dashboardsAddon } from './dashboards.js';
 import { databaseAccess } from './database-access.js';
 import { istioBase, istioCni, istiod, meshPolicies, ztunnel } from './istio.js';
 import { karpenter, karpenterCrd } from './karpenter.js';
@@ -37,9 +38,14 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
 
 const COMPONENT = 'addons';
+
+/** The namespaces this environment's add-ons install releases into: where the platform's operators run. */
+function releaseNamespaces(ctx: EnvironmentContext): string[] {
+  return ADDONS.flatMap((addon) => (addon.release !== undefined && addon.enabled(ctx) ? [addon.release(ctx).namespace] : []));
+}
 
 /** Each add-on's own chart, by add-on name: the defaults `data.addons.<name>` overrides. */
 export const ADDON_CHARTS: Readonly<Record<string, AddonChart>> = Object.fromEntries(ADDONS.flatMap((addon) => (addon.chart !== undefined ? [[addon.name, addon.chart]] : [])));

@@ -1,4 +1,5 @@
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+import { prometheusOperatorRuns } from './monitors.js';
 
 /**
  * KEDA: event-driven autoscaling of project workloads. It calls no AWS API
@@ -10,6 +11,8 @@ export const keda: AddonDefinition = {
   name: 'keda',
   chart: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
   enabled: everywhere,
+  // Its ServiceMonitor needs the Prometheus Operator's CRDs where it renders one.
+  dependsOn: ['kube-prometheus-stack'],
   release(ctx) {
     const replicas = replicasOf(ctx, 'keda');
     const pdb = { minAvailable: 1 };
@@ -20,6 +23,8 @@ export const keda: AddonDefinition = {
         operator: { replicaCount: replicas },
         metricsServer: { replicaCount: replicas },
         webhooks: { enabled: true, replicaCount: replicas },
+        // The operator's scaler and reconcile metrics (port 8080) for the pipeline and operators dashboards.
+        prometheus: { operator: { enabled: true, serviceMonitor: { enabled: prometheusOperatorRuns(ctx) } } },
         ...(highlyAvailable(ctx, 'keda') ? { podDisruptionBudget: { operator: pdb, metricServer: pdb, webhooks: pdb } } : {}),
         resources: {
           operator: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },

@@ -1,5 +1,6 @@
 import { highlyAvailable, type AddonDefinition } from './addon.js';
 import type { EnvironmentContext } from '../context.js';
+import { prometheusOperatorRuns } from './monitors.js';
 
 /** Namespace of the platform's NATS; the KEDA example and project workers reach it as `nats.nats.svc`. */
 export const NATS_NAMESPACE = 'nats';
@@ -26,6 +27,8 @@ export const nats: AddonDefinition = {
   name: 'nats',
   chart: { repository: 'https://nats-io.github.io/k8s/helm/charts/', chart: 'nats', version: '2.14.2' },
   enabled: isPlatformEnvironment,
+  // Its PodMonitor needs the Prometheus Operator's CRDs where it renders one.
+  dependsOn: ['kube-prometheus-stack'],
   release(ctx) {
     const ha = highlyAvailable(ctx, 'nats');
     const prod = ctx.config.protection.retainStatefulResources;
@@ -46,6 +49,8 @@ export const nats: AddonDefinition = {
         container: { merge: { resources: { requests: { cpu: prod ? '500m' : '100m', memory: prod ? '2Gi' : '512Mi' }, limits: { memory: prod ? '4Gi' : '1Gi' } } } },
         // KEDA's scaler reads consumer lag from the monitoring port through the Service.
         service: { ports: { monitor: { enabled: true } } },
+        // The exporter sidecar turns /jsz into Prometheus series (consumer lag, ack pending, redeliveries) for the pipeline dashboard.
+        promExporter: { enabled: true, podMonitor: { enabled: prometheusOperatorRuns(ctx) } },
         podDisruptionBudget: { enabled: ha },
         podTemplate: {
           topologySpreadConstraints: { 'topology.kubernetes.io/zone': { maxSkew: 1, whenUnsatisfiable: ha ? 'DoNotSchedule' : 'ScheduleAnyway' } },
