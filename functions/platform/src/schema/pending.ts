@@ -22,7 +22,7 @@ export const pendingReasonsSchema = z
               })
               .strict(),
           )
-          .describe('Every unmet need; an entry with neither condition nor field waits for that resource to be composed first.'),
+          .describe('Every unmet need; an entry with neither condition nor field waits for that resource to be created first.'),
       })
       .strict(),
   )

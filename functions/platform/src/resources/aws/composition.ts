@@ -43,6 +43,8 @@ export interface Need {
   atProvider?: readonly string[];
   /** A field of a resource the XR reads; always reported as given. */
   field?: string;
+  /** Only an observed resource meets it (see {@link created}). */
+  exists?: boolean;
 }
 
 /** The composed resource `key` must report Ready=True. */
@@ -58,6 +60,11 @@ export function field(key: string, ...path: string[]): Need {
 /** The resource `key` must be composed (in this render or observed). */
 export function composed(key: string): Need {
   return { resource: key };
+}
+
+/** The resource `key` must exist: observed, not merely composed in this render. */
+export function created(key: string): Need {
+  return { resource: key, exists: true };
 }
 
 /**
@@ -197,6 +204,7 @@ export class AwsComposition {
     if (need.field !== undefined) return true;
     if (need.condition === 'Ready') return !this.isReady(need.resource);
     if (need.atProvider !== undefined) return this.observedValue(need.resource, need.atProvider) === undefined;
+    if (need.exists === true) return this.observed(need.resource) === undefined;
     return this.resources[need.resource] === undefined && this.observed(need.resource) === undefined;
   }
 

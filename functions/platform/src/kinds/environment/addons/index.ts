@@ -1,5 +1,5 @@
 import { FatalError } from '../../../errors.js';
-import { Waiting, composed, ready, type Need } from '../../../resources/aws/composition.js';
+import { Waiting, created, ready, type Need } from '../../../resources/aws/composition.js';
 import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
 import { clusterArn } from '../cluster.js';
 import type { EnvironmentContext } from '../context.js';
@@ -72,7 +72,7 @@ function chartSource(repository: string, chart: string): { repository: string; n
  * read are ready (an on-prem cluster is there already).
  */
 function clusterNeeds(ctx: EnvironmentContext): Need[] {
-  const providerConfigs = [HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG].map(composed);
+  const providerConfigs = [HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG].map(created);
   if (ctx.provider !== 'aws') return providerConfigs;
   return [ready('cluster'), ready('node-group-system'), ready('cluster-auth'), ...providerConfigs];
 }
