@@ -190,6 +190,9 @@ export function formatSummary(plan: Plan): string {
       lines.push(`  ${addon.name.padEnd(width - 2)}  ${String(addon.resources.length).padStart(4)}  ${[countKinds(addon.resources), ...charts].join('; ')}`);
     }
   }
+  // IAM serves every concern, so its resources sit in the groups they serve; this line sums them up.
+  const iam = plan.groups.flatMap((g) => g.resources).filter((r) => r.apiVersion.startsWith('iam.aws.m.upbound.io/'));
+  if (iam.length > 0) lines.push('', `IAM across the groups: ${countKinds(iam)}`);
   lines.push('', `${'total'.padEnd(width)}  ${String(plan.total).padStart(4)}`);
   lines.push('', 'Helm values: --output values; every manifest: --output yaml.');
   return `${lines.join('\n')}\n`;
