@@ -208,6 +208,11 @@ export class AwsComposition {
     return this.resources[need.resource] === undefined && this.observed(need.resource) === undefined;
   }
 
+  /** Whether every one of `needs` is met by the observed state. */
+  met(...needs: Need[]): boolean {
+    return needs.every((need) => !this.unmet(need));
+  }
+
   /**
    * A resource that waits, for what of `needs` is missing now (all of them if
    * the builder waits for a reason the observed state does not show).
@@ -257,8 +262,8 @@ export class AwsComposition {
   }
 
   /**
-   * Adds a managed resource, or marks it pending when `forProvider` is
-   * undefined because what it needs is not there yet.
+   * Adds a managed resource, or marks it pending when what it needs is not
+   * there yet: `forProvider` is then `ctx.waiting(...)`, saying for what.
    */
   add<K extends AwsKind>(key: string, component: string, kind: K, forProvider: AwsKinds[K] | Waiting | undefined, options: AddOptions = {}): void {
     if (forProvider === undefined || forProvider instanceof Waiting) {

@@ -77,12 +77,6 @@ function clusterNeeds(ctx: EnvironmentContext): Need[] {
   return [ready('cluster'), ready('node-group-system'), ready('cluster-auth'), ...providerConfigs];
 }
 
-function clusterOpen(ctx: EnvironmentContext): boolean {
-  const providerConfigs = ctx.observed(HELM_PROVIDER_CONFIG) !== undefined && ctx.observed(KUBERNETES_PROVIDER_CONFIG) !== undefined;
-  if (ctx.provider !== 'aws') return providerConfigs;
-  return ctx.isReady('cluster') && ctx.isReady('node-group-system') && ctx.isReady('cluster-auth') && providerConfigs;
-}
-
 /** The add-ons this environment installs, by name. */
 function enabledNames(ctx: EnvironmentContext): Set<string> {
   return new Set(ADDONS.filter((addon) => addon.enabled(ctx)).map((addon) => addon.name));
@@ -91,11 +85,6 @@ function enabledNames(ctx: EnvironmentContext): Set<string> {
 /** The releases an add-on depends on; dependencies this environment does not install are not waited for. */
 function dependencyNeeds(addon: AddonDefinition, enabled: ReadonlySet<string>): Need[] {
   return (addon.dependsOn ?? []).filter((dep) => enabled.has(dep)).map((dep) => ready(`release-${dep}`));
-}
-
-/** Whether the releases an add-on depends on are ready. */
-function dependenciesReady(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): boolean {
-  return (addon.dependsOn ?? []).filter((dep) => enabled.has(dep)).every((dep) => ctx.isReady(`release-${dep}`));
 }
 
 function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
@@ -126,16 +115,20 @@ function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
   );
 }
 
-function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
+function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): void {
   if (addon.release === undefined) return;
   const release = addon.release(ctx);
   const chart = chartOf(ctx, addon, release.chart);
-  const depsReady = dependenciesReady(ctx, addon, enabled) && waitForOf(addon, ctx).every((key) => ctx.isReady(key));
-  const identityReady = addon.identity === undefined || ctx.provider !== 'aws' || ctx.isReady(`pod-identity-${addon.name}`);
+  const needs = [
+    ...clusterNeeds(ctx),
+    ...dependencyNeeds(addon, enabled),
+    ...waitForOf(addon, ctx).map((key) => ready(key)),
+    ...(addon.identity !== undefined && ctx.provider === 'aws' ? [ready(`pod-identity-${addon.name}`)] : []),
+  ];
   ctx.addObject(
     `release-${addon.name}`,
     COMPONENT,
-    open && depsReady && identityReady
+    ctx.met(...needs)
       ? {
           apiVersion: 'helm.m.crossplane.io/v1beta1',
           kind: 'Release',
@@ -151,20 +144,15 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
             providerConfigRef: providerConfigRef(ctx, HELM_PROVIDER_CONFIG),
           },
         }
-      : ctx.waiting(
-          ...clusterNeeds(ctx),
-          ...dependencyNeeds(addon, enabled),
-          ...waitForOf(addon, ctx).map(ready),
-          ...(addon.identity !== undefined && ctx.provider === 'aws' ? [ready(`pod-identity-${addon.name}`)] : []),
-        ),
+      : ctx.waiting(...needs),
   );
 }
 
-function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
+function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): void {
   if (addon.objects === undefined) return;
   // CRs need the CRDs (and webhooks) their release installs.
-  const canApply = open && (addon.release === undefined ? dependenciesReady(ctx, addon, enabled) : ctx.isReady(`release-${addon.name}`));
   const needs = [...clusterNeeds(ctx), ...(addon.release === undefined ? dependencyNeeds(addon, enabled) : [ready(`release-${addon.name}`)])];
+  const canApply = ctx.met(...needs);
   for (const [key, manifest] of Object.entries(addon.objects(ctx))) {
     ctx.addObject(
       `object-${addon.name}-${key}`,
@@ -188,7 +176,6 @@ function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
  * is ready, and never removed once observed.
  */
 export function buildAddons(ctx: EnvironmentContext): void {
-  const open = clusterOpen(ctx);
   const enabled = enabledNames(ctx);
   const names = new Set<string>();
   for (const addon of ADDONS) {
@@ -198,8 +185,8 @@ export function buildAddons(ctx: EnvironmentContext): void {
     ctx.forAddon(addon.name, () => {
       buildIdentity(ctx, addon);
       addon.build?.(ctx);
-      buildRelease(ctx, addon, open, enabled);
-      buildObjects(ctx, addon, open, enabled);
+      buildRelease(ctx, addon, enabled);
+      buildObjects(ctx, addon, enabled);
     });
   }
 }
