@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { listFiles, parseManifests } from './schema-validator.js';
 import { REPO_ROOT } from './validation.js';
 
@@ -35,14 +35,25 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-let statusSchemas: Map<string, JsonObject> | undefined;
+let crdFiles: string[] | undefined;
+const statusSchemas = new Map<string, JsonObject>();
+const loadedGroups = new Set<string>();
 
-/** `<apiVersion>/<Kind>` -> the status schema of that version, from the CRDs in schemas/. */
+/**
+ * `<apiVersion>/<Kind>` -> the status schema of that version, from the CRDs in
+ * schemas/. Only the files of the asked group are read (they are named
+ * `<group>_<plural>.yaml`, schemas/README.md): parsing every CRD up front
+ * costs seconds that a plan of one XR should not pay.
+ */
 function statusSchemaOf(apiVersion: string, kind: string): JsonObject | undefined {
-  if (statusSchemas === undefined) {
-    statusSchemas = new Map();
-    for (const file of listFiles(join(REPO_ROOT, 'schemas'), ['.yaml'])) {
-      if (file.includes(join('schemas', 'charts'))) continue;
+  const slash = apiVersion.indexOf('/');
+  const group = slash === -1 ? '' : apiVersion.slice(0, slash);
+  // A CRD's group always has a dot; core and built-in kinds have no CRD here.
+  if (!group.includes('.')) return undefined;
+  if (!loadedGroups.has(group)) {
+    loadedGroups.add(group);
+    crdFiles ??= listFiles(join(REPO_ROOT, 'schemas'), ['.yaml']).filter((file) => !file.includes(join('schemas', 'charts')));
+    for (const file of crdFiles.filter((f) => basename(f).startsWith(`${group}_`))) {
       for (const crd of parseManifests(readFileSync(file, 'utf8'), file)) {
         if (crd.kind !== 'CustomResourceDefinition') continue;
         const spec = crd.spec as { group: string; names: { kind: string }; versions: Array<{ name: string; schema?: { openAPIV3Schema?: JsonObject } }> };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FatalError } from '../../errors.js';
 import { awsManagedPolicy, policyJson, podIdentityTrust, serviceTrust } from '../../resources/aws/iam-policy.js';
+import { field, ready } from '../../resources/aws/composition.js';
 import type { EnvironmentContext } from './context.js';
 import { subnetRefs } from './network.js';
 
@@ -136,7 +137,7 @@ export function buildCluster(ctx: EnvironmentContext): void {
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
       enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
       tags: ctx.tags(COMPONENT),
-    } : undefined,
+    } : ctx.waiting(field('kms-key', 'arn')),
   );
   const clusterRef = { name: ctx.name('cluster') };
   const clusterReady = ctx.isReady('cluster');
@@ -160,23 +161,23 @@ export function buildCluster(ctx: EnvironmentContext): void {
             description: 'Kubernetes API from the platform cluster (Crossplane), through the Hub',
             tags: ctx.tags(COMPONENT),
           }
-        : undefined,
+        : ctx.waiting(field('cluster', 'vpcConfig', 'clusterSecurityGroupId')),
     );
   }
 
   const issuer = ctx.observedString('cluster', 'identity', 'oidc', 'issuer');
-  ctx.add('oidc-provider', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:OpenIDConnectProvider', issuer !== undefined ? { url: issuer, clientIdList: ['sts.amazonaws.com'], tags: ctx.tags(COMPONENT) } : undefined);
+  ctx.add('oidc-provider', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:OpenIDConnectProvider', issuer !== undefined ? { url: issuer, clientIdList: ['sts.amazonaws.com'], tags: ctx.tags(COMPONENT) } : ctx.waiting(field('cluster', 'identity', 'oidc', 'issuer')));
 
   for (const principalArn of [...(ctx.spec.kubernetes?.adminPrincipalArns ?? [])].sort()) {
     const suffix = principalKey(principalArn);
-    ctx.add(`access-entry-admin-${suffix}`, COMPONENT, 'eks.aws.m.upbound.io/v1beta1:AccessEntry', clusterReady ? { region, clusterNameRef: clusterRef, principalArn, type: 'STANDARD', tags: ctx.tags(COMPONENT) } : undefined);
+    ctx.add(`access-entry-admin-${suffix}`, COMPONENT, 'eks.aws.m.upbound.io/v1beta1:AccessEntry', clusterReady ? { region, clusterNameRef: clusterRef, principalArn, type: 'STANDARD', tags: ctx.tags(COMPONENT) } : ctx.waiting(ready('cluster')));
     ctx.add(
       `access-policy-admin-${suffix}`,
       COMPONENT,
       'eks.aws.m.upbound.io/v1beta1:AccessPolicyAssociation',
       clusterReady
         ? { region, clusterNameRef: clusterRef, principalArn, policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' } }
-        : undefined,
+        : ctx.waiting(ready('cluster')),
     );
   }
 
@@ -195,12 +196,12 @@ export function buildCluster(ctx: EnvironmentContext): void {
   for (const addon of EKS_ADDONS) {
     // With Cilium (ENI mode, WireGuard) Cilium owns pod networking; the VPC CNI must not run beside it.
     if (addon === 'vpc-cni' && ctx.config.features.cilium) continue;
-    const ready = clusterReady && (!NEEDS_NODES.has(addon) || nodesReady) && (addon !== 'aws-ebs-csi-driver' || ebsRoleArn !== undefined);
+    const canInstall = clusterReady && (!NEEDS_NODES.has(addon) || nodesReady) && (addon !== 'aws-ebs-csi-driver' || ebsRoleArn !== undefined);
     ctx.add(
       `addon-${addon}`,
       COMPONENT,
       'eks.aws.m.upbound.io/v1beta1:Addon',
-      ready
+      canInstall
         ? {
             region,
             clusterNameRef: clusterRef,
@@ -211,7 +212,7 @@ export function buildCluster(ctx: EnvironmentContext): void {
             ...(addon === 'aws-ebs-csi-driver' && ebsRoleArn !== undefined ? { podIdentityAssociation: [{ roleArn: ebsRoleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }] } : {}),
             tags: ctx.tags(COMPONENT),
           }
-        : undefined,
+        : ctx.waiting(ready('cluster'), ...(NEEDS_NODES.has(addon) ? [ready('node-group-system')] : []), ...(addon === 'aws-ebs-csi-driver' ? [field('role-ebs-csi', 'arn')] : [])),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { FatalError } from '../../errors.js';
 import type { OnpremConfig } from '../../environment-config/onprem-config.js';
 import type { PlatformConfig } from '../../environment-config/platform-config.js';
-import { AwsComposition, type AddOptions } from '../../resources/aws/composition.js';
+import { AwsComposition, type AddOptions, type Waiting } from '../../resources/aws/composition.js';
 import { providerConfigReference, type AwsKind, type AwsKinds, type ProviderConfigReference } from '../../resources/aws/managed.js';
 import type { ObservedResources, XrIdentity } from '../../composite.js';
 import { zoneSlots } from '../../resources/aws/zones.js';
@@ -129,7 +129,7 @@ export class EnvironmentContext extends AwsComposition {
    * An AWS managed resource. Refused on-prem: that an on-prem Environment
    * never composes anything in AWS is held here, not by each builder's care.
    */
-  override add<K extends AwsKind>(key: string, component: string, kind: K, forProvider: AwsKinds[K] | undefined, options: AddOptions = {}): void {
+  override add<K extends AwsKind>(key: string, component: string, kind: K, forProvider: AwsKinds[K] | Waiting | undefined, options: AddOptions = {}): void {
     if (this.provider !== 'aws') throw new FatalError(`cannot compose "${key}" (${kind}): an on-prem Environment composes no AWS resources`);
     super.add(key, component, kind, forProvider, options);
   }

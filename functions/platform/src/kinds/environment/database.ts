@@ -1,3 +1,4 @@
+import { field } from '../../resources/aws/composition.js';
 import { createHash } from 'node:crypto';
 import { awsManagedPolicy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from './context.js';
@@ -70,7 +71,7 @@ export function buildDatabase(ctx: EnvironmentContext): void {
       toPort: POSTGRES_PORT,
       description: 'PostgreSQL from the EKS cluster',
       tags: ctx.tags(COMPONENT),
-    } : undefined,
+    } : ctx.waiting(field('cluster', 'vpcConfig', 'clusterSecurityGroupId')),
   );
 
   ctx.add('database-subnet-group', COMPONENT, 'rds.aws.m.upbound.io/v1beta1:SubnetGroup', {
@@ -149,7 +150,7 @@ export function buildDatabase(ctx: EnvironmentContext): void {
       manageMasterUserPassword: true,
       masterUserSecretKmsKeyIdRef: { name: ctx.name('kms-key') },
       tags: ctx.tags(COMPONENT),
-    } : undefined,
+    } : ctx.waiting(field('kms-key', 'arn')),
     { stateful: true, writeConnectionSecretToRef: ctx.name('database-connection') },
   );
 }

@@ -1,3 +1,4 @@
+import { field } from '../../resources/aws/composition.js';
 import type { EnvironmentContext } from './context.js';
 
 const COMPONENT = 'dns';
@@ -38,7 +39,7 @@ export function buildDns(ctx: EnvironmentContext): void {
       type: 'NS',
       ttl: ctx.config.dns?.recordTtl ?? 300,
       records: [...nameServers].sort(),
-    } : undefined,
+    } : ctx.waiting(field('zone', 'nameServers')),
     // Route53 zones cannot be shared: only the parent zone's account may write into it.
     { providerConfigRef: ctx.aws.dnsProviderConfig },
   );

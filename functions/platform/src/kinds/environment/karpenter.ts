@@ -1,3 +1,4 @@
+import { ready } from '../../resources/aws/composition.js';
 import { denyInsecureTransport, policy, policyJson, podIdentityTrust, type PolicyStatement } from '../../resources/aws/iam-policy.js';
 import { clusterArn } from './cluster.js';
 import type { EnvironmentContext } from './context.js';
@@ -193,7 +194,7 @@ export function buildKarpenter(ctx: EnvironmentContext): void {
     'eks.aws.m.upbound.io/v1beta1:AccessEntry',
     ctx.isReady('cluster')
       ? { region, clusterNameRef: { name: ctx.name('cluster') }, principalArnFromRoleRef: { name: nodeRoleName }, type: 'EC2_LINUX', tags: ctx.tags(COMPONENT) }
-      : undefined,
+      : ctx.waiting(ready('cluster')),
   );
 
   ctx.add(
@@ -254,6 +255,6 @@ export function buildKarpenter(ctx: EnvironmentContext): void {
           roleArnRef: { name: ctx.name('role-karpenter-controller') },
           tags: ctx.tags(COMPONENT),
         }
-      : undefined,
+      : ctx.waiting(ready('cluster')),
   );
 }

@@ -1,3 +1,4 @@
+import { ready, type Need } from '../../resources/aws/composition.js';
 import { policy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc } from '../../resources/aws/vpc.js';
 import { subnetLayout } from '../../resources/cidr.js';
@@ -89,6 +90,11 @@ function buildHubEgress(ctx: EnvironmentContext): void {
   if (owner === undefined) throw new Error('internal error: a spoke without data.aws.network');
   const asOwner = { providerConfigRef: owner.providerConfig };
   const routing = HUB_ROUTING[ctx.spec.role];
+  const hubRef = ctx.spec.network?.hubRef;
+  // Until the Hub publishes its ids, everything here waits for its status (a resource read, not composed).
+  const hubNeeds: Need[] = hub === undefined && hubRef !== undefined
+    ? ['status.transitGatewayId', 'status.routeTables'].map((path) => ({ resource: `Hub ${hubRef.namespace}/${hubRef.name}`, field: path }))
+    : [];
   ctx.add(
     'transit-gateway-attachment',
     COMPONENT,
@@ -104,7 +110,7 @@ function buildHubEgress(ctx: EnvironmentContext): void {
       // the acceptance (owner's side) sets them there.
       ...(hub.ownerAccountId === ctx.accountId ? { transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false } : {}),
       tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
-    } : undefined,
+    } : ctx.waiting(...hubNeeds),
   );
   const attachmentRef = { name: ctx.name('transit-gateway-attachment') };
   // An attachment from another account waits in pendingAcceptance until the owner accepts it;
@@ -123,16 +129,18 @@ function buildHubEgress(ctx: EnvironmentContext): void {
             transitGatewayDefaultRouteTablePropagation: false,
             tags: ctx.tags(COMPONENT, { Name: ctx.name('transit-gateway-attachment') }),
           }
-        : undefined,
+        : ctx.waiting(...hubNeeds, ready('transit-gateway-attachment')),
       asOwner,
     );
   }
-  const accepted = hub !== undefined && ctx.isReady(sameAccount ? 'transit-gateway-attachment' : 'transit-gateway-attachment-accepter');
+  const acceptance = sameAccount ? 'transit-gateway-attachment' : 'transit-gateway-attachment-accepter';
+  const accepted = hub !== undefined && ctx.isReady(acceptance);
+  const notAccepted = () => ctx.waiting(...hubNeeds, ready(acceptance));
   ctx.add(
     'transit-gateway-association',
     COMPONENT,
     'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTableAssociation',
-    accepted ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[routing.associate] } : undefined,
+    accepted ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[routing.associate] } : notAccepted(),
     asOwner,
   );
   for (const table of routing.propagateTo) {
@@ -140,7 +148,7 @@ function buildHubEgress(ctx: EnvironmentContext): void {
       `transit-gateway-propagation-${table}`,
       COMPONENT,
       'ec2.aws.m.upbound.io/v1beta1:TransitGatewayRouteTablePropagation',
-      accepted ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[table] } : undefined,
+      accepted ? { region: ctx.region, transitGatewayAttachmentIdRef: attachmentRef, transitGatewayRouteTableId: hub.routeTables[table] } : notAccepted(),
       asOwner,
     );
   }
@@ -152,7 +160,7 @@ function buildHubEgress(ctx: EnvironmentContext): void {
       'ec2.aws.m.upbound.io/v1beta1:Route',
       accepted
         ? { region: ctx.region, routeTableIdRef: { name: ctx.name(`route-table-private-${zone}`) }, destinationCidrBlock: '0.0.0.0/0', transitGatewayId: hub.transitGatewayId }
-        : undefined,
+        : notAccepted(),
     );
   }
 }

@@ -1,4 +1,5 @@
 import { awsManagedPolicy, policyJson, serviceTrust } from '../../resources/aws/iam-policy.js';
+import { field, ready } from '../../resources/aws/composition.js';
 import type { EnvironmentContext } from './context.js';
 import { runningVersion } from './cluster.js';
 import { subnetRefs } from './network.js';
@@ -56,12 +57,12 @@ export function buildSystemNodes(ctx: EnvironmentContext): void {
   // The node group names its launch template by id and version, which exist only once it is created.
   const templateId = ctx.observedString('launch-template-system', 'id');
   const templateVersion = (ctx.atProvider('launch-template-system') ?? {}).latestVersion;
-  const ready = ctx.isReady('cluster') && templateId !== undefined && typeof templateVersion === 'number';
+  const canCreate = ctx.isReady('cluster') && templateId !== undefined && typeof templateVersion === 'number';
   ctx.add(
     'node-group-system',
     COMPONENT,
     'eks.aws.m.upbound.io/v1beta1:NodeGroup',
-    ready
+    canCreate
       ? {
           region,
           clusterNameRef: { name: ctx.name('cluster') },
@@ -79,6 +80,6 @@ export function buildSystemNodes(ctx: EnvironmentContext): void {
           updateConfig: { maxUnavailable: 1 },
           tags: ctx.tags(COMPONENT),
         }
-      : undefined,
+      : ctx.waiting(ready('cluster'), field('launch-template-system', 'id'), field('launch-template-system', 'latestVersion')),
   );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsProviderConfigRef, awsRegion, dnsLabel, ipv4Cidr, objectName } from '../../schema/fields.js';
+import { pendingReasonsSchema, pendingResourcesSchema } from '../../schema/pending.js';
 
 const DNS_ZONE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:(iam|sts)::[0-9]{12}:(role|user|assumed-role)\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
@@ -72,6 +73,7 @@ export const environmentStatusSchema = z
     database: z.object({ endpoint: z.string().optional(), port: z.number().int().optional() }).strict().optional(),
     transitGatewayAttachmentId: z.string().optional(),
     accountId: z.string().optional(),
-    pendingResources: z.array(z.string()).optional().describe('Resources waiting for what they need (for example the node group waits for the cluster).'),
+    pendingResources: pendingResourcesSchema,
+    pendingReasons: pendingReasonsSchema,
   })
   .strict();

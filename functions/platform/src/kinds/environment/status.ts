@@ -4,7 +4,7 @@ import type { EnvironmentContext } from './context.js';
 export function environmentStatus(ctx: EnvironmentContext): Record<string, unknown> {
   if (ctx.provider !== 'aws') {
     // On-prem there is no zone id, VPC, endpoint or account to report: the zone's name and the cluster's.
-    return { clusterName: ctx.clusterName, zone: { name: ctx.zoneName }, ...(ctx.pending.length > 0 ? { pendingResources: [...ctx.pending].sort() } : {}) };
+    return { clusterName: ctx.clusterName, zone: { name: ctx.zoneName }, ...ctx.pendingStatus() };
   }
   const status: Record<string, unknown> = { clusterName: ctx.clusterName, accountId: ctx.accountId };
   const zoneId = ctx.observedString('zone', 'zoneId');
@@ -20,6 +20,5 @@ export function environmentStatus(ctx: EnvironmentContext): Record<string, unkno
   const port = (ctx.atProvider('database') ?? {}).port;
   if (endpoint !== undefined) status.database = { endpoint, ...(typeof port === 'number' ? { port } : {}) };
   set('transitGatewayAttachmentId', ctx.observedString('transit-gateway-attachment', 'id'));
-  if (ctx.pending.length > 0) status.pendingResources = [...ctx.pending].sort();
-  return status;
+  return { ...status, ...ctx.pendingStatus() };
 }

@@ -1,3 +1,4 @@
+import { composed } from '../../resources/aws/composition.js';
 import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG } from './addons/cluster-access.js';
 import type { EnvironmentContext } from './context.js';
 
@@ -77,7 +78,7 @@ export function buildUsages(ctx: EnvironmentContext): void {
               kind: 'Usage',
               spec: { of: ref(of), by: ref(user), reason: `${by} uses ${usage.of}: ${usage.reason}`, replayDeletion: true },
             }
-          : undefined,
+          : ctx.waiting(composed(usage.of), composed(by)),
       );
     }
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { FatalError } from '../../errors.js';
-import { AwsComposition } from '../../resources/aws/composition.js';
+import { AwsComposition, field, ready } from '../../resources/aws/composition.js';
 import { providerConfigReference } from '../../resources/aws/managed.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc, VPC_KEY } from '../../resources/aws/vpc.js';
 import { formatCidr, parseCidr, subnet } from '../../resources/cidr.js';
@@ -118,7 +118,7 @@ function shareTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
     'ram-association-transit-gateway',
     COMPONENT,
     'ram.aws.m.upbound.io/v1beta1:ResourceAssociation',
-    tgwArn !== undefined ? { region: ctx.region, resourceArn: tgwArn, resourceShareArnRef: { name: ctx.name('ram-share') } } : undefined,
+    tgwArn !== undefined ? { region: ctx.region, resourceArn: tgwArn, resourceShareArnRef: { name: ctx.name('ram-share') } } : ctx.waiting(field('transit-gateway', 'arn')),
   );
   for (const principal of [...spec.sharing.principals].sort()) {
     ctx.add(`ram-principal-${principalKey(principal)}`, COMPONENT, 'ram.aws.m.upbound.io/v1beta1:PrincipalAssociation', {
@@ -175,7 +175,7 @@ function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
       `route-public-spokes-${cidrKey(range)}`,
       COMPONENT,
       'ec2.aws.m.upbound.io/v1beta1:Route',
-      attached ? { region: ctx.region, routeTableIdRef: { name: ctx.name('route-table-public') }, destinationCidrBlock: range, transitGatewayIdRef: { name: ctx.name('transit-gateway') } } : undefined,
+      attached ? { region: ctx.region, routeTableIdRef: { name: ctx.name('route-table-public') }, destinationCidrBlock: range, transitGatewayIdRef: { name: ctx.name('transit-gateway') } } : ctx.waiting(ready('tgw-attachment-egress')),
     );
   }
 }
@@ -196,8 +196,7 @@ function hubStatus(ctx: AwsComposition, zones: readonly string[]): Record<string
   if (ips.length > 0) status.egressIps = ips;
   const vpc = ctx.observedString(VPC_KEY, 'id');
   if (vpc !== undefined) status.egressVpcId = vpc;
-  if (ctx.pending.length > 0) status.pendingResources = [...ctx.pending].sort();
-  return status;
+  return { ...status, ...ctx.pendingStatus() };
 }
 
 /** Hub: the Transit Gateway and the egress VPC every spoke Environment uses. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsProviderConfigRef, awsRegion, ipv4Cidr } from '../../schema/fields.js';
+import { pendingReasonsSchema, pendingResourcesSchema } from '../../schema/pending.js';
 
 /** Hub spec: the one definition behind the XRD and the function's validation. */
 export const hubSpecSchema = z
@@ -45,6 +46,7 @@ export const hubStatusSchema = z
     egressIps: z.array(z.string()).optional().describe('Public addresses all egress leaves from, for allow-listing.'),
     routeTables: z.object({ egress: z.string().optional(), workload: z.string().optional(), platform: z.string().optional() }).strict().optional(),
     egressVpcId: z.string().optional(),
-    pendingResources: z.array(z.string()).optional(),
+    pendingResources: pendingResourcesSchema,
+    pendingReasons: pendingReasonsSchema,
   })
   .strict();

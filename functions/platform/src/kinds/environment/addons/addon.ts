@@ -1,4 +1,5 @@
 import { FatalError } from '../../../errors.js';
+import type { Waiting } from '../../../resources/aws/composition.js';
 import type { PolicyStatement, ServiceAccountRef } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
 
@@ -77,9 +78,10 @@ export interface AddonDefinition {
   /**
    * Kubernetes objects applied once the release is ready (CRs of the CRDs it
    * installs), by key. Always return the same keys; an object whose inputs are
-   * not there yet is `undefined` (it waits, and once created it is kept).
+   * not there yet is `ctx.waiting(...)` naming what it needs (it waits, and
+   * once created it is kept).
    */
-  objects?(ctx: EnvironmentContext): Record<string, Record<string, unknown> | undefined>;
+  objects?(ctx: EnvironmentContext): Record<string, Record<string, unknown> | Waiting | undefined>;
 }
 
 /** Applies to every provider. */

@@ -1,3 +1,4 @@
+import { ready } from '../../../resources/aws/composition.js';
 import type { EnvironmentContext } from '../context.js';
 
 const COMPONENT = 'cluster-access';
@@ -27,14 +28,14 @@ export function buildClusterAccess(ctx: EnvironmentContext): void {
     'cluster-auth',
     COMPONENT,
     'eks.aws.m.upbound.io/v1beta1:ClusterAuth',
-    clusterReady ? { region: ctx.region, clusterNameRef: { name: ctx.name('cluster') } } : undefined,
+    clusterReady ? { region: ctx.region, clusterNameRef: { name: ctx.name('cluster') } } : ctx.waiting(ready('cluster')),
     { writeConnectionSecretToRef: kubeconfigSecret(ctx) },
   );
   const credentials = { source: 'Secret', secretRef: { name: kubeconfigSecret(ctx), namespace: ctx.inputs.xr.namespace, key: 'kubeconfig' } };
-  ctx.addObject(HELM_PROVIDER_CONFIG, COMPONENT, clusterReady ? { apiVersion: 'helm.m.crossplane.io/v1beta1', kind: 'ProviderConfig', spec: { credentials } } : undefined);
+  ctx.addObject(HELM_PROVIDER_CONFIG, COMPONENT, clusterReady ? { apiVersion: 'helm.m.crossplane.io/v1beta1', kind: 'ProviderConfig', spec: { credentials } } : ctx.waiting(ready('cluster')));
   ctx.addObject(
     KUBERNETES_PROVIDER_CONFIG,
     COMPONENT,
-    clusterReady ? { apiVersion: 'kubernetes.m.crossplane.io/v1alpha1', kind: 'ProviderConfig', spec: { credentials } } : undefined,
+    clusterReady ? { apiVersion: 'kubernetes.m.crossplane.io/v1alpha1', kind: 'ProviderConfig', spec: { credentials } } : ctx.waiting(ready('cluster')),
   );
 }

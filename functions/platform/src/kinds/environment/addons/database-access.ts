@@ -1,3 +1,4 @@
+import { field } from '../../../resources/aws/composition.js';
 import { irsaTrust, policy, policyJson } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
 import { rootSecretArn } from '../database.js';
@@ -48,7 +49,7 @@ function readerRole(ctx: EnvironmentContext): void {
           ],
           tags: ctx.tags(COMPONENT, { addon: 'database-access' }),
         }
-      : undefined,
+      : ctx.waiting(field('cluster', 'identity', 'oidc', 'issuer'), field('database', 'masterUserSecret', 'secretArn')),
   );
 }
 
@@ -153,7 +154,7 @@ export const databaseAccess: AddonDefinition = {
       'service-account':
         roleArn !== undefined
           ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER.name, namespace: NAMESPACE, annotations: { 'eks.amazonaws.com/role-arn': roleArn } } }
-          : undefined,
+          : ctx.waiting(field('role-database-root-reader', 'arn')),
       store: {
         apiVersion: 'external-secrets.io/v1',
         kind: 'SecretStore',
@@ -163,7 +164,7 @@ export const databaseAccess: AddonDefinition = {
       'connection-secret':
         host !== undefined && secretArn !== undefined
           ? connectionSecret({ host, port: 5432, username: ctx.config.database.masterUsername, remoteRef: { key: secretArn, property: 'password' } })
-          : undefined,
+          : ctx.waiting(field('database', 'address'), field('database', 'masterUserSecret', 'secretArn')),
       'provider-config': providerConfig('require'),
     };
   },

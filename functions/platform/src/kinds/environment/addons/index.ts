@@ -1,4 +1,5 @@
 import { FatalError } from '../../../errors.js';
+import { Waiting, created, ready, type Need } from '../../../resources/aws/composition.js';
 import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
 import { clusterArn } from '../cluster.js';
 import type { EnvironmentContext } from '../context.js';
@@ -72,14 +73,14 @@ function chartSource(repository: string, chart: string): { repository: string; n
 }
 
 /**
- * Whether the cluster can take releases: the ProviderConfigs exist and, on
- * AWS, the cluster, its system nodes and the kubeconfig they read are ready
- * (an on-prem cluster is there already).
+ * What the cluster needs before it can take releases: the ProviderConfigs
+ * exist and, on AWS, the cluster, its system nodes and the kubeconfig they
+ * read are ready (an on-prem cluster is there already).
  */
-function clusterOpen(ctx: EnvironmentContext): boolean {
-  const providerConfigs = ctx.observed(HELM_PROVIDER_CONFIG) !== undefined && ctx.observed(KUBERNETES_PROVIDER_CONFIG) !== undefined;
+function clusterNeeds(ctx: EnvironmentContext): Need[] {
+  const providerConfigs = [HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG].map(created);
   if (ctx.provider !== 'aws') return providerConfigs;
-  return ctx.isReady('cluster') && ctx.isReady('node-group-system') && ctx.isReady('cluster-auth') && providerConfigs;
+  return [ready('cluster'), ready('node-group-system'), ready('cluster-auth'), ...providerConfigs];
 }
 
 /** The add-ons this environment installs, by name. */
@@ -87,9 +88,9 @@ function enabledNames(ctx: EnvironmentContext): Set<string> {
   return new Set(ADDONS.filter((addon) => addon.enabled(ctx)).map((addon) => addon.name));
 }
 
-/** Whether the releases an add-on depends on are ready; dependencies this environment does not install are not waited for. */
-function dependenciesReady(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): boolean {
-  return (addon.dependsOn ?? []).filter((dep) => enabled.has(dep)).every((dep) => ctx.isReady(`release-${dep}`));
+/** The releases an add-on depends on; dependencies this environment does not install are not waited for. */
+function dependencyNeeds(addon: AddonDefinition, enabled: ReadonlySet<string>): Need[] {
+  return (addon.dependsOn ?? []).filter((dep) => enabled.has(dep)).map((dep) => ready(`release-${dep}`));
 }
 
 function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
@@ -116,20 +117,24 @@ function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
           roleArnRef: { name: ctx.name(`role-${addon.name}`) },
           tags: ctx.tags(COMPONENT, { addon: addon.name }),
         }
-      : undefined,
+      : ctx.waiting(ready('cluster')),
   );
 }
 
-function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
+function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): void {
   if (addon.release === undefined) return;
   const release = addon.release(ctx);
   const chart = chartOf(ctx, addon, release.chart);
-  const depsReady = dependenciesReady(ctx, addon, enabled) && waitForOf(addon, ctx).every((key) => ctx.isReady(key));
-  const identityReady = addon.identity === undefined || ctx.provider !== 'aws' || ctx.isReady(`pod-identity-${addon.name}`);
+  const needs = [
+    ...clusterNeeds(ctx),
+    ...dependencyNeeds(addon, enabled),
+    ...waitForOf(addon, ctx).map((key) => ready(key)),
+    ...(addon.identity !== undefined && ctx.provider === 'aws' ? [ready(`pod-identity-${addon.name}`)] : []),
+  ];
   ctx.addObject(
     `release-${addon.name}`,
     COMPONENT,
-    open && depsReady && identityReady
+    ctx.met(...needs)
       ? {
           apiVersion: 'helm.m.crossplane.io/v1beta1',
           kind: 'Release',
@@ -145,25 +150,27 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
             providerConfigRef: providerConfigRef(ctx, HELM_PROVIDER_CONFIG),
           },
         }
-      : undefined,
+      : ctx.waiting(...needs),
   );
 }
 
-function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boolean, enabled: ReadonlySet<string>): void {
+function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, enabled: ReadonlySet<string>): void {
   if (addon.objects === undefined) return;
   // CRs need the CRDs (and webhooks) their release installs.
-  const ready = open && (addon.release === undefined ? dependenciesReady(ctx, addon, enabled) : ctx.isReady(`release-${addon.name}`));
+  const needs = [...clusterNeeds(ctx), ...(addon.release === undefined ? dependencyNeeds(addon, enabled) : [ready(`release-${addon.name}`)])];
+  const canApply = ctx.met(...needs);
   for (const [key, manifest] of Object.entries(addon.objects(ctx))) {
     ctx.addObject(
       `object-${addon.name}-${key}`,
       COMPONENT,
-      ready && manifest !== undefined
+      canApply && manifest !== undefined && !(manifest instanceof Waiting)
         ? {
             apiVersion: 'kubernetes.m.crossplane.io/v1alpha1',
             kind: 'Object',
             spec: { forProvider: { manifest }, providerConfigRef: providerConfigRef(ctx, KUBERNETES_PROVIDER_CONFIG) },
           }
-        : undefined,
+        : // Once the cluster and release are there, what still misses is what the manifest itself waits for.
+          canApply && manifest instanceof Waiting ? manifest : ctx.waiting(...needs),
     );
   }
 }
@@ -175,16 +182,17 @@ function buildObjects(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
  * is ready, and never removed once observed.
  */
 export function buildAddons(ctx: EnvironmentContext): void {
-  const open = clusterOpen(ctx);
   const enabled = enabledNames(ctx);
   const names = new Set<string>();
   for (const addon of ADDONS) {
     if (names.has(addon.name)) throw new FatalError(`cannot install add-ons: "${addon.name}" is listed twice`);
     names.add(addon.name);
     if (!enabled.has(addon.name)) continue;
-    buildIdentity(ctx, addon);
-    addon.build?.(ctx);
-    buildRelease(ctx, addon, open, enabled);
-    buildObjects(ctx, addon, open, enabled);
+    ctx.forAddon(addon.name, () => {
+      buildIdentity(ctx, addon);
+      addon.build?.(ctx);
+      buildRelease(ctx, addon, enabled);
+      buildObjects(ctx, addon, enabled);
+    });
   }
 }
