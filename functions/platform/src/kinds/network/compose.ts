@@ -164,7 +164,7 @@ export const networkKind: KindDefinition<NetworkSpec, PlatformEnvironment> = {
 
     return {
       resources,
-      status: { url: `https://${hostname}`, hostname, gateway: `${gateway.namespace}/${gateway.name}`, enforcement: spec.enforcement },
+      status: { url: `https://${hostname}`, hostname, gateway: `${gateway.namespace}/${gateway.name}` },
       intentionallyRemoved,
     };
   },

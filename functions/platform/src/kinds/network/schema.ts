@@ -161,6 +161,5 @@ export const networkStatusSchema = z
     url: z.string().optional().describe('https URL of the Network.'),
     hostname: z.string().optional().describe('Fully qualified host name, <hostname>.<environment zone>.'),
     gateway: z.string().optional().describe('Gateway the route is attached to, as namespace/name.'),
-    enforcement: z.enum(['audit', 'enforce']).optional().describe('Whether allowedCallers is enforced or only audited (spec.enforcement).'),
   })
   .strict();
