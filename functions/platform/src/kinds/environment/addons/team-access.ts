@@ -34,6 +34,16 @@ function teamRules(level: 'view' | 'edit'): Array<Record<string, string[]>> {
   ];
 }
 
+/** ClusterRole letting viewing operators read the custom resources of the platform (never Secrets). */
+export const OPERATORS_VIEW_ROLE = 'catalyst-forge:platform-operators:view';
+const OPERATORS_VIEW_RULES = [
+  {
+    apiGroups: [API_GROUP, 'apiextensions.crossplane.io', 'pkg.crossplane.io', 'kubernetes.m.crossplane.io', 'helm.m.crossplane.io', 'gateway.networking.k8s.io', 'gateway.envoyproxy.io', 'security.istio.io', 'networking.istio.io', 'external-secrets.io', 'cert-manager.io', 'argoproj.io', 'karpenter.sh', 'karpenter.k8s.aws'],
+    resources: ['*'],
+    verbs: READ,
+  },
+];
+
 /** Kinds a team's Argo CD project may sync: the project kinds and ordinary workloads, nothing cluster-scoped (argocd/project/project.yaml). */
 const PROJECT_KINDS: ReadonlyArray<{ group: string; kind: string }> = [
   { group: API_GROUP, kind: 'Network' },
@@ -182,6 +192,11 @@ export const teamAccess: AddonDefinition = {
         object(`binding-${ns}`, nsReady ? binding('RoleBinding', TEAM_ROLE, ns, 'Role', TEAM_ROLE, teamGroup(team)) : undefined);
       }
       if (team.namespaces.length > 0) object(`appproject-${team.name}`, ready ? appProject(team) : undefined);
+    }
+    // Operators who only view (production) still need to read the platform's own kinds, which no access policy covers.
+    if (access.operators.level === 'view') {
+      object('operators-view-role', ready ? { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: OPERATORS_VIEW_ROLE }, rules: OPERATORS_VIEW_RULES } : undefined);
+      object('operators-view-binding', ready ? binding('ClusterRoleBinding', OPERATORS_VIEW_ROLE, undefined, 'ClusterRole', OPERATORS_VIEW_ROLE, operatorsGroup(access)) : undefined);
     }
     if (ctx.provider === 'onprem') {
       for (const [key, manifest] of Object.entries(onpremBindings(access))) {
