@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFunction } from '../../functions/platform/src/run-function.js';
 import { isPlatformNamespace, PLATFORM_NAMESPACES } from '../../functions/platform/src/environment-config/access-config.js';
+import { principalKey } from '../../functions/platform/src/kinds/environment/cluster.js';
 import { environmentRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
 import { settleEnvironment, type Resources } from '../helpers/settle.js';
 import { allowed, appProjectPermits, argocdAllowed, composedAccess, grantsFor, type ComposedAccess, type Identity, type Request } from './evaluator.js';
@@ -305,6 +306,27 @@ describe('access in every example environment at its fixpoint', () => {
       expect([...argoViolations(access, tc.argo), ...projectViolations(access)]).toEqual([]);
     });
   }
+
+  it('dev: one access entry per principal with its group, edit scoped to the team\'s namespaces; adminPrincipalArns keep their keys', () => {
+    const resources = composed.dev ?? {};
+    const keys = Object.keys(resources).filter((k) => k.startsWith('access-') && k !== 'access-entry-node-karpenter').sort();
+    const hash = (arn: string) => principalKey(arn);
+    const forge = `team-forge-${hash('arn:aws:iam::111111111111:role/forge-developers')}`;
+    const voting = `team-voting-${hash('arn:aws:iam::111111111111:role/voting-developers')}`;
+    const operator = `operator-${hash('arn:aws:iam::111111111111:role/platform-operators')}`;
+    const admin = `admin-${hash('arn:aws:iam::111111111111:role/platform-admins')}`;
+    expect(keys).toEqual(
+      [
+        `access-entry-${admin}`, `access-entry-${forge}`, `access-entry-${operator}`, `access-entry-${voting}`,
+        `access-policy-${admin}`, `access-policy-${forge}-edit`, `access-policy-${forge}-view`, `access-policy-${operator}-cluster-admin`, `access-policy-${voting}-edit`, `access-policy-${voting}-view`,
+      ].sort(),
+    );
+    const fp = (key: string) => ((resources[key]?.spec as JsonObject).forProvider as JsonObject);
+    expect(fp(`access-entry-${forge}`)).toMatchObject({ principalArn: 'arn:aws:iam::111111111111:role/forge-developers', type: 'STANDARD', kubernetesGroups: ['catalyst-forge:team:forge'] });
+    expect(fp(`access-policy-${forge}-edit`)).toMatchObject({ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace', namespaces: ['forge-api', 'forge-worker'] } });
+    expect(fp(`access-policy-${forge}-view`)).toMatchObject({ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'cluster' } });
+    expect(Object.keys(composed.prod ?? {}).filter((k) => k.startsWith('access-entry-') && !k.includes('node-karpenter'))).toEqual([`access-entry-operator-${hash('arn:aws:iam::333333333333:role/platform-operators')}`]);
+  });
 
   it('every add-on release namespace is a platform namespace, so no team can be given one', () => {
     const namespaces = new Set(

@@ -58,7 +58,7 @@ const kubernetesGroup = () =>
     .min(1)
     .max(128)
     .regex(/^[A-Za-z0-9][A-Za-z0-9:._@-]*$/, { message: 'must be a group name such as catalyst-forge:team:forge' })
-    .refine((g) => !g.startsWith('system:') && !g.startsWith('eks:'), { message: 'must not start with system: or eks: (reserved by Kubernetes and EKS)' });
+    .refine((g) => !['system:', 'eks:', 'aws:', 'amazon:', 'iam:'].some((p) => g.startsWith(p)), { message: 'must not start with system:, eks:, aws:, amazon: or iam: (reserved by Kubernetes and EKS)' });
 
 /** What a developer principal gets: nothing, cluster-wide read, or read plus edit in its team's namespaces. */
 export const DEVELOPER_LEVELS = ['none', 'view', 'edit'] as const;

@@ -14,7 +14,7 @@ export const EKS_ACCESS_POLICY = {
 
 /** One IAM principal's access: its entry's Kubernetes groups and the policies associated with it. */
 export interface PrincipalGrant {
-  /** Stable key part: the team name, `operator-<hash>`, `break-glass` or `admin-<hash>`. */
+  /** Stable key part: `team-<name>-<hash>`, `operator-<hash>`, `break-glass-<hash>` or `admin-<hash>` (hash of the principal ARN, which EKS cannot change in place). */
   key: string;
   principalArn: string;
   /** Where it was named, for messages. */
@@ -49,14 +49,15 @@ export function principalGrants(access: AccessConfig, adminPrincipalArns: readon
     }
     const policies: PrincipalGrant['policies'][number][] = [{ name: 'view', policyArn: EKS_ACCESS_POLICY.view }];
     if (level === 'edit' && team.namespaces.length > 0) policies.push({ name: 'edit', policyArn: EKS_ACCESS_POLICY.edit, namespaces: [...team.namespaces].sort() });
-    grants.push({ key: `team-${team.name}`, principalArn: team.principalArn, source: `data.access.teams[${index}].principalArn`, groups: [teamGroup(team)], policies });
+    // EKS cannot change an entry's principal: a new role for the team is a new key, so the old entry is replaced.
+    grants.push({ key: `team-${team.name}-${principalKey(team.principalArn)}`, principalArn: team.principalArn, source: `data.access.teams[${index}].principalArn`, groups: [teamGroup(team)], policies });
   });
   for (const principalArn of [...access.operators.principalArns].sort()) {
     const policy = access.operators.level === 'admin' ? { name: 'cluster-admin' as const, policyArn: EKS_ACCESS_POLICY.clusterAdmin } : { name: 'view' as const, policyArn: EKS_ACCESS_POLICY.view };
     grants.push({ key: `operator-${principalKey(principalArn)}`, principalArn, source: 'data.access.operators.principalArns', groups: [operatorsGroup(access)], policies: [policy] });
   }
   if (access.breakGlass.enabled && access.breakGlass.principalArn !== undefined) {
-    grants.push({ key: 'break-glass', principalArn: access.breakGlass.principalArn, source: 'data.access.breakGlass.principalArn', groups: [breakGlassGroup(access)], policies: [{ name: 'cluster-admin', policyArn: EKS_ACCESS_POLICY.clusterAdmin }] });
+    grants.push({ key: `break-glass-${principalKey(access.breakGlass.principalArn)}`, principalArn: access.breakGlass.principalArn, source: 'data.access.breakGlass.principalArn', groups: [breakGlassGroup(access)], policies: [{ name: 'cluster-admin', policyArn: EKS_ACCESS_POLICY.clusterAdmin }] });
   }
   // EKS keeps one access entry per principal: a role named twice would make two entries fight.
   const seen = new Map<string, string>();
