@@ -286,6 +286,34 @@ const cases: Record<string, TableCase> = {
     ),
   },
 
+  AuditAdmitsTheMeshAndDryRunsTheExactPolicy: {
+    reason: 'enforcement audit: the enforced policy admits any mesh identity (callers outside the mesh stay refused) and the exact policy runs beside it as an Istio dry-run copy.',
+    req: request(networkXr({ ...minimal, enforcement: 'audit', allowedCallers: [{ namespace: 'forge-worker', serviceAccount: 'worker' }] }), { required: withPlatformEnvironment() }),
+    want: composedResponse(
+      {
+        route: { resource: route(), ready: NOT_READY },
+        'authorization-policy': { resource: authorization(['*']), ready: NOT_READY },
+        'authorization-policy-audit': {
+          resource: ((p: JsonObject) => ({ ...p, metadata: { ...(p.metadata as JsonObject), name: 'api-audit', annotations: { 'istio.io/dry-run': 'true' } } }))(
+            authorization([GATEWAY_PRINCIPAL, 'cluster.local/ns/forge-worker/sa/worker']),
+          ),
+          ready: NOT_READY,
+        },
+      },
+      status(),
+    ),
+  },
+  EnforceDropsTheDryRunCopy: {
+    reason: 'Switching back to enforce removes the observed dry-run copy on purpose and enforces the exact principals.',
+    req: request(networkXr(minimal), { required: withPlatformEnvironment(), observed: { 'authorization-policy-audit': observed(authorization([GATEWAY_PRINCIPAL]), 'authorization-policy-audit') } }),
+    want: composedResponse({ route: { resource: route(), ready: NOT_READY }, 'authorization-policy': { resource: authorization([GATEWAY_PRINCIPAL]), ready: NOT_READY } }, status()),
+  },
+  BadEnforcement: {
+    reason: 'enforcement is audit or enforce; anything else would leave the policy state unclear.',
+    req: request(networkXr({ ...minimal, enforcement: 'off' }), { required: withPlatformEnvironment() }),
+    want: fatalResponse('spec.enforcement: must be one of "audit", "enforce"'),
+  },
+
   // Bad input: each a Fatal naming the field.
   HostnameNotDnsLabel: {
     reason: 'The hostname is one DNS label: no dots, capitals or underscores.',

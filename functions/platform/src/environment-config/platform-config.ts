@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel } from '../schema/fields.js';
 import type { ConfigLayer, FetchedResources } from './resolve.js';
+import { accessConfigSchema } from './access-config.js';
 import { onpremConfigSchema } from './onprem-config.js';
 import { storageClassesSchema } from './storage-classes.js';
 
@@ -243,10 +244,7 @@ export const platformConfigSchema = z
           .optional(),
       })
       .strict(),
-    developerAccess: z
-      .object({ level: z.enum(['none', 'view', 'edit', 'admin']) })
-      .strict()
-      .describe('What project teams may do in the environment cluster.'),
+    access: accessConfigSchema.describe('Who may reach the environment cluster and how: developer teams, platform operators, break-glass (docs/access.md).'),
   })
   .strict();
 

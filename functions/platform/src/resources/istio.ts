@@ -9,13 +9,21 @@ export interface AllowFromPrincipalsProps {
   selector: Record<string, string>;
   /** SPIFFE-style principals, `<trust domain>/ns/<namespace>/sa/<service account>`. */
   principals: readonly string[];
+  /** Dry run: Istio evaluates and logs the policy but does not enforce it (`istio.io/dry-run`). */
+  dryRun?: boolean;
 }
+
+/** Annotation that makes Istio evaluate and log an AuthorizationPolicy without enforcing it. */
+export const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
+
+/** A principal pattern Istio matches against any authenticated peer (presence match): every mesh workload, no plaintext caller. */
+export const ANY_MESH_PRINCIPAL = '*';
 
 /** An AuthorizationPolicy as this package emits it. */
 export interface AuthorizationPolicy {
   apiVersion: 'security.istio.io/v1';
   kind: 'AuthorizationPolicy';
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
   spec: {
     action: 'ALLOW';
     selector: { matchLabels: Record<string, string> };
@@ -33,7 +41,7 @@ export function allowFromPrincipals(props: AllowFromPrincipalsProps): Authorizat
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
-    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels, ...(props.dryRun === true ? { annotations: { [DRY_RUN_ANNOTATION]: 'true' } } : {}) },
     spec: {
       action: 'ALLOW',
       selector: { matchLabels: { ...props.selector } },

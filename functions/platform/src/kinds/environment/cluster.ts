@@ -16,7 +16,7 @@ const NEEDS_NODES = new Set<string>(['coredns', 'aws-ebs-csi-driver', 'snapshot-
 /** The EBS CSI controller's service account, which its Pod Identity role is bound to. */
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'ebs-csi-controller-sa' };
 
-/** Stable key suffix for an admin principal, so reordering the list never recreates entries. */
+/** Stable key suffix for a principal, so reordering a list never recreates its access entry. */
 export function principalKey(arn: string): string {
   return createHash('sha256').update(arn).digest('hex').slice(0, 10);
 }
@@ -75,8 +75,8 @@ export function clusterArn(ctx: EnvironmentContext): string {
 /**
  * The EKS cluster: a KMS key (and alias) for envelope encryption of secrets,
  * the cluster role, a private endpoint unless publicEndpoint, API-only
- * authentication with access entries for the listed admins, the OIDC
- * provider for IRSA, and the EKS add-ons.
+ * authentication (access entries: access.ts), the OIDC provider for IRSA,
+ * and the EKS add-ons.
  */
 export function buildCluster(ctx: EnvironmentContext): void {
   const { region } = ctx;
@@ -168,18 +168,7 @@ export function buildCluster(ctx: EnvironmentContext): void {
   const issuer = ctx.observedString('cluster', 'identity', 'oidc', 'issuer');
   ctx.add('oidc-provider', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:OpenIDConnectProvider', issuer !== undefined ? { url: issuer, clientIdList: ['sts.amazonaws.com'], tags: ctx.tags(COMPONENT) } : ctx.waiting(field('cluster', 'identity', 'oidc', 'issuer')));
 
-  for (const principalArn of [...(ctx.spec.kubernetes?.adminPrincipalArns ?? [])].sort()) {
-    const suffix = principalKey(principalArn);
-    ctx.add(`access-entry-admin-${suffix}`, COMPONENT, 'eks.aws.m.upbound.io/v1beta1:AccessEntry', clusterReady ? { region, clusterNameRef: clusterRef, principalArn, type: 'STANDARD', tags: ctx.tags(COMPONENT) } : ctx.waiting(ready('cluster')));
-    ctx.add(
-      `access-policy-admin-${suffix}`,
-      COMPONENT,
-      'eks.aws.m.upbound.io/v1beta1:AccessPolicyAssociation',
-      clusterReady
-        ? { region, clusterNameRef: clusterRef, principalArn, policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' } }
-        : ctx.waiting(ready('cluster')),
-    );
-  }
+  // Access entries for people (operators, teams, break-glass, adminPrincipalArns): access.ts.
 
   ctx.add('role-ebs-csi', COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
     assumeRolePolicy: policyJson(podIdentityTrust(clusterArn(ctx), ctx.accountId, EBS_CSI_SERVICE_ACCOUNT)),

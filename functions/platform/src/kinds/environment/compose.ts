@@ -4,6 +4,7 @@ import type { FetchedResources } from '../../environment-config/resolve.js';
 import { environmentConfigSchema } from './config.js';
 import { type Composed, type KindDefinition, type RequiredResources } from '../kind.js';
 import { API_GROUP_VERSION } from '../../composite.js';
+import { buildEksAccess } from './access.js';
 import { buildAddons } from './addons/index.js';
 import { buildClusterAccess } from './addons/cluster-access.js';
 import { buildBuckets } from './buckets.js';
@@ -93,6 +94,7 @@ function awsInputs(spec: EnvironmentSpec, config: PlatformConfig, found: Require
 function buildAws(ctx: EnvironmentContext): void {
   buildNetwork(ctx);
   buildCluster(ctx);
+  buildEksAccess(ctx);
   buildSystemNodes(ctx);
   buildKarpenter(ctx);
   buildDatabase(ctx);

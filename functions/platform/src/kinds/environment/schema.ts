@@ -37,7 +37,7 @@ export const environmentSpecSchema = z
           .array(z.string().max(600).regex(IAM_PRINCIPAL_ARN, { message: 'must be an IAM role or user ARN' }))
           .max(20)
           .default([])
-          .describe('IAM principals granted cluster-admin through EKS access entries.'),
+          .describe('Platform operators\' standing cluster-admin through EKS access entries (with the operators\' Kubernetes group); refused where data.access.production is true: use data.access.breakGlass there. Everyone else: data.access (docs/access.md).'),
       })
       .strict()
       .optional(),

@@ -9,7 +9,7 @@ import {
 } from '../../environment-config/platform-environment.js';
 import { backendTrafficPolicy } from '../../resources/envoy-gateway.js';
 import { httpRoute, policyAccepted, routeAcceptedBy, type GatewayParentRef } from '../../resources/gateway-api.js';
-import { allowFromPrincipals, serviceAccountPrincipal } from '../../resources/istio.js';
+import { allowFromPrincipals, ANY_MESH_PRINCIPAL, serviceAccountPrincipal } from '../../resources/istio.js';
 import { ownerLabels } from '../../resources/kubernetes.js';
 import type { Composed, KindDefinition } from '../kind.js';
 import type { DesiredResource, XrIdentity } from '../../composite.js';
@@ -18,6 +18,7 @@ import { networkSpecSchema, networkStatusSchema, type NetworkSpec } from './sche
 /** Composition-resource names. Never change them: a rename deletes and recreates the object. */
 export const ROUTE_RESOURCE = 'route';
 export const AUTHORIZATION_RESOURCE = 'authorization-policy';
+export const AUDIT_AUTHORIZATION_RESOURCE = 'authorization-policy-audit';
 export const TRAFFIC_POLICY_RESOURCE = 'traffic-policy';
 
 /** The longest host name DNS allows. */
@@ -125,13 +126,12 @@ export const networkKind: KindDefinition<NetworkSpec, PlatformEnvironment> = {
       paths: spec.paths.map((p) => ({ type: p.type, value: p.path })),
       service: { name: serviceName, port: spec.service.port },
     });
-    const policy = allowFromPrincipals({
-      name: xr.name,
-      namespace: xr.namespace,
-      labels,
-      selector: spec.service.selector ?? { 'app.kubernetes.io/name': serviceName },
-      principals: principals(spec, trustDomain, gateway.serviceAccount),
-    });
+    const selector = spec.service.selector ?? { 'app.kubernetes.io/name': serviceName };
+    const admitted = principals(spec, trustDomain, gateway.serviceAccount);
+    // Audit: the mesh-wide default deny still refuses callers outside the mesh, but every mesh workload gets
+    // through; the exact policy runs beside it as a dry-run copy, so ztunnel reports what enforce would refuse.
+    const audit = spec.enforcement === 'audit';
+    const policy = allowFromPrincipals({ name: xr.name, namespace: xr.namespace, labels, selector, principals: audit ? [ANY_MESH_PRINCIPAL] : admitted });
 
     const resources: Record<string, DesiredResource> = {
       [ROUTE_RESOURCE]: { resource: route as unknown as Record<string, unknown>, ready: routeAcceptedBy(observed[ROUTE_RESOURCE], parent) },
@@ -139,6 +139,13 @@ export const networkKind: KindDefinition<NetworkSpec, PlatformEnvironment> = {
       [AUTHORIZATION_RESOURCE]: { resource: policy as unknown as Record<string, unknown>, ready: observed[AUTHORIZATION_RESOURCE] !== undefined },
     };
     const intentionallyRemoved: string[] = [];
+    if (audit) {
+      const dryRun = allowFromPrincipals({ name: `${xr.name}-audit`, namespace: xr.namespace, labels, selector, principals: admitted, dryRun: true });
+      resources[AUDIT_AUTHORIZATION_RESOURCE] = { resource: dryRun as unknown as Record<string, unknown>, ready: observed[AUDIT_AUTHORIZATION_RESOURCE] !== undefined };
+    } else {
+      // Switching to enforce drops the dry-run copy: the enforced policy is now the exact one.
+      intentionallyRemoved.push(AUDIT_AUTHORIZATION_RESOURCE);
+    }
     if (hasTrafficPolicy(spec)) {
       const traffic = backendTrafficPolicy({
         name: xr.name,

@@ -142,6 +142,12 @@ export const networkSpecSchema = z
       .strict()
       .optional()
       .describe('Local rate limit at the gateway.'),
+    enforcement: z
+      .enum(['audit', 'enforce'])
+      .default('enforce')
+      .describe(
+        'enforce: only the gateway and allowedCallers reach the Service. audit: any workload in the mesh still reaches it, and the exact policy runs as an Istio dry-run copy that ztunnel logs instead of enforcing, to roll allowedCallers out safely (docs/network.md).',
+      ),
   })
   .strict()
   .describe('Exposes a Service of this namespace through the environment gateway and restricts who may call it.');

@@ -1,6 +1,7 @@
 import { parse, stringify } from 'yaml';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { ARGOCD_CM_DATA } from './argocd-cm.generated.js';
+import { argocdRbac } from './team-access.js';
 
 /** Namespace of the environment cluster's Argo CD; the project Applications live here (docs/argocd.md). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -55,7 +56,8 @@ export const argoCd: AddonDefinition = {
       namespace: ARGOCD_NAMESPACE,
       values: {
         global: { nodeSelector: SYSTEM_NODE_SELECTOR, tolerations: [CRITICAL_ADDONS_TOLERATION] },
-        configs: { cm: argocdCm() },
+        // Who may see and sync what: team-access.ts, from data.access.
+        configs: { cm: argocdCm(), rbac: argocdRbac(ctx.config.access) },
         // One application controller: more replicas only shard clusters, and this Argo CD manages one.
         controller: { replicas: 1, resources: resources('250m', '512Mi', '2Gi'), ...pdb },
         server: { replicas, resources: resources('100m', '128Mi', '512Mi'), ...pdb },

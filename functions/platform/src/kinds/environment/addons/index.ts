@@ -19,6 +19,7 @@ import { istioBase, istioCni, istiod, meshPolicies, ztunnel } from './istio.js';
 import { karpenter, karpenterCrd } from './karpenter.js';
 import { keda } from './keda.js';
 import { storageClasses } from './storage-classes.js';
+import { teamAccess } from './team-access.js';
 import { argoCdCentral } from './argo-cd-central.js';
 import { argoWorkflows } from './argo-workflows.js';
 import { cilium } from './cilium.js';
@@ -39,7 +40,7 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, teamAccess, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
 
 const COMPONENT = 'addons';
 

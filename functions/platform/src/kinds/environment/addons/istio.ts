@@ -83,6 +83,9 @@ export const istiod: AddonDefinition = {
         nodeSelector: SYSTEM_NODE_SELECTOR,
         tolerations: [CRITICAL_ADDONS_TOLERATION],
         meshConfig: { trustDomain: MESH_TRUST_DOMAIN },
+        // Sends dry-run policies (Network spec.enforcement: audit) to ztunnel, which logs instead of enforcing them.
+        // Off by default in Istio because a ztunnel older than 1.29 would enforce them; ours is pinned with istiod.
+        env: { AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY: 'true' },
         global: { profile: 'ambient', multiCluster: { clusterName: ctx.clusterName } },
       },
     };
