@@ -2,7 +2,7 @@ import { FatalError } from '../../../errors.js';
 import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
 import { clusterArn } from '../cluster.js';
 import type { EnvironmentContext } from '../context.js';
-import { waitForOf, type AddonChart, type AddonDefinition, type AddonFeature } from './addon.js';
+import { identityOf, waitForOf, type AddonChart, type AddonDefinition, type AddonFeature } from './addon.js';
 import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
 import { externalDns, externalDnsPrivate } from './external-dns.js';
 import { awsLoadBalancerController } from './aws-load-balancer-controller.js';
@@ -25,7 +25,10 @@ import { goldilocks } from './goldilocks.js';
 import { kyverno } from './kyverno.js';
 import { metricsServer } from './metrics-server.js';
 import { nats } from './nats.js';
+import { grafana, grafanaRoute } from './grafana.js';
+import { managedPrometheus } from './managed-prometheus.js';
 import { kubePrometheusStack, loki, minio } from './observability.js';
+import { tempo } from './tempo.js';
 import { onpremSecrets } from './onprem-secrets.js';
 import { longhorn, openebs } from './storage-operators.js';
 import { reloader } from './reloader.js';
@@ -37,7 +40,7 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, kubePrometheusStack, minio, loki, tempo, managedPrometheus, alloy, grafana, grafanaRoute, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral];
 
 const COMPONENT = 'addons';
 
@@ -87,9 +90,9 @@ function dependenciesReady(ctx: EnvironmentContext, addon: AddonDefinition, enab
 }
 
 function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
-  const identity = addon.identity;
   // Identities are AWS roles bound by Pod Identity; an on-prem operator has none.
-  if (identity === undefined || ctx.provider !== 'aws') return;
+  const identity = identityOf(addon, ctx);
+  if (identity === undefined) return;
   const statements = identity.statements(ctx);
   ctx.add(`role-${addon.name}`, COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
     assumeRolePolicy: policyJson(podIdentityTrust(clusterArn(ctx), ctx.accountId, identity.serviceAccount)),
@@ -119,7 +122,7 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, open: boo
   const release = addon.release(ctx);
   const chart = chartOf(ctx, addon, release.chart);
   const depsReady = dependenciesReady(ctx, addon, enabled) && waitForOf(addon, ctx).every((key) => ctx.isReady(key));
-  const identityReady = addon.identity === undefined || ctx.provider !== 'aws' || ctx.isReady(`pod-identity-${addon.name}`);
+  const identityReady = identityOf(addon, ctx) === undefined || ctx.isReady(`pod-identity-${addon.name}`);
   ctx.addObject(
     `release-${addon.name}`,
     COMPONENT,
