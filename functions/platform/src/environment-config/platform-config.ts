@@ -243,7 +243,7 @@ export const platformConfigSchema = z
             lokiUrl: z.string().url(),
             tracesEndpoint: z
               .string()
-              .regex(/^[a-z0-9.-]+:[0-9]{1,5}$/, { message: 'must be host:port, e.g. tempo-prod-04-prod-us-east-0.grafana.net:443' })
+              .regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)?:[0-9]{1,5}$/, { message: 'must be host:port, e.g. tempo-prod-04-prod-us-east-0.grafana.net:443' })
               .describe("Grafana Cloud Tempo's OTLP gRPC endpoint (host:port, TLS), where Alloy sends traces."),
             credentialsSecret: z.string().min(1).max(256).describe('Secrets Manager name holding the Grafana Cloud access policy token (JSON: prometheusUser, lokiUser, tracesUser, token).'),
           })
