@@ -233,7 +233,10 @@ describe.each(MODES)('observability, mode $mode ($reason)', ({ mode, example, en
     const config = ((forProvider(resources['release-alloy']).values as JsonObject).alloy as { configMap: { content: string } }).configMap.content;
     const { problems, sinks } = alloyPipelines(config);
     expect(problems).toEqual([]);
-    expect(sinks.map((s) => s.signal).sort()).toEqual(['logs', 'metrics', 'traces']);
+    expect([...new Set(sinks.map((s) => s.signal))].sort()).toEqual(['logs', 'metrics', 'traces']);
+    // Container and kubelet metrics: scraped by Alloy where no in-cluster Prometheus does.
+    const nodeSources = sinks.filter((s) => ['prometheus.scrape.kubelet', 'prometheus.scrape.cadvisor'].includes(s.from)).map((s) => s.from);
+    expect(nodeSources).toEqual(mode === 'in-cluster' || mode === 'on-prem' ? [] : ['prometheus.scrape.kubelet', 'prometheus.scrape.cadvisor']);
     for (const sink of sinks) expect(sinkExists(sink.endpoint, resources, environment), `${sink.sink} → ${sink.endpoint}`).toBe(true);
     const byEndpoint = Object.fromEntries(sinks.map((s) => [s.signal, s.endpoint]));
     if (mode === 'grafana-cloud') {

@@ -67,6 +67,51 @@ function endpointAuth(auth: SinkAuth): string {
   return '';
 }
 
+/**
+ * This node's kubelet and cAdvisor (container CPU, memory, network per pod
+ * and namespace), where no in-cluster Prometheus scrapes them
+ * (kube-prometheus-stack does in `in-cluster`). Through the kubelet's own
+ * port with Alloy's service account token (the chart's ClusterRole grants
+ * nodes/metrics). The kubelet's serving certificate is self-signed on EKS
+ * nodes, so it is not verified; the token authenticates Alloy.
+ */
+function kubeletScrape(): string {
+  const scrape = (name: string, path: string) => `discovery.relabel "${name}" {
+  targets = discovery.kubernetes.nodes.targets
+  rule {
+    replacement  = "${path}"
+    target_label = "__metrics_path__"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_node_name"]
+    target_label  = "node"
+  }
+}
+
+prometheus.scrape "${name}" {
+  targets           = discovery.relabel.${name}.output
+  job_name          = "${name}"
+  scheme            = "https"
+  bearer_token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+  tls_config {
+    insecure_skip_verify = true
+  }
+  forward_to = [prometheus.remote_write.default.receiver]
+}
+`;
+  return `discovery.kubernetes "nodes" {
+  role = "node"
+  selectors {
+    role  = "node"
+    field = "metadata.name=" + sys.env("NODE_NAME")
+  }
+}
+
+${scrape('kubelet', '/metrics')}
+${scrape('cadvisor', '/metrics/cadvisor')}
+`;
+}
+
 /** The OTLP exporter of the traces pipeline (and its basic-auth extension for Grafana Cloud). */
 function tracesExporter(out: AlloyOutputs): string {
   const { endpoint, tls, auth } = out.traces;
@@ -84,7 +129,8 @@ function tracesExporter(out: AlloyOutputs): string {
 
 /**
  * Alloy's pipeline: pods of this node (one Alloy per node) scraped where
- * they ask for it and their logs tailed; spans received over OTLP (gRPC
+ * they ask for it (and its kubelet and cAdvisor where no in-cluster
+ * Prometheus does) and their logs tailed; spans received over OTLP (gRPC
  * 4317, HTTP 4318) from workloads, the mesh and the gateways, batched and
  * forwarded. Each pipeline ends at the environment's sink for it ({@link alloyOutputs}).
  */
@@ -120,7 +166,7 @@ prometheus.scrape "pods" {
   forward_to = [prometheus.remote_write.default.receiver]
 }
 
-prometheus.remote_write "default" {
+${observabilityMode(ctx) === 'in-cluster' ? '' : kubeletScrape()}prometheus.remote_write "default" {
   external_labels = { cluster = "${ctx.clusterName}", environment = "${ctx.environment}" }
   endpoint {
     url = "${out.metrics.url}"${endpointAuth(out.metrics.auth)}
