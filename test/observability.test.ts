@@ -291,6 +291,11 @@ describe.each(MODES)('observability, mode $mode ($reason)', ({ mode, example, en
     expect(linkedUids((by.tempo!.jsonData as JsonObject).tracesToLogsV2)).toEqual(['loki']);
     expect(linkedUids((by.loki!.jsonData as JsonObject).derivedFields)).toEqual(['tempo']);
     expect(linkedUids((by.prometheus!.jsonData as JsonObject).exemplarTraceIdDestinations)).toEqual(['tempo']);
+    // The derived field finds the trace id in the usual log shapes, and its link survives Grafana's `$` expansion.
+    const [field] = (by.loki!.jsonData as { derivedFields: { matcherRegex: string; url: string }[] }).derivedFields;
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    for (const line of [`level=info trace_id=${id} msg=done`, `{"traceId":"${id}","msg":"done"}`, `traceID=${id}`]) expect(new RegExp(field!.matcherRegex).exec(line)?.[1], line).toBe(id);
+    expect(field!.url).toBe('$${__value.raw}');
     if (mode === 'aws-managed') {
       expect(by.prometheus!.type).toBe('grafana-amazonprometheus-datasource');
       expect(by.prometheus!.jsonData).toMatchObject({ sigV4Auth: true, sigV4AuthType: 'default' });

@@ -34,14 +34,16 @@ export function lokiDataSource(): Record<string, unknown> {
     access: 'proxy',
     url: IN_CLUSTER_SERVICES.loki,
     jsonData: {
-      derivedFields: [{ name: 'TraceID', matcherRegex: '(?:trace_?id|traceI[dD])"?[=:]\\s*"?(\\w+)', url: '${__value.raw}', datasourceUid: DATA_SOURCE_UIDS.tempo, urlDisplayLabel: 'View trace' }],
+      // `$$` because Grafana expands `$VAR` in provisioned files: the link gets `${__value.raw}`, the matched id.
+      derivedFields: [{ name: 'TraceID', matcherRegex: '(?:trace_?id|traceI[dD])"?[=:]\\s*"?(\\w+)', url: '$${__value.raw}', datasourceUid: DATA_SOURCE_UIDS.tempo, urlDisplayLabel: 'View trace' }],
     },
   };
 }
 
 /**
  * Tempo, with traces linked to logs (the span's pod and namespace, around
- * the span's time), to metrics, and its service map drawn from Prometheus.
+ * the span's time). No service map or span metrics: Tempo's metrics
+ * generator is off, so Prometheus holds none to draw them from.
  */
 export function tempoDataSource(): Record<string, unknown> {
   return {
@@ -61,8 +63,6 @@ export function tempoDataSource(): Record<string, unknown> {
           { key: 'k8s.pod.name', value: 'pod' },
         ],
       },
-      tracesToMetrics: { datasourceUid: DATA_SOURCE_UIDS.prometheus },
-      serviceMap: { datasourceUid: DATA_SOURCE_UIDS.prometheus },
       nodeGraph: { enabled: true },
       lokiSearch: { datasourceUid: DATA_SOURCE_UIDS.loki },
     },
