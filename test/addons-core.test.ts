@@ -143,7 +143,7 @@ describe('Grafana Alloy', () => {
 
   it('sends to Grafana Cloud with the key from a Secrets Manager secret synced by External Secrets', () => {
     const cloud = settled('dev', {
-      observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.grafana.example/api/prom/push', lokiUrl: 'https://logs.grafana.example/loki/api/v1/push', credentialsSecret: 'dev/observability/grafana-cloud' } },
+      observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.grafana.example/api/prom/push', lokiUrl: 'https://logs.grafana.example/loki/api/v1/push', tracesEndpoint: 'tempo.grafana.example:443', credentialsSecret: 'dev/observability/grafana-cloud' } },
     });
     const alloy = values(cloud, 'dev', 'alloy').alloy as JsonObject;
     expect((alloy.configMap as JsonObject).content).toContain('https://prom.grafana.example/api/prom/push');

@@ -117,7 +117,13 @@ describe('an on-prem Environment, fully created (examples/environment/onprem.yam
     const alloyConfig = String(((valuesOf(resources, 'release-alloy').alloy as JsonObject).configMap as JsonObject).content);
     expect(alloyConfig).toContain('http://kube-prometheus-stack-prometheus.monitoring.svc:9090/api/v1/write');
     expect(alloyConfig).toContain('http://loki.monitoring.svc:3100/loki/api/v1/push');
-    expect(valuesOf(resources, 'release-kube-prometheus-stack')).toMatchObject({ grafana: { enabled: true, additionalDataSources: [{ type: 'loki', url: 'http://loki.monitoring.svc:3100' }] } });
+    expect(valuesOf(resources, 'release-kube-prometheus-stack')).toMatchObject({
+      grafana: { enabled: true, additionalDataSources: [{ type: 'loki', url: 'http://loki.monitoring.svc:3100' }, { type: 'tempo', url: 'http://tempo.monitoring.svc:3200' }] },
+    });
+    // Traces on MinIO too, as a MinIO user of Tempo's own with a generated password.
+    expect(valuesOf(resources, 'release-tempo')).toMatchObject({ tempo: { storage: { trace: { backend: 's3', s3: { bucket: 'tempo', endpoint: 'minio.monitoring.svc:9000', forcepathstyle: true } } } } });
+    expect(manifestOf(resources, 'object-onprem-secrets-tempo-s3')).toMatchObject({ spec: { refreshPolicy: 'CreatedOnce', target: { name: 'tempo-s3' } } });
+    expect(valuesOf(resources, 'release-minio')).toMatchObject({ users: [{ accessKey: 'loki' }, { accessKey: 'tempo', existingSecret: 'tempo-s3' }] });
   });
 
   it('installs platform-environment without a database section when no on-prem database is configured', () => {

@@ -217,7 +217,7 @@ function platformStoreUsers(resources: Resources): JsonObject[] {
 }
 
 describe('the exempt namespaces are exactly where the Environment itself uses the store', () => {
-  const grafanaCloud = { observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.example/api/prom/push', lokiUrl: 'https://logs.example/loki/api/v1/push', credentialsSecret: 'dev/observability/grafana-cloud' } } };
+  const grafanaCloud = { observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.example/api/prom/push', lokiUrl: 'https://logs.example/loki/api/v1/push', tracesEndpoint: 'tempo.example:443', credentialsSecret: 'dev/observability/grafana-cloud' } } };
   const renders = [
     { reason: 'dev (AWS, in-cluster observability)', resources: dev },
     { reason: 'prod', resources: settledExample('prod') },

@@ -10,6 +10,7 @@ import { REPO_ROOT } from './validation.js';
  * are checked against the provider's API by the compiler.
  */
 export const AWS_MODEL_CRDS = [
+  'amp.aws.m.upbound.io_workspaces',
   'cloudwatchevents.aws.m.upbound.io_rules',
   'cloudwatchevents.aws.m.upbound.io_targets',
   'cloudwatchlogs.aws.m.upbound.io_groups',

@@ -198,7 +198,7 @@ export function observeAll(resources: Readonly<Record<string, JsonObject>>, comp
 
 /** What AWS computes for the Environment resources whose values others wait on. */
 export function environmentComputed(environment: string): ComputedValues {
-  return (key: string): JsonObject => {
+  return (key: string, resource: JsonObject): JsonObject => {
     switch (key) {
       case 'vpc':
         return { id: `vpc-${environment}` };
@@ -224,6 +224,15 @@ export function environmentComputed(environment: string): ComputedValues {
         };
       case 'transit-gateway-attachment':
         return { id: `tgw-attach-${environment}` };
+      case 'amp-workspace': {
+        // AMP names workspaces ws-<uuid> and reports its ARN under the aps service; the endpoint ends in a slash.
+        const region = String((((resource.spec ?? {}) as JsonObject).forProvider as JsonObject | undefined)?.region ?? 'eu-central-1');
+        return {
+          id: `ws-${environment}`,
+          arn: `arn:aws:aps:${region}:${ACCOUNT}:workspace/ws-${environment}`,
+          prometheusEndpoint: `https://aps-workspaces.${region}.amazonaws.com/workspaces/ws-${environment}/`,
+        };
+      }
       default:
         // Roles report their ARN; some composers wait for one (Pod Identity, IRSA annotations).
         return key.startsWith('role-') ? { arn: `arn:aws:iam::${ACCOUNT}:role/${environment}-${key}` } : {};

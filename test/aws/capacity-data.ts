@@ -199,6 +199,9 @@ export const CHART_WORKLOADS: Readonly<Record<string, readonly ChartWorkload[]>>
     { ...daemonSet('prometheus-node-exporter', 'prometheus-node-exporter'), enabled: bool('nodeExporter.enabled', true), tolerations: (v) => at(v, 'prometheus-node-exporter.tolerations') ?? [{ operator: 'Exists', effect: 'NoSchedule' }] },
   ],
   loki: [{ ...standard('loki', 'singleBinary', 'replicas', 0), kind: 'StatefulSet' }],
+  // Single binary: replicas and placement at the top level, the container's resources under tempo.
+  tempo: [{ ...standard('tempo', '', 'replicas', 1), kind: 'StatefulSet', requests: path('tempo.resources.requests') }],
+  grafana: [standard('grafana', '', 'replicas', 1)],
   alloy: [{ ...daemonSet('alloy', 'alloy'), nodeSelector: path('controller.nodeSelector'), tolerations: path('controller.tolerations') }],
   crossplane: [
     { ...standard('crossplane', '', 'replicas', 1), requests: path('resourcesCrossplane.requests'), defaultRequests: { cpu: 100, memory: 256 } },

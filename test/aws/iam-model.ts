@@ -84,7 +84,7 @@ export function settleInOwnAccount(xr: JsonObject): Resources {
         ? { arn: `arn:aws:kms:${region}:111111111111:key/${spec.environment}` }
         : key === 'database'
           ? { ...base(key, {}), masterUserSecret: [{ secretArn: `arn:aws:secretsmanager:${region}:111111111111:secret:${rootSecretName(spec.environment)}` }] }
-          : base(key, {});
+          : base(key, { spec: { forProvider: { region } } });
     return account === undefined ? reported : (JSON.parse(JSON.stringify(reported).replaceAll('111111111111', account)) as JsonObject);
   };
   const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: 'settled' } };
@@ -118,6 +118,8 @@ export function factsOf(resources: Resources): Facts {
     karpenterNodeRole: resources['role-node-karpenter'] === undefined ? '' : nameOf(resources['role-node-karpenter']),
     logsBucket: nameOf(resources['bucket-logs']!),
     artifactsBucket: nameOf(resources['bucket-artifacts']!),
+    // The workspace id AWS reports (the provider simulation's ws-<environment>), also where the mode composes none (the boundary checks name it).
+    ampWorkspaceId: `ws-${env}`,
   };
 }
 

@@ -235,7 +235,7 @@ function hasKmsKey(params: JsonObject, field: string): boolean {
 
 const encryptionAtRest: SecurityCheck = {
   name: 'encryption-at-rest',
-  rule: 'every store encrypted at rest: S3 (SSE configuration), RDS (storageEncrypted), EBS StorageClasses and volumes (encrypted), SQS (SSE), KMS (rotation), Secrets Manager (customer key), EKS secrets (KMS envelope)',
+  rule: 'every store encrypted at rest: S3 (SSE configuration), RDS (storageEncrypted), EBS StorageClasses and volumes (encrypted), SQS (SSE), KMS (rotation), Secrets Manager and Amazon Managed Prometheus (customer key), EKS secrets (KMS envelope)',
   run(manifests) {
     const findings: Finding[] = [];
     const add = (m: JsonObject, problem: string) => findings.push({ check: this.name, resource: describe(m), problem });
@@ -263,6 +263,9 @@ const encryptionAtRest: SecurityCheck = {
     }
     for (const m of manifests.filter((m) => isAws(m, 'secretsmanager', 'Secret'))) {
       if (!hasKmsKey(forProvider(m), 'kmsKeyId')) add(m, 'spec.forProvider: name the customer-managed KMS key (kmsKeyId, kmsKeyIdRef or kmsKeyIdSelector)');
+    }
+    for (const m of manifests.filter((m) => isAws(m, 'amp', 'Workspace'))) {
+      if (!hasKmsKey(forProvider(m), 'kmsKeyArn')) add(m, 'spec.forProvider: encrypt the workspace with the customer-managed KMS key (kmsKeyArn, kmsKeyArnRef or kmsKeyArnSelector)');
     }
     for (const m of manifests.filter((m) => isAws(m, 'eks', 'Cluster'))) {
       const config = [forProvider(m).encryptionConfig].flat().find(isObject);

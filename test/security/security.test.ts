@@ -250,6 +250,13 @@ const cases: NegativeCase[] = [
   },
   {
     check: 'encryption-at-rest',
+    reason: 'a Prometheus workspace on the AWS-owned key',
+    bad: [aws('amp', 'Workspace', 'amp-workspace', { region: 'eu-central-1', alias: 'dev-cluster' })],
+    want: 'customer-managed KMS key',
+    good: [aws('amp', 'Workspace', 'amp-workspace', { region: 'eu-central-1', alias: 'dev-cluster', kmsKeyArn: 'arn:aws:kms:eu-central-1:111111111111:key/0f0e0d0c-0b0a-4000-8000-000000000001' })],
+  },
+  {
+    check: 'encryption-at-rest',
     reason: 'an EKS cluster without envelope encryption of secrets',
     bad: [aws('eks', 'Cluster', 'cluster', { region: 'eu-central-1', roleArnRef: { name: 'cluster' }, vpcConfig: { subnetIdRefs: [{ name: 'a' }] } })],
     want: 'encryptionConfig',

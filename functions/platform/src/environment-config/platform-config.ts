@@ -233,15 +233,32 @@ export const platformConfigSchema = z
     addons: z.record(dnsLabel(), chartSchema).default({}).describe('Overrides of the add-ons\' own charts, by add-on name: repository, chart, pinned version, replicas.'),
     observability: z
       .object({
-        mode: z.enum(['grafana-cloud', 'in-cluster']),
+        mode: z
+          .enum(['grafana-cloud', 'in-cluster', 'aws-managed'])
+          .describe(
+            'Where metrics, logs and traces go (docs/addons/core.md, Observability): grafana-cloud (Alloy sends everything to Grafana Cloud), in-cluster (Prometheus, Loki, Tempo and Grafana in the cluster; the only mode on-prem), aws-managed (Amazon Managed Prometheus, Loki and Tempo on the logs bucket, Grafana in the cluster; AWS only).',
+          ),
         grafanaCloud: z
           .object({
             prometheusUrl: z.string().url(),
             lokiUrl: z.string().url(),
-            credentialsSecret: z.string().min(1).max(256).describe('Secrets Manager name holding the Grafana Cloud access policy token.'),
+            tracesEndpoint: z
+              .string()
+              .regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)?:[0-9]{1,5}$/, { message: 'must be host:port, e.g. tempo-prod-04-prod-us-east-0.grafana.net:443' })
+              .describe("Grafana Cloud Tempo's OTLP gRPC endpoint (host:port, TLS), where Alloy sends traces."),
+            credentialsSecret: z.string().min(1).max(256).describe('Secrets Manager name holding the Grafana Cloud access policy token (JSON: prometheusUser, lokiUser, tracesUser, token).'),
           })
           .strict()
           .optional(),
+        tracing: z
+          .object({
+            samplingPercent: z
+              .number()
+              .min(0)
+              .max(100)
+              .describe('Share of requests the mesh waypoints and the gateways trace (percent, 0 to 100); low in prod, higher in dev.'),
+          })
+          .strict(),
       })
       .strict(),
     access: accessConfigSchema.describe('Who may reach the environment cluster and how: developer teams, platform operators, break-glass (docs/access.md).'),

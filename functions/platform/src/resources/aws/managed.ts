@@ -22,6 +22,7 @@ export function providerConfigReference(ref: { name: string; kind: ProviderConfi
  * each with the forProvider type generated from its CRD.
  */
 export interface AwsKinds {
+  'amp.aws.m.upbound.io/v1beta1:Workspace': Models.AmpWorkspaceForProvider;
   'cloudwatchevents.aws.m.upbound.io/v1beta1:Rule': Models.CloudwatcheventsRuleForProvider;
   'cloudwatchevents.aws.m.upbound.io/v1beta1:Target': Models.CloudwatcheventsTargetForProvider;
   'cloudwatchlogs.aws.m.upbound.io/v1beta1:Group': Models.CloudwatchlogsGroupForProvider;

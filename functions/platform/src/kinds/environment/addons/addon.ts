@@ -43,6 +43,8 @@ export interface AddonIdentity {
   statements(ctx: EnvironmentContext): PolicyStatement[];
   /** AWS-managed policies, only where AWS publishes the scoped policy a controller needs. */
   managedPolicyArns?: readonly string[];
+  /** Whether this environment gives the add-on its role (default: always, on AWS); an add-on that calls AWS only in some modes says which. */
+  enabled?(ctx: EnvironmentContext): boolean;
 }
 
 /**
@@ -102,6 +104,13 @@ export function featureOn(ctx: EnvironmentContext, name: string): boolean {
   const value = ctx.config.features[name];
   if (value === undefined) throw new FatalError(`cannot read data.features.${name}: no add-on declares this feature`);
   return value;
+}
+
+/** The add-on's AWS identity in this environment: none on-prem, none where its `enabled` says so. */
+export function identityOf(addon: AddonDefinition, ctx: EnvironmentContext): AddonIdentity | undefined {
+  const identity = addon.identity;
+  if (identity === undefined || ctx.provider !== 'aws') return undefined;
+  return identity.enabled === undefined || identity.enabled(ctx) ? identity : undefined;
 }
 
 /** The keys an add-on waits for in this environment. */

@@ -2,6 +2,9 @@ import type { GatewayRef } from '../../../environment-config/platform-environmen
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { wildcardIssuer } from './cert-manager.js';
+import { GRAFANA_LISTENER, grafanaHostname } from './grafana.js';
+import { OTLP_RECEIVER, samplingPercent, storesInCluster } from './observability-mode.js';
+import { MONITORING_NAMESPACE } from './onprem-secrets.js';
 
 const CHART = 'envoy-gateway';
 
@@ -110,7 +113,19 @@ function envoyProxy(ctx: EnvironmentContext, visibility: Visibility) {
           envoyService: envoyService(ctx, visibility),
         },
       },
+      telemetry: { tracing: gatewayTracing(ctx) },
     },
+  };
+}
+
+/**
+ * The proxies' spans, to Alloy's OTLP receiver, sampled at the configured
+ * share (a fraction of 10000, since the share may be below one percent).
+ */
+function gatewayTracing(ctx: EnvironmentContext) {
+  return {
+    samplingFraction: { numerator: Math.round(samplingPercent(ctx) * 100), denominator: 10000 },
+    provider: { type: 'OpenTelemetry', backendRefs: [{ group: '', kind: 'Service', name: OTLP_RECEIVER.service, namespace: OTLP_RECEIVER.namespace, port: OTLP_RECEIVER.grpcPort }] },
   };
 }
 
@@ -138,8 +153,26 @@ function gateway(ctx: EnvironmentContext, visibility: Visibility) {
           },
         },
         { name: HTTP_LISTENER, protocol: 'HTTP', port: 80, hostname, allowedRoutes: { namespaces: { from: 'Same' }, kinds: [{ kind: 'HTTPRoute' }] } },
+        ...(visibility === 'internal' && storesInCluster(ctx) ? [grafanaListener(ctx)] : []),
       ],
     },
+  };
+}
+
+/**
+ * Grafana's own listener on the internal Gateway: its hostname only, the
+ * zone's wildcard certificate, routes from the monitoring namespace only
+ * (project namespaces keep the wildcard listener; the monitoring namespace
+ * gets no other hostname).
+ */
+function grafanaListener(ctx: EnvironmentContext) {
+  return {
+    name: GRAFANA_LISTENER,
+    protocol: 'HTTPS',
+    port: 443,
+    hostname: grafanaHostname(ctx),
+    tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: WILDCARD_CERTIFICATE_SECRET }] },
+    allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } } }, kinds: [{ kind: 'HTTPRoute' }] },
   };
 }
 

@@ -3,7 +3,7 @@ import { Waiting, created, ready, type Need } from '../../../resources/aws/compo
 import { policy, policyJson, podIdentityTrust } from '../../../resources/aws/iam-policy.js';
 import { clusterArn } from '../cluster.js';
 import type { EnvironmentContext } from '../context.js';
-import { waitForOf, type AddonChart, type AddonDefinition, type AddonFeature } from './addon.js';
+import { identityOf, waitForOf, type AddonChart, type AddonDefinition, type AddonFeature } from './addon.js';
 import { HELM_PROVIDER_CONFIG, KUBERNETES_PROVIDER_CONFIG, providerConfigRef } from './cluster-access.js';
 import { externalDns, externalDnsPrivate } from './external-dns.js';
 import { awsLoadBalancerController } from './aws-load-balancer-controller.js';
@@ -28,7 +28,10 @@ import { goldilocks } from './goldilocks.js';
 import { kyverno } from './kyverno.js';
 import { metricsServer } from './metrics-server.js';
 import { nats } from './nats.js';
+import { grafana, grafanaRoute } from './grafana.js';
+import { managedPrometheus } from './managed-prometheus.js';
 import { kubePrometheusStack, loki, minio } from './observability.js';
+import { tempo } from './tempo.js';
 import { onpremSecrets } from './onprem-secrets.js';
 import { longhorn, openebs } from './storage-operators.js';
 import { reloader } from './reloader.js';
@@ -40,7 +43,7 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, teamAccess, kubePrometheusStack, minio, loki, alloy, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, teamAccess, kubePrometheusStack, minio, loki, tempo, managedPrometheus, alloy, grafana, grafanaRoute, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
 
 const COMPONENT = 'addons';
 
@@ -95,9 +98,9 @@ function dependencyNeeds(addon: AddonDefinition, enabled: ReadonlySet<string>): 
 }
 
 function buildIdentity(ctx: EnvironmentContext, addon: AddonDefinition): void {
-  const identity = addon.identity;
   // Identities are AWS roles bound by Pod Identity; an on-prem operator has none.
-  if (identity === undefined || ctx.provider !== 'aws') return;
+  const identity = identityOf(addon, ctx);
+  if (identity === undefined) return;
   const statements = identity.statements(ctx);
   ctx.add(`role-${addon.name}`, COMPONENT, 'iam.aws.m.upbound.io/v1beta1:Role', {
     assumeRolePolicy: policyJson(podIdentityTrust(clusterArn(ctx), ctx.accountId, identity.serviceAccount)),
@@ -130,7 +133,7 @@ function buildRelease(ctx: EnvironmentContext, addon: AddonDefinition, enabled: 
     ...clusterNeeds(ctx),
     ...dependencyNeeds(addon, enabled),
     ...waitForOf(addon, ctx).map((key) => ready(key)),
-    ...(addon.identity !== undefined && ctx.provider === 'aws' ? [ready(`pod-identity-${addon.name}`)] : []),
+    ...(identityOf(addon, ctx) !== undefined ? [ready(`pod-identity-${addon.name}`)] : []),
   ];
   ctx.addObject(
     `release-${addon.name}`,

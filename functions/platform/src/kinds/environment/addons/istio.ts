@@ -1,6 +1,10 @@
 import type { EnvironmentContext } from '../context.js';
+import { OTLP_RECEIVER, prometheusInCluster, samplingPercent } from './observability-mode.js';
 import { MONITORING_NAMESPACE } from './onprem-secrets.js';
 import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
+
+/** The mesh's tracing provider (istiod's meshConfig extensionProviders): Alloy's OTLP gRPC receiver. */
+export const MESH_TRACING_PROVIDER = 'alloy-otlp';
 
 /** Istio's root namespace: policies here apply to the whole mesh. */
 export const ISTIO_NAMESPACE = 'istio-system';
@@ -82,7 +86,8 @@ export const istiod: AddonDefinition = {
         resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
         nodeSelector: SYSTEM_NODE_SELECTOR,
         tolerations: [CRITICAL_ADDONS_TOLERATION],
-        meshConfig: { trustDomain: MESH_TRUST_DOMAIN },
+        // Spans of the waypoints (L7) go to Alloy over OTLP; the Telemetry in meshPolicies turns tracing on mesh-wide.
+        meshConfig: { trustDomain: MESH_TRUST_DOMAIN, extensionProviders: [{ name: MESH_TRACING_PROVIDER, opentelemetry: { service: OTLP_RECEIVER.host, port: OTLP_RECEIVER.grpcPort } }] },
         // Sends dry-run policies (Network spec.enforcement: audit) to ztunnel, which logs instead of enforcing them.
         // Off by default in Istio because a ztunnel older than 1.29 would enforce them; ours is pinned with istiod.
         env: { AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY: 'true' },
@@ -117,6 +122,13 @@ export const meshPolicies: AddonDefinition = {
       // One empty rule matches every request: the gateways take traffic from outside the mesh.
       spec: { action: 'ALLOW', rules: [{}] },
     },
+    // Mesh-wide tracing at the configured share: waypoints (where a namespace runs L7) report spans; ztunnel (L4) has none to report.
+    tracing: {
+      apiVersion: 'telemetry.istio.io/v1',
+      kind: 'Telemetry',
+      metadata: { name: 'mesh-default', namespace: ISTIO_NAMESPACE },
+      spec: { tracing: [{ providers: [{ name: MESH_TRACING_PROVIDER }], randomSamplingPercentage: samplingPercent(ctx) }] },
+    },
     // The default deny would also refuse the scrapers: admit their identities on the metrics ports, mesh-wide.
     'allow-metrics-scrapers': {
       apiVersion: 'security.istio.io/v1',
@@ -145,7 +157,7 @@ export const meshPolicies: AddonDefinition = {
 
 /** The scrapers this environment runs: Prometheus only when observability stays in the cluster. */
 function scrapers(ctx: EnvironmentContext): ReadonlyArray<(typeof METRICS_SCRAPERS)[number]> {
-  return METRICS_SCRAPERS.filter((s) => s.name !== 'prometheus' || ctx.config.observability.mode === 'in-cluster');
+  return METRICS_SCRAPERS.filter((s) => s.name !== 'prometheus' || prometheusInCluster(ctx));
 }
 
 /** The Istio CNI node agent, which redirects ambient pods' traffic to ztunnel. */

@@ -11,7 +11,7 @@ export const EXTERNAL_DNS_NAMESPACE = 'external-dns';
 /** Namespace of cert-manager: ClusterIssuers read their secrets (CA, TSIG) from here. */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
-/** Namespace of the in-cluster observability stack (Prometheus, Grafana, Loki, MinIO). */
+/** Namespace of the in-cluster observability stack (Prometheus, Grafana, Loki, Tempo, MinIO). */
 export const MONITORING_NAMESPACE = 'monitoring';
 
 /** Secret holding the RFC 2136 TSIG secret under key `secret` (in External DNS's and cert-manager's namespaces). */
@@ -29,11 +29,21 @@ export const LOKI_S3_SECRET = 'loki-s3';
 /** MinIO user Loki writes as; its policy reaches only the Loki bucket. */
 export const LOKI_S3_USER = 'loki';
 
+/** Secret (monitoring) with Tempo's own MinIO user: keys accessKeyId, secretAccessKey. */
+export const TEMPO_S3_SECRET = 'tempo-s3';
+
+/** MinIO user Tempo writes as; its policy reaches only the Tempo bucket. */
+export const TEMPO_S3_USER = 'tempo';
+
+/** Bucket of the in-cluster MinIO that Tempo keeps traces in (on-prem). */
+export const TEMPO_BUCKET = 'tempo';
+
 /** Object keys other add-ons wait for. */
 export const ONPREM_SECRET_KEYS = {
   externalDnsTsig: `object-${ONPREM_SECRETS}-tsig-external-dns`,
   minioRoot: `object-${ONPREM_SECRETS}-minio-root`,
   lokiS3: `object-${ONPREM_SECRETS}-loki-s3`,
+  tempoS3: `object-${ONPREM_SECRETS}-tempo-s3`,
 } as const;
 
 const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -80,7 +90,7 @@ export function observabilityInCluster(ctx: EnvironmentContext): boolean {
  * The secrets the on-prem operators read, in place before they start (a
  * release whose pods lack a Secret never becomes ready, and an add-on's own
  * objects wait for its release): the TSIG secret for RFC 2136, the issuing
- * CA, both synced from Vault; MinIO's root credentials and Loki's MinIO user,
+ * CA, both synced from Vault; MinIO's root credentials and Loki's and Tempo's MinIO users,
  * generated in the cluster by External Secrets. The namespaces come first.
  */
 export const onpremSecrets: AddonDefinition = {
@@ -123,6 +133,7 @@ export const onpremSecrets: AddonDefinition = {
       };
       objects['minio-root'] = generated(MINIO_ROOT_SECRET, 'minio', { rootUser: 'minio-root', rootPassword: '{{ .password }}' });
       objects['loki-s3'] = generated(LOKI_S3_SECRET, 'minio', { accessKeyId: LOKI_S3_USER, secretAccessKey: '{{ .password }}' });
+      objects['tempo-s3'] = generated(TEMPO_S3_SECRET, 'minio', { accessKeyId: TEMPO_S3_USER, secretAccessKey: '{{ .password }}' });
     }
     return objects;
   },
