@@ -10,14 +10,28 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './lib/cli.js';
 import { compositionRender, ensureTools, resourceValidate, scratchDir, serveFunction, validationExtensions } from './lib/crossplane-cli.js';
 import { exampleRenders } from './lib/examples.js';
 import { kindFiles, requiredResourceDirs } from './lib/real-engine.js';
 import { REPO_ROOT } from './lib/validation.js';
 
+const USAGE = `Usage: npm run examples [-- flags]
+
+Renders every example under examples/ with the real Crossplane engine against
+this checkout's function, prints the rendered YAML on stdout, and validates each
+output with the real crossplane resource validate: one "ok" or "FAIL" line per
+example on stderr. Exit 1 when any example fails. Builds the Crossplane tools
+first when they are missing (Go required).
+
+Flags:
+  --out <dir>   Also write one <example>.rendered.yaml per example into <dir>.
+  --quiet       Do not print the rendered YAML (only the per-example lines).
+  -h, --help    Show this help.
+`;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
+  const { values } = parseCommand({ name: 'examples', usage: USAGE, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
   ensureTools();
   const scratch = scratchDir('examples-');
   const fn = await serveFunction();
