@@ -6,8 +6,8 @@
  *
  * On a line with several values (a flow mapping such as
  * `network: { accountId: "444444444444", providerConfigName: aws-network }`)
- * the marker belongs to the first scalar or list value on the line; a list
- * value (`egressCidrs: [...]`) is marked as a whole.
+ * the marker belongs to the first scalar or flow list value on the line; a
+ * flow list (`egressCidrs: [...]`) is marked as a whole.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 
@@ -74,7 +74,8 @@ export function findPlaceholders(text: string): { placeholders: Placeholder[]; s
     const lineOf = (node: { range?: readonly number[] | null }): number | undefined =>
       node.range === undefined || node.range === null || node.range[0] === undefined ? undefined : counter.linePos(node.range[0]).line;
     const claim = (node: unknown, path: string): void => {
-      if (!isScalar(node) && !isSeq(node)) return;
+      // A block list starts at its first item's line: that marker is the item's.
+      if (!isScalar(node) && !(isSeq(node) && node.flow === true)) return;
       const line = lineOf(node);
       if (line === undefined || !markers.has(line) || claimed.has(line)) return;
       claimed.add(line);
