@@ -68,9 +68,15 @@ describe.concurrent('every command answers --help and refuses an unknown flag', 
     expect(scripts.filter((s) => !notCommands.includes(s)).sort()).toEqual(COMMANDS.map((c) => c.script).sort());
   });
 
+  it('npm passes --help through as the README says (npm run -s <command> -- --help)', async () => {
+    const exit = await npm(['run', '-s', 'validate', '--', '--help']);
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stdout).toMatch(/^Usage: npm run validate/);
+  }, 60_000);
+
   for (const { script, name } of COMMANDS) {
     it(`${script}: --help prints the usage on stdout and exits 0`, async () => {
-      const exit = await npm(['run', '-s', script, '--', '--help']);
+      const exit = await shell(`${SCRIPTS[script] ?? 'false'} --help`);
       expect(exit.code, exit.stderr).toBe(0);
       expect(exit.stdout).toMatch(/^Usage: /);
       expect(exit.stdout).toContain('--help');
