@@ -2,7 +2,8 @@
 # The composition function's runtime image: Node 20 on distroless, non-root, holding
 # one esbuild bundle (dependencies inside, no node_modules, no dev dependencies).
 # The Node major is the one package.json engines, .nvmrc and the README state
-# (test/node-version.test.ts keeps them in step).
+# (test/tools.test.ts keeps them in step). Node 20 left upstream support in April 2026:
+# moving to 22 or 24 is one change in those four places once CI runs that version.
 #
 #   docker build -t function-platform:dev .
 #   docker run --rm -p 9443:9443 function-platform:dev --insecure
