@@ -84,11 +84,12 @@ async function main(): Promise<number> {
       CLI_BINARY,
       // Our annotation comes last, so it wins over a Development target in the Functions file or the arguments.
       ['composition', 'render', ...args, '--crossplane-binary', CORE_BINARY, '--function-annotations', `render.crossplane.io/runtime-development-target=${fn.target}`],
-      { stdio: 'inherit' },
+      // npm runs scripts in the package root; the paths were typed where the user stands.
+      { stdio: 'inherit', cwd: process.env.INIT_CWD ?? process.cwd() },
     );
     const calls = await functionCalls(fn);
     const commit = checkoutCommit();
-    const source = relative(process.cwd(), `${REPO_ROOT}/functions/platform/src`) || '.';
+    const source = relative(process.env.INIT_CWD ?? process.cwd(), `${REPO_ROOT}/functions/platform/src`) || '.';
     process.stderr.write(
       `render: answered by function-platform ${RELEASE_VERSION}${commit === undefined ? '' : ` (${commit})`} from ${source}, served by render on ${fn.target}: ${calls} RunFunction call${calls === 1 ? '' : 's'}\n`,
     );
