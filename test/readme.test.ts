@@ -77,8 +77,11 @@ describe('the README, run from a clean copy', () => {
 
   const startHere = shCommands(section('Start here'));
 
-  it('has the commands a newcomer starts with', () => {
-    expect(startHere).toEqual(['npm ci && npm run examples', 'npm test']);
+  const steps = startHere.flatMap((line) => line.split('&&').map((c) => c.trim()));
+
+  it('starts a newcomer with install, the examples and the tests', () => {
+    expect(steps.slice(0, 2)).toEqual(['npm ci', 'npm run examples']);
+    expect(steps).toContain('npm test');
   });
 
   it('npm ci: package.json and package-lock.json agree (what npm ci insists on)', () => {
@@ -98,12 +101,11 @@ describe('the README, run from a clean copy', () => {
     expect(scripts.pretest).toBe('bash scripts/crossplane-tools/build.sh');
   });
 
-  it('every other Start-here command runs as written: npm run examples renders and validates every example', () => {
-    const commands = startHere.flatMap((line) => line.split('&&').map((c) => c.trim())).filter((c) => c !== 'npm ci' && c !== 'npm test');
-    expect(commands).toEqual(['npm run examples']);
-    for (const command of commands) {
+  it('every other Start-here command runs as written (npm run examples renders and validates every example)', () => {
+    for (const command of steps.filter((c) => c !== 'npm ci' && c !== 'npm test')) {
       const result = run(command, clone);
       expect(result.status, `${command}\n${result.stderr}`).toBe(0);
+      if (command !== 'npm run examples') continue;
       const ok = result.stderr.split('\n').filter((line) => line.startsWith('ok   '));
       expect(ok.length).toBe(exampleRenders().length);
       expect(result.stderr).not.toContain('FAIL');
