@@ -10,6 +10,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { functionCalls, serveFunction } from '../scripts/lib/crossplane-cli.js';
 import { findPlaceholders } from '../scripts/lib/placeholders.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
 
@@ -142,6 +143,25 @@ describe('npm start', () => {
       }
     }, 60_000);
   }
+});
+
+describe('npm run render', () => {
+  it('is answered by the function it serves itself, never by one left running elsewhere, and says so on stderr', async () => {
+    // A function already running (as a forgotten `npm start` would be), named as the target in the arguments.
+    const stale = await serveFunction();
+    try {
+      const exit = await npm(
+        ['run', '-s', 'render', '--', 'examples/storage/fast.yaml', 'compositions/storages.yaml', 'examples/functions.yaml', '-e', 'examples/environment-cluster', '-a', `render.crossplane.io/runtime-development-target=${stale.target}`],
+      );
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(exit.stdout).toContain('kind: PersistentVolumeClaim');
+      expect(exit.stderr).toMatch(/^render: answered by function-platform v\d+\.\d+\.\d+ .*from functions\/platform\/src, served by render on 127\.0\.0\.1:(\d+): 1 RunFunction call$/m);
+      expect(exit.stderr).not.toContain(stale.target);
+      expect(await functionCalls(stale)).toBe(0);
+    } finally {
+      await stale.stop();
+    }
+  }, 180_000);
 });
 
 describe('placeholders (# placeholder: markers)', () => {
