@@ -13,7 +13,7 @@ import { API_GROUP } from '../functions/platform/src/composite.js';
 import { parseCommand } from './lib/cli.js';
 import { ensureTools, resourceValidate, scratchDir, validationExtensions } from './lib/crossplane-cli.js';
 import { toYaml } from './lib/generated.js';
-import { findPlaceholders } from './lib/placeholders.js';
+import { findPlaceholders, jsonAt, type Placeholder } from './lib/placeholders.js';
 import { listFiles } from './lib/schema-validator.js';
 import { REPO_ROOT, environmentConfigReport, type ManifestSource } from './lib/validation.js';
 
@@ -37,6 +37,9 @@ environment-configs/, examples/ and argocd/, and stdin) a marked value is an
 error naming the file, line, field and what to put there. In the package's own
 files it is a warning ([!]), since they ship as templates; --deploy makes it an
 error there too (use it when you deploy straight from a fork of this repository).
+In your own files it also warns ([!]) when a field still holds a value the package
+marks as a placeholder with the comment gone, and when a marked value was changed
+but the comment left behind.
 
 Flags:
   --deploy                     Placeholders in the package's own files are errors too.
@@ -80,10 +83,60 @@ function isPackageTemplate(file: string): boolean {
   return TEMPLATE_DIRS.some((dir) => real.startsWith(`${join(root, dir)}${sep}`));
 }
 
+/** The placeholders the package ships (in its template directories), with the file each is in. */
+function shippedPlaceholders(): Array<Placeholder & { file: string }> {
+  const shipped: Array<Placeholder & { file: string }> = [];
+  for (const dir of TEMPLATE_DIRS) {
+    if (!existsSync(join(REPO_ROOT, dir))) continue;
+    for (const file of listFiles(join(REPO_ROOT, dir), ['.yaml', '.yml'])) {
+      for (const p of findPlaceholders(readFileSync(file, 'utf8')).placeholders) shipped.push({ ...p, file: relative(REPO_ROOT, file) });
+    }
+  }
+  return shipped;
+}
+
+/**
+ * Placeholder findings for one file. A marked value is an error in a user's file (or with
+ * --deploy), a warning in the package's templates; a marked value that no longer equals what
+ * the package ships there was edited and only the comment is left (a warning). An unmarked
+ * value equal to one the package marks at the same kind and field is a warning: the comment
+ * went but the value may not have, and it may also be the user's real value.
+ */
+function placeholderFindings(file: string, text: string, manifests: readonly JsonObject[], template: boolean, deploy: boolean, shipped: ReadonlyArray<Placeholder & { file: string }>): Finding[] {
+  const findings: Finding[] = [];
+  const { placeholders, stray } = findPlaceholders(text);
+  const strict = deploy || !template;
+  for (const p of placeholders) {
+    const same = shipped.filter((s) => s.kind === p.kind && s.path === p.path);
+    if (strict && same.length > 0 && !same.some((s) => s.json === p.json)) {
+      findings.push({ error: false, line: `[!] ${file}:${p.line}: ${p.resource}: ${p.path} (${p.value}) is no longer the package's placeholder but still marked "# placeholder:": delete the comment once the value is right` });
+      continue;
+    }
+    findings.push({
+      error: strict,
+      line: `${strict ? '[x]' : '[!]'} ${file}:${p.line}: ${p.resource}: ${p.path} is still the placeholder ${p.value}: replace it with ${p.hint || 'your own value'} (then delete the "# placeholder:" comment)`,
+    });
+  }
+  for (const s of stray) findings.push({ error: true, line: `[x] ${file}:${s.line}: a "# placeholder:" comment on a line without a value (${s.hint})` });
+  if (template) return findings;
+  for (const manifest of manifests) {
+    const name = String(((manifest.metadata ?? {}) as { name?: unknown }).name ?? '?');
+    const reported = new Set<string>();
+    for (const s of shipped) {
+      if (s.kind !== manifest.kind || reported.has(s.path) || placeholders.some((p) => p.resource === `${s.kind} ${name}` && p.path === s.path)) continue;
+      if (jsonAt(manifest, s.segments) !== s.json) continue;
+      reported.add(s.path);
+      findings.push({ error: false, line: `[!] ${file}: ${s.kind} ${name}: ${s.path} is ${s.value}, the package's placeholder (${s.file}:${s.line}): unless that is really yours, replace it with ${s.hint}` });
+    }
+  }
+  return findings;
+}
+
 /** Reads every source, keeping each document that parses and reporting each that does not with its file and line. */
 function readSources(paths: readonly string[], deploy: boolean): { sources: ManifestSource[]; findings: Finding[] } {
   const sources: ManifestSource[] = [];
   const findings: Finding[] = [];
+  const shipped = shippedPlaceholders();
   const read = (file: string, text: string, template: boolean): void => {
     const counter = new LineCounter();
     const manifests: JsonObject[] = [];
@@ -106,15 +159,7 @@ function readSources(paths: readonly string[], deploy: boolean): { sources: Mani
       manifests.push(value as JsonObject);
     }
     sources.push({ file, manifests });
-    const { placeholders, stray } = findPlaceholders(text);
-    const error = deploy || !template;
-    for (const p of placeholders) {
-      findings.push({
-        error,
-        line: `${error ? '[x]' : '[!]'} ${file}:${p.line}: ${p.resource}: ${p.path} is still the placeholder ${p.value}: replace it with ${p.hint || 'your own value'} (then delete the "# placeholder:" comment)`,
-      });
-    }
-    for (const s of stray) findings.push({ error: true, line: `[x] ${file}:${s.line}: a "# placeholder:" comment on a line without a value (${s.hint})` });
+    findings.push(...placeholderFindings(file, text, manifests, template, deploy, shipped));
   };
   for (const path of paths) {
     if (path === '-') {

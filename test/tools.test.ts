@@ -228,9 +228,15 @@ describe('npm run validate on a user\'s files (the real CLI)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'user-platform-'));
     try {
       cpSync(join(REPO_ROOT, 'environment-configs'), join(dir, 'environment-configs'), { recursive: true });
-      // The user replaced staging's account id and removed its marker, and forgot dev's.
-      const staging = join(dir, 'environment-configs', 'staging.yaml');
-      writeFileSync(staging, readFileSync(staging, 'utf8').replace(/"222222222222" # placeholder:.*$/m, '"210987654321"'));
+      // The user replaced staging's account id and removed its marker, and forgot dev's; in prod
+      // they removed the marker but not the value; in onprem they set the Vault URL but left the marker.
+      const edit = (name: string, from: RegExp, to: string) => {
+        const path = join(dir, 'environment-configs', name);
+        writeFileSync(path, readFileSync(path, 'utf8').replace(from, to));
+      };
+      edit('staging.yaml', /"222222222222" # placeholder:.*$/m, '"210987654321"');
+      edit('prod.yaml', /"333333333333" # placeholder:.*$/m, '"333333333333"');
+      edit('onprem.yaml', /https:\/\/vault\.dc1\.projectcatalyst\.internal:8200/, 'https://vault.example.org:8200');
       writeFileSync(join(dir, 'broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b\ndata: {}\n');
       writeFileSync(join(dir, 'typo.yaml'), 'apiVersion: platform.projectcatalyst.io/v1alpha1\nkind: Enviroment\nmetadata: { name: dev, namespace: env-dev }\n');
       writeFileSync(join(dir, 'bad-storage.yaml'), 'apiVersion: platform.projectcatalyst.io/v1alpha1\nkind: Storage\nmetadata: { name: a, namespace: b }\nspec: { class: fast, size: huge }\n');
@@ -241,7 +247,13 @@ describe('npm run validate on a user\'s files (the real CLI)', () => {
         '[x] environment-configs/dev.yaml:10: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111: replace it with the dev account\'s 12-digit id (then delete the "# placeholder:" comment)',
       );
       expect(result.stdout).toContain('[x] environment-configs/base.yaml:23: EnvironmentConfig base: data.dns.parentZoneId is still the placeholder');
-      expect(result.stdout).not.toContain('environment-configs/staging.yaml:10');
+      expect(result.stdout).not.toContain('environment-configs/staging.yaml');
+      expect(lines).toContain(
+        "[!] environment-configs/prod.yaml: EnvironmentConfig prod: data.aws.accountId is 333333333333, the package's placeholder (environment-configs/prod.yaml:11): unless that is really yours, replace it with the prod account's 12-digit id",
+      );
+      expect(lines).toContain(
+        '[!] environment-configs/onprem.yaml:50: EnvironmentConfig onprem: data.onprem.secretStore.server (https://vault.example.org:8200) is no longer the package\'s placeholder but still marked "# placeholder:": delete the comment once the value is right',
+      );
       // Where the parser found the unclosed flow map: the line after it opened.
       expect(result.stdout).toContain('[x] broken.yaml:8:1: cannot parse YAML: Flow map in block collection must be sufficiently indented and end with a }');
       expect(result.stdout).toContain('this package defines no kind Enviroment at platform.projectcatalyst.io/v1alpha1 (did you mean Environment?)');

@@ -23,6 +23,12 @@ export interface Placeholder {
   hint: string;
   /** The document's kind and metadata.name, for messages. */
   resource: string;
+  /** The document's kind. */
+  kind: string;
+  /** The path as keys and indexes, to look the same field up in another manifest. */
+  segments: Array<string | number>;
+  /** The value as JSON, to compare with another manifest's. */
+  json: string;
 }
 
 /** A marker on a line that holds no value, which validate reports so the marker gets fixed. */
@@ -50,11 +56,21 @@ function pathOf(parent: string, key: string | number): string {
   return parent === '' ? segment : `${parent}.${segment}`;
 }
 
-function resourceOf(doc: Document): string {
+function resourceOf(doc: Document): { resource: string; kind: string } {
   const value: unknown = doc.toJS();
-  if (typeof value !== 'object' || value === null) return 'document';
+  if (typeof value !== 'object' || value === null) return { resource: 'document', kind: '?' };
   const manifest = value as { kind?: unknown; metadata?: { name?: unknown } };
-  return `${String(manifest.kind ?? '?')} ${String(manifest.metadata?.name ?? '?')}`;
+  return { resource: `${String(manifest.kind ?? '?')} ${String(manifest.metadata?.name ?? '?')}`, kind: String(manifest.kind ?? '?') };
+}
+
+/** The value at `segments` in `value`, as JSON; undefined when the path is absent. */
+export function jsonAt(value: unknown, segments: ReadonlyArray<string | number>): string | undefined {
+  let node = value;
+  for (const segment of segments) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node === undefined ? undefined : JSON.stringify(node);
 }
 
 /** Every marked value of `text`, and markers that mark nothing. Documents that do not parse are skipped (validate reports them). */
@@ -70,34 +86,34 @@ export function findPlaceholders(text: string): { placeholders: Placeholder[]; s
       unparsed = true;
       continue;
     }
-    const resource = resourceOf(doc);
+    const { resource, kind } = resourceOf(doc);
     const lineOf = (node: { range?: readonly number[] | null }): number | undefined =>
       node.range === undefined || node.range === null || node.range[0] === undefined ? undefined : counter.linePos(node.range[0]).line;
-    const claim = (node: unknown, path: string): void => {
+    const claim = (node: unknown, path: string, segments: Array<string | number>): void => {
       // A block list starts at its first item's line: that marker is the item's.
       if (!isScalar(node) && !(isSeq(node) && node.flow === true)) return;
       const line = lineOf(node);
       if (line === undefined || !markers.has(line) || claimed.has(line)) return;
       claimed.add(line);
       const value = isScalar(node) ? String(node.value) : JSON.stringify(node.toJSON());
-      placeholders.push({ line, path, value, hint: markers.get(line) ?? '', resource });
+      placeholders.push({ line, path, value, hint: markers.get(line) ?? '', resource, kind, segments, json: JSON.stringify(node.toJSON()) });
     };
-    const walk = (node: unknown, path: string): void => {
+    const walk = (node: unknown, path: string, segments: Array<string | number>): void => {
       if (isMap(node)) {
         for (const pair of node.items) {
           const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
           const child = pathOf(path, key);
-          claim(pair.value, child);
-          walk(pair.value, child);
+          claim(pair.value, child, [...segments, key]);
+          walk(pair.value, child, [...segments, key]);
         }
       } else if (isSeq(node)) {
         node.items.forEach((item, index) => {
-          claim(item, pathOf(path, index));
-          walk(item, pathOf(path, index));
+          claim(item, pathOf(path, index), [...segments, index]);
+          walk(item, pathOf(path, index), [...segments, index]);
         });
       }
     };
-    walk(doc.contents, '');
+    walk(doc.contents, '', []);
   }
   // A marker inside a document that does not parse is that document's problem, reported as such.
   const stray = unparsed ? [] : [...markers].filter(([line]) => !claimed.has(line)).map(([line, hint]) => ({ line, hint }));
