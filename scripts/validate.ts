@@ -164,6 +164,8 @@ function readSources(paths: readonly string[], deploy: boolean): { sources: Mani
   for (const path of paths) {
     if (path === '-') {
       read('<stdin>', readFileSync(0, 'utf8').replace(NPM_BANNER, ''), false);
+      // Empty input most often means the command before the pipe failed; passing would hide it.
+      if (sources.at(-1)?.manifests.length === 0) findings.push({ error: true, line: '[x] <stdin>: no manifests to validate (did the command before the pipe fail?)' });
       continue;
     }
     // npm runs scripts in the package root; a path the user typed is relative to where they typed it.

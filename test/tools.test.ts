@@ -265,6 +265,12 @@ describe('npm run validate on a user\'s files (the real CLI)', () => {
     }
   }, 180_000);
 
+  it('fails on empty stdin, which a failed command before the pipe leaves', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/validate.ts'), '-'], { cwd: REPO_ROOT, encoding: 'utf8', input: '' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('[x] <stdin>: no manifests to validate (did the command before the pipe fail?)');
+  }, 60_000);
+
   it('warns about the package\'s own placeholders without failing, and fails on them with --deploy', () => {
     const shipped = validate(['environment-configs/dev.yaml']);
     expect(shipped.status, shipped.stdout).toBe(0);
