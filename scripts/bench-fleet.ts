@@ -18,9 +18,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { bundleFunction } from './lib/bundle.js';
+import { parseCommand, positiveInteger } from './lib/cli.js';
 import { cpuSeconds, RawClient, startServerProcess, stats, type ServerProcess } from './lib/bench.js';
 import { exampleRenders, type ExampleRender } from './lib/examples.js';
 import { settleInProcess } from './lib/settle.js';
@@ -28,7 +28,26 @@ import { REPO_ROOT } from './lib/validation.js';
 
 type JsonObject = Record<string, unknown>;
 
-const { values } = parseArgs({
+const COMMAND = {
+  name: 'bench:fleet',
+  usage: `Usage: npm run bench:fleet [-- flags]
+
+Drives one function server (the bundle, in its own process) with a fleet the
+way Crossplane does, one RunFunction call per XR per pass, and reports the CPU
+per minute and memory it needs. Never fails on a number.
+
+Flags:
+  --environments <n>       Environments in the fleet. Default 20.
+  --projects <n>           Project XRs (Network, Storage, Database). Default 1000.
+  --passes <n>             Fleet passes to measure. Default 5.
+  --concurrency <n>        Calls in flight. Default 10.
+  --function-args "<...>"  Extra flags for the function server, space-separated.
+  --out <file>             JSON results. Default .bench/fleet.json.
+  -h, --help               Show this help.
+`,
+};
+const { values } = parseCommand({
+  ...COMMAND,
   options: {
     environments: { type: 'string', default: '20' },
     projects: { type: 'string', default: '1000' },
@@ -38,10 +57,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'fleet.json') },
   },
 });
-const ENVIRONMENTS = Number(values.environments);
-const PROJECTS = Number(values.projects);
-const PASSES = Number(values.passes);
-const CONCURRENCY = Number(values.concurrency);
+const ENVIRONMENTS = positiveInteger(COMMAND, 'environments', values.environments);
+const PROJECTS = positiveInteger(COMMAND, 'projects', values.projects, 0);
+const PASSES = positiveInteger(COMMAND, 'passes', values.passes);
+const CONCURRENCY = positiveInteger(COMMAND, 'concurrency', values.concurrency);
 
 /** One XR of the fleet: the request Crossplane sends for it every reconcile. */
 interface FleetXr {

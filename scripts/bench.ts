@@ -15,23 +15,39 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { RunFunctionRequest, RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { bundleFunction } from './lib/bundle.js';
+import { parseCommand, positiveInteger } from './lib/cli.js';
 import { allBenchCases } from './lib/bench-cases.js';
 import { latency, RawClient, startServerProcess, stats, throughput, timeSync, type Stats } from './lib/bench.js';
 import { REPO_ROOT } from './lib/validation.js';
 
-const { values } = parseArgs({
+const COMMAND = {
+  name: 'bench',
+  usage: `Usage: npm run bench [-- flags]
+
+Times every example (compose in-process, serve in-process, gRPC to the bundled
+function in its own process), prints a table, checks the targets and writes
+JSON. Never fails on a missed target; exit 1 only if something breaks.
+
+Flags:
+  --iterations <n>    Calls per example and measure. Default 300.
+  --concurrency <n>   Calls in flight for the throughput measure. Default 16.
+  --out <file>        JSON results. Default .bench/results.json.
+  -h, --help          Show this help.
+`,
+};
+const { values } = parseCommand({
+  ...COMMAND,
   options: {
     iterations: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '16' },
     out: { type: 'string', default: join(REPO_ROOT, '.bench', 'results.json') },
   },
 });
-const ITERATIONS = Number(values.iterations);
-const CONCURRENCY = Number(values.concurrency);
+const ITERATIONS = positiveInteger(COMMAND, 'iterations', values.iterations);
+const CONCURRENCY = positiveInteger(COMMAND, 'concurrency', values.concurrency);
 
 const TARGETS = { prodEnvironmentComposeMs: 5, rssMiB: 150, startupMs: 1000 };
 

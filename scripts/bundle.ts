@@ -6,7 +6,22 @@
  */
 import { relative } from 'node:path';
 import { bundleFunction } from './lib/bundle.js';
+import { parseCommand } from './lib/cli.js';
 import { REPO_ROOT } from './lib/validation.js';
+
+parseCommand({
+  name: 'bundle',
+  usage: `Usage: npm run bundle
+
+Bundles the composition function and its dependencies into one file,
+dist/bundle/function-platform.mjs (what the container image runs). Run it with
+node dist/bundle/function-platform.mjs --insecure.
+
+Flags:
+  -h, --help   Show this help.
+`,
+  options: {},
+});
 
 bundleFunction().then(
   (result) => {

@@ -8,11 +8,23 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseCommand } from './lib/cli.js';
 import { exampleInventory } from './lib/dependencies.js';
 import { REFERENCE_DIR, generatedDocs, readDoc } from './lib/docs.js';
 import { REPO_ROOT } from './lib/validation.js';
 
+const USAGE = `Usage: npm run docs
+
+Regenerates docs/reference/<kind>.md, docs/reference/README.md and
+docs/architecture.md from the code and the rendered examples, printing each
+file it changes. Commit the result; test/docs.test.ts fails when they are stale.
+
+Flags:
+  -h, --help   Show this help.
+`;
+
 async function main(): Promise<void> {
+  parseCommand({ name: 'docs', usage: USAGE, options: {} });
   const docs = generatedDocs(await exampleInventory());
   for (const [path, content] of docs) {
     if (readDoc(path) === content) continue;

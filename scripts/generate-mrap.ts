@@ -9,8 +9,23 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTIVATION_POLICY_PATH, activationPolicyFile, managedResourceNames } from './lib/activation.js';
+import { parseCommand } from './lib/cli.js';
 import { exampleInventory } from './lib/dependencies.js';
 import { REPO_ROOT } from './lib/validation.js';
+
+parseCommand({
+  name: 'generate:mrap',
+  usage: `Usage: npm run generate:mrap
+
+Renders every example and writes ${ACTIVATION_POLICY_PATH}: the
+ManagedResourceActivationPolicy activating exactly the managed resource kinds
+they compose (also the last step of npm run generate).
+
+Flags:
+  -h, --help   Show this help.
+`,
+  options: {},
+});
 
 exampleInventory().then(
   (inventory) => {

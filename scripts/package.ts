@@ -22,7 +22,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './lib/cli.js';
 import { exampleInventory, providerDependencies, withDependencies } from './lib/dependencies.js';
 import { FUNCTION_PACKAGE, RELEASE_VERSION } from '../functions/platform/src/release.js';
 import { generatedFiles } from './lib/generated.js';
@@ -62,8 +62,25 @@ async function updateDependencies(): Promise<void> {
   }
 }
 
+const USAGE = `Usage: npm run package [-- flags]
+
+Builds the Crossplane packages as OCI image-layout tarballs, without Docker: the
+platform Configuration, the environment-cluster Configuration and the Function's
+meta-only package. Refuses when xrds/ or compositions/ are stale.
+
+Flags:
+  --out <dir>              Where to write the .xpkg files. Default dist/packages.
+  --version <vX.Y.Z>       Package tag. Default v + package.json's version.
+  --registry <prefix>      Repository prefix. Default ${DEFAULT_REPOSITORY_PREFIX}.
+  --update-dependencies    First rewrite each Configuration's dependsOn (this
+                           release's function, the providers its examples render).
+  -h, --help               Show this help.
+`;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommand({
+    name: 'package',
+    usage: USAGE,
     options: {
       'update-dependencies': { type: 'boolean', default: false },
       out: { type: 'string', default: join(REPO_ROOT, 'dist', 'packages') },

@@ -94,10 +94,13 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
   const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
 
-  it('runs the bundle on Node 24 distroless as a non-root user, arguments appended', () => {
-    expect(finalStage).toMatch(/^\nFROM gcr\.io\/distroless\/nodejs24-[a-z0-9]+:nonroot/);
+  it('runs the bundle on distroless Node as a non-root user, listening on every interface, arguments appended', () => {
+    expect(finalStage).toMatch(/^\nFROM gcr\.io\/distroless\/nodejs[0-9]+-[a-z0-9]+:nonroot/);
     expect(finalStage).toMatch(/^USER 65532:65532$/m);
-    expect(finalStage).toContain('ENTRYPOINT ["/nodejs/bin/node", "/function/function-platform.mjs"]');
+    // The function's defaults bind loopback; in a pod Crossplane, the kubelet and Prometheus connect from outside.
+    expect(finalStage).toContain(
+      'ENTRYPOINT ["/nodejs/bin/node", "/function/function-platform.mjs", "--address=0.0.0.0:9443", "--metrics-address=0.0.0.0:8080", "--health-address=0.0.0.0:8081"]',
+    );
     expect(finalStage).not.toMatch(/^CMD /m);
     expect(finalStage).toMatch(/^EXPOSE 9443$/m);
   });

@@ -15,6 +15,26 @@
 # replaces its own apis module), hence a small module of ours that requires it.
 set -euo pipefail
 
+usage() {
+  cat <<'USAGE'
+Usage: npm run crossplane-tools   (or: bash scripts/crossplane-tools/build.sh)
+
+Builds the real Crossplane CLI (crossplane), core (crossplane-core) and our
+admission-check from the Go module proxy into .tools/crossplane/ (or
+$CROSSPLANE_TOOLS_DIR), at the versions pinned by the go.mod/go.sum files beside
+this script. A no-op once they are built; the first build takes several minutes
+and needs Go 1.26 or newer.
+
+Flags:
+  -h, --help   Show this help.
+USAGE
+}
+case "${1-}" in
+  -h | --help) usage; exit 0 ;;
+  "") ;;
+  *) echo "crossplane-tools: unknown argument \"$1\"" >&2; echo >&2; usage >&2; exit 2 ;;
+esac
+
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${CROSSPLANE_TOOLS_DIR:-$root/.tools/crossplane}"

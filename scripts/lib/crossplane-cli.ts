@@ -195,19 +195,27 @@ export function resourceValidate(extensions: string, resources: string, options:
  * written into one file in `dir`. Returns the file.
  */
 export function validationExtensions(dir: string, extraDirs: readonly string[] = []): string {
-  const crds: JsonObject[] = [];
+  const documents: string[] = [];
   const walk = (path: string): void => {
     for (const file of listFiles(path, ['.yaml', '.yml'])) {
       if (file.includes(join('schemas', 'charts'))) continue;
-      for (const manifest of parseManifests(readFileSync(file, 'utf8'), file)) {
-        if (manifest.kind === 'CustomResourceDefinition' || manifest.kind === 'CompositeResourceDefinition') crds.push(manifest);
+      const text = readFileSync(file, 'utf8');
+      // A file of CRDs and XRDs only is copied as written: parsing and re-printing
+      // megabytes of schemas took longer than the validation itself.
+      const kinds = [...text.matchAll(/^kind:\s*(\S+)\s*$/gm)].map((m) => m[1]);
+      if (kinds.length > 0 && kinds.every((kind) => kind === 'CustomResourceDefinition' || kind === 'CompositeResourceDefinition')) {
+        documents.push(`---\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+        continue;
+      }
+      for (const manifest of parseManifests(text, file)) {
+        if (manifest.kind === 'CustomResourceDefinition' || manifest.kind === 'CompositeResourceDefinition') documents.push(`---\n${toYaml(manifest)}`);
       }
     }
   };
   walk(join(REPO_ROOT, 'schemas'));
   walk(join(REPO_ROOT, 'xrds'));
   for (const extra of extraDirs) walk(extra);
-  writeFileSync(join(dir, 'extensions.yaml'), crds.map((m) => `---\n${toYaml(m)}`).join(''));
+  writeFileSync(join(dir, 'extensions.yaml'), documents.join(''));
   return join(dir, 'extensions.yaml');
 }
 

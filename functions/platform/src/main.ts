@@ -13,9 +13,12 @@ import {
 const USAGE = `Usage: function-platform [flags]
 
 The Catalyst Forge composition function (Crossplane RunFunction over gRPC).
+Every listener binds loopback unless told otherwise: the container image passes
+0.0.0.0 addresses (Dockerfile ENTRYPOINT), so a developer's machine never
+exposes the function by default.
 
 Flags:
-  --address <host:port>            Listen address. Default 0.0.0.0:9443.
+  --address <host:port>            Listen address. Default 127.0.0.1:9443.
   --insecure                       Serve without TLS (local development only).
   --tls-server-certs-dir <dir>     Directory with tls.key, tls.crt, ca.crt (mTLS, client
                                    certificate required). Default $TLS_SERVER_CERTS_DIR or
@@ -28,10 +31,10 @@ Flags:
                                    latest, and how long its response cache (if enabled) may
                                    answer for the function (e.g. 60s, 5m). Default 60s.
   --grace-period <duration>        Shutdown wait for calls in flight. Default 10s.
-  --metrics-address <host:port>    Prometheus endpoint (GET /metrics). Default 0.0.0.0:8080;
+  --metrics-address <host:port>    Prometheus endpoint (GET /metrics). Default 127.0.0.1:8080;
                                    --metrics-address="" serves none.
   --health-address <host:port>     Plaintext gRPC server answering only grpc.health.v1.Health,
-                                   for kubelet gRPC probes. Default 0.0.0.0:8081;
+                                   for kubelet gRPC probes. Default 127.0.0.1:8081;
                                    --health-address="" serves none.
   -d, --debug                      Debug logging.
   -h, --help                       Show this help.
@@ -62,15 +65,15 @@ async function main(): Promise<number> {
       args: process.argv.slice(2),
       allowPositionals: false,
       options: {
-        address: { type: 'string', default: '0.0.0.0:9443' },
+        address: { type: 'string', default: '127.0.0.1:9443' },
         insecure: { type: 'boolean', default: false },
         'tls-server-certs-dir': { type: 'string' },
         'max-recv-message-size': { type: 'string' },
         'max-concurrent-streams': { type: 'string' },
         ttl: { type: 'string', default: '60s' },
         'grace-period': { type: 'string', default: '10s' },
-        'metrics-address': { type: 'string', default: '0.0.0.0:8080' },
-        'health-address': { type: 'string', default: '0.0.0.0:8081' },
+        'metrics-address': { type: 'string', default: '127.0.0.1:8080' },
+        'health-address': { type: 'string', default: '127.0.0.1:8081' },
         debug: { type: 'boolean', short: 'd', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
