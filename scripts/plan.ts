@@ -8,7 +8,7 @@
  *
  * docs/plan.md explains the output, the flags and where "replace" comes from.
  */
-import { parseArgs } from 'node:util';
+import { exitWithUsage, parseCommand } from './lib/cli.js';
 import { diffPlans, formatDiff } from './lib/plan-diff.js';
 import { formatJson, formatSummary, formatValues, formatYaml, planXr, readXrs, requiredPool, type Plan } from './lib/plan.js';
 
@@ -36,33 +36,27 @@ cannot make in place are marked REPLACE (facts: schemas/immutability/). Exit
 code 0 either way; 1 when the XR cannot be planned.
 `;
 
+const COMMAND = {
+  name: 'plan',
+  usage: USAGE,
+  positionals: true,
+  options: {
+    output: { type: 'string', default: 'summary' },
+    configs: { type: 'string', multiple: true },
+    hub: { type: 'string', multiple: true },
+    diff: { type: 'string' },
+    'diff-configs': { type: 'string', multiple: true },
+  },
+} as const;
+
 function main(): number {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', default: 'summary' },
-      configs: { type: 'string', multiple: true },
-      hub: { type: 'string', multiple: true },
-      diff: { type: 'string' },
-      'diff-configs': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const { values, positionals } = parseCommand(COMMAND);
   const [file, ...rest] = positionals;
-  if (file === undefined || rest.length > 0) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (file === undefined) exitWithUsage(COMMAND, 'give the XR file to plan');
+  if (rest.length > 0) exitWithUsage(COMMAND, `one XR file at a time, not also ${rest.join(' ')}`);
   const formats: Record<string, (plan: Plan) => string> = { summary: formatSummary, yaml: formatYaml, values: formatValues, json: formatJson };
   const format = formats[values.output];
-  if (format === undefined) {
-    process.stderr.write(`plan: --output must be one of ${Object.keys(formats).join(', ')}, not "${values.output}"\n`);
-    return 2;
-  }
+  if (format === undefined) exitWithUsage(COMMAND, `--output must be one of ${Object.keys(formats).join(', ')}, not "${values.output}"`);
   const sources = { ...(values.configs !== undefined ? { configs: values.configs } : {}), ...(values.hub !== undefined ? { hubs: values.hub } : {}) };
   const pool = requiredPool(sources);
   const xrs = readXrs(file);
@@ -70,10 +64,7 @@ function main(): number {
     process.stdout.write(xrs.map((xr) => format(planXr(xr, pool))).join(values.output === 'summary' ? '\n' : '---\n'));
     return 0;
   }
-  if (values.diff !== undefined && values['diff-configs'] !== undefined) {
-    process.stderr.write('plan: give --diff or --diff-configs, not both\n');
-    return 2;
-  }
+  if (values.diff !== undefined && values['diff-configs'] !== undefined) exitWithUsage(COMMAND, 'give --diff or --diff-configs, not both');
   const [xr, ...more] = xrs;
   if (xr === undefined || more.length > 0) throw new Error(`${file}: a diff compares one XR; the file holds ${xrs.length}`);
   let edited = xr;

@@ -59,6 +59,7 @@ const COMMANDS: Array<{ script: string; name: string }> = [
   { script: 'bundle', name: 'bundle' },
   { script: 'package', name: 'package' },
   { script: 'crossplane-tools', name: 'crossplane-tools' },
+  { script: 'plan', name: 'plan' },
   { script: 'start', name: 'function-platform' },
 ];
 
