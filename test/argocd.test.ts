@@ -8,7 +8,7 @@ import { renderInProcess } from '../scripts/lib/in-process.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { DEFAULT_REPOSITORY_PREFIX, packageVersion } from '../scripts/lib/xpkg.js';
-import { admissionProblems, apiScopes, type AppProjectSpec } from './helpers/argocd-admission.js';
+import { admissionProblems, apiScopes, destinationPermitted, IN_CLUSTER, sourcePermitted, type AppProjectSpec } from './helpers/argocd-admission.js';
 import { readManifest } from './helpers/requests.js';
 import { settleEnvironment } from './helpers/settle.js';
 import { PLATFORM_PACKAGE } from '../functions/platform/src/release.js';
@@ -278,6 +278,37 @@ describe('project Applications against the AppProjects the dev Environment compo
       const app = forgeApp();
       const changed = { ...app, metadata: tc.metadata ?? app.metadata, spec: { ...(app.spec as JsonObject), ...tc.spec } };
       expect(admissionProblems(changed, [...synced(app), ...(tc.extra ?? [])], projects, namespaced)).toEqual(tc.want);
+    });
+  }
+});
+
+describe('AppProject matching as Argo CD does it (the rules the check above applies)', () => {
+  const repoCases: Array<{ reason: string; sourceRepos: string[]; repo: string; want: boolean }> = [
+    { reason: 'a URL matches itself, whatever the case and with or without .git', sourceRepos: ['https://github.com/acme/api.git'], repo: 'https://GitHub.com/acme/API', want: true },
+    { reason: '* stays inside one path segment', sourceRepos: ['https://github.com/acme/*'], repo: 'https://github.com/acme/api/sub.git', want: false },
+    { reason: '* matches a whole segment', sourceRepos: ['https://github.com/acme/*'], repo: 'https://github.com/acme/api.git', want: true },
+    { reason: '** crosses segments', sourceRepos: ['https://github.com/acme/**'], repo: 'https://github.com/acme/group/api.git', want: true },
+    { reason: 'a ! pattern that matches refuses, whatever else matches', sourceRepos: ['*', '!https://github.com/acme/secret.git'], repo: 'https://github.com/acme/secret.git', want: false },
+    { reason: 'a ! pattern alone admits nothing else by itself', sourceRepos: ['!https://github.com/acme/secret.git'], repo: 'https://github.com/acme/api.git', want: true },
+    { reason: 'scp-style SSH is compared as ssh', sourceRepos: ['git@github.com:acme/api.git'], repo: 'ssh://git@github.com/acme/api', want: true },
+  ];
+  for (const tc of repoCases) {
+    it(`sourceRepos: ${tc.reason}`, () => {
+      expect(sourcePermitted({ sourceRepos: tc.sourceRepos }, tc.repo)).toBe(tc.want);
+    });
+  }
+
+  const destinationCases: Array<{ reason: string; destinations: AppProjectSpec['destinations']; namespace: string; want: boolean }> = [
+    { reason: 'an exact namespace on the in-cluster server', destinations: [{ server: IN_CLUSTER.server, namespace: 'forge-api' }], namespace: 'forge-api', want: true },
+    { reason: 'another namespace', destinations: [{ server: IN_CLUSTER.server, namespace: 'forge-api' }], namespace: 'forge-worker', want: false },
+    { reason: 'a namespace glob', destinations: [{ server: IN_CLUSTER.server, namespace: 'forge-*' }], namespace: 'forge-worker', want: true },
+    { reason: 'the cluster by name', destinations: [{ name: 'in-cluster', namespace: 'forge-api' }], namespace: 'forge-api', want: true },
+    { reason: 'a denied namespace wins over a wildcard', destinations: [{ server: '*', namespace: '*' }, { server: '*', namespace: '!kube-system' }], namespace: 'kube-system', want: false },
+    { reason: 'another server', destinations: [{ server: 'https://other.example.com', namespace: '*' }], namespace: 'forge-api', want: false },
+  ];
+  for (const tc of destinationCases) {
+    it(`destinations: ${tc.reason}`, () => {
+      expect(destinationPermitted({ destinations: tc.destinations }, IN_CLUSTER, tc.namespace)).toBe(tc.want);
     });
   }
 });
