@@ -8,6 +8,9 @@ import { renderInProcess } from '../scripts/lib/in-process.js';
 import { listFiles, parseManifests } from '../scripts/lib/schema-validator.js';
 import { REPO_ROOT, defaultValidator, validateManifests } from '../scripts/lib/validation.js';
 import { DEFAULT_REPOSITORY_PREFIX, packageVersion } from '../scripts/lib/xpkg.js';
+import { admissionProblems, apiScopes, destinationPermitted, IN_CLUSTER, sourcePermitted, type AppProjectSpec } from './helpers/argocd-admission.js';
+import { readManifest } from './helpers/requests.js';
+import { settleEnvironment } from './helpers/settle.js';
 import { PLATFORM_PACKAGE } from '../functions/platform/src/release.js';
 
 type JsonObject = Record<string, unknown>;
@@ -92,11 +95,12 @@ describe('platform repository example (argocd/platform)', () => {
     // Every line that names a repository the user must replace says so (`# placeholder:`).
     const files = [...listFiles(join(REPO_ROOT, 'argocd/platform'), ['.yaml']), ...listFiles(join(REPO_ROOT, 'argocd/project'), ['.yaml'])];
     const lines = files.flatMap((file) => readFileSync(file, 'utf8').split('\n').map((line) => ({ file, line })));
-    const named = lines.filter(({ line }) => /https?:\/\/git\./.test(line) && !line.trimStart().startsWith('#'));
-    expect(named.length).toBeGreaterThanOrEqual(8);
+    const named = lines.filter(({ line }) => /https?:\/\/(git\.|github\.com\/)/.test(line) && !line.trimStart().startsWith('#'));
+    expect(named.length).toBeGreaterThanOrEqual(7);
     for (const { file, line } of named) expect(line, file).toMatch(PLACEHOLDER);
-    // No repository the user does not own is left in the examples.
-    expect(lines.filter(({ line }) => line.includes('github.com/input-output-hk/'))).toEqual([]);
+    // The platform repository is always the user's own. (The project example names a team's
+    // repository as environment-configs does, checked with the AppProjects below.)
+    expect(lines.filter(({ file, line }) => file.includes('/argocd/platform/') && line.includes('github.com/input-output-hk/'))).toEqual([]);
   });
 
   it('takes the package from the same release as this repository', () => {
@@ -118,19 +122,6 @@ describe('platform repository example (argocd/platform)', () => {
 
 describe('project repository example (argocd/project)', () => {
   const manifests = all('argocd/project');
-  const [project] = ofKind(manifests, 'AppProject');
-  const projectSpec = project?.spec as { destinations: Array<{ namespace: string }>; clusterResourceWhitelist: unknown[]; namespaceResourceWhitelist: Array<{ group: string; kind: string }> };
-
-  it('confines the team to its namespace, with the project kinds only and no cluster-scoped kinds', () => {
-    expect(projectSpec.destinations.map((d) => d.namespace)).toEqual(['forge-api']);
-    expect(projectSpec.clusterResourceWhitelist).toEqual([]);
-    const platformKinds = projectSpec.namespaceResourceWhitelist.filter((r) => r.group === 'platform.projectcatalyst.io').map((r) => r.kind);
-    expect(platformKinds.sort()).toEqual(['Database', 'Network', 'Storage']);
-    expect(projectSpec.namespaceResourceWhitelist.filter((r) => r.kind === '*' || r.kind === 'PersistentVolumeClaim')).toEqual([]);
-    for (const app of ofKind(manifests, 'Application')) {
-      expect((app.spec as { destination: { namespace: string } }).destination.namespace).toBe('forge-api');
-    }
-  });
 
   it('syncs platform kinds before the workloads that use them', () => {
     const deployed = manifests.filter((m) => meta(m).namespace === 'forge-api');
@@ -151,6 +142,175 @@ describe('project repository example (argocd/project)', () => {
       for (const m of found) expect(meta(m).annotations?.['argocd.argoproj.io/sync-options'], kind).toBe('Prune=false');
     }
   });
+});
+
+describe('project Applications against the AppProjects the dev Environment composes', () => {
+  const projectDir = 'argocd/project';
+  const applications = ofKind(all(projectDir), 'Application');
+  let projects = new Map<string, AppProjectSpec>();
+  let composedNamespaces: JsonObject[] = [];
+  let namespaced: (apiVersion: string, kind: string) => boolean = () => true;
+
+  beforeAll(() => {
+    // The dev Environment at its fixpoint: what the team-access add-on hands provider-kubernetes.
+    const { resources } = settleEnvironment(readManifest('examples/environment/dev.yaml'));
+    const inCluster = Object.values(resources)
+      .filter((r) => r.kind === 'Object' && String(r.apiVersion).startsWith('kubernetes.m.crossplane.io/'))
+      .map((r) => ((r.spec as JsonObject).forProvider as { manifest: JsonObject }).manifest);
+    projects = new Map(ofKind(inCluster, 'AppProject').map((p) => [meta(p).name, p.spec as AppProjectSpec]));
+    composedNamespaces = ofKind(inCluster, 'Namespace');
+    namespaced = apiScopes(REPO_ROOT);
+  });
+
+  const specOf = (app: JsonObject) => app.spec as { project: string; source: { repoURL: string; path: string }; destination: { namespace: string } };
+  // argocd/project stands for the root of the team's repository: the Application's path is under it.
+  const synced = (app: JsonObject) => all(join(projectDir, specOf(app).source.path));
+  const forgeApp = () => {
+    const app = applications.find((a) => meta(a).name === 'forge-api-dev');
+    if (app === undefined) throw new Error(`${projectDir}/application.yaml: no Application forge-api-dev`);
+    return app;
+  };
+
+  it('ships no AppProject of its own: each team gets team-<name> from the Environment', () => {
+    expect(ofKind(all(projectDir), 'AppProject')).toEqual([]);
+    expect([...projects.keys()].sort()).toEqual(['team-forge', 'team-voting']);
+  });
+
+  it('every Application is admitted by the AppProject it names: project, repository, destination, and every resource it syncs', () => {
+    expect(applications.length).toBeGreaterThan(0);
+    for (const app of applications) {
+      expect(synced(app).length, meta(app).name).toBeGreaterThan(0);
+      expect(admissionProblems(app, synced(app), projects, namespaced)).toEqual([]);
+    }
+  });
+
+  it("confines the team to its namespaces, with the project kinds and no cluster-scoped kinds or claims of its own", () => {
+    const forge = projects.get(specOf(forgeApp()).project);
+    expect(forge?.destinations?.map((d) => d.namespace)).toEqual(['forge-api', 'forge-worker']);
+    expect(forge?.clusterResourceWhitelist).toEqual([]);
+    const whitelist = forge?.namespaceResourceWhitelist ?? [];
+    expect(whitelist.filter((r) => r.group === 'platform.projectcatalyst.io').map((r) => r.kind).sort()).toEqual(['Database', 'Network', 'Storage']);
+    expect(whitelist.filter((r) => r.kind.includes('*') || r.group.includes('*') || r.kind === 'PersistentVolumeClaim')).toEqual([]);
+  });
+
+  it("names the team's repository as every environment config does, a placeholder marked in each", () => {
+    const repoURL = specOf(forgeApp()).source.repoURL;
+    for (const file of listFiles(join(REPO_ROOT, 'environment-configs'), ['.yaml'])) {
+      const teams = ((parseManifests(readFileSync(file, 'utf8'), file)[0]?.data as { access?: { teams?: Array<{ name: string; repositories: Array<{ url: string }> }> } } | undefined)?.access?.teams) ?? [];
+      const forge = teams.find((t) => t.name === 'forge');
+      if (forge === undefined) continue;
+      expect(forge.repositories.map((r) => r.url), file).toContain(repoURL);
+      const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes(`"${repoURL}"`));
+      expect(line, file).toMatch(PLACEHOLDER);
+    }
+    const appLine = readFileSync(join(REPO_ROOT, projectDir, 'application.yaml'), 'utf8').split('\n').find((l) => l.includes('repoURL:'));
+    expect(appLine).toMatch(PLACEHOLDER);
+  });
+
+  it('examples/project/namespace.yaml is the namespace the Environment composes for the destination', () => {
+    const example = readManifest('examples/project/namespace.yaml');
+    expect(meta(example).name).toBe(specOf(forgeApp()).destination.namespace);
+    expect(composedNamespaces.find((n) => meta(n).name === meta(example).name)).toEqual(example);
+  });
+
+  const voting = 'https://github.com/input-output-hk/catalyst-voting.git';
+  const workload = (namespace: string, kind = 'Deployment', apiVersion = 'apps/v1'): JsonObject => ({ apiVersion, kind, metadata: { name: 'extra', ...(namespace !== '' ? { namespace } : {}) } });
+  const cases: Array<{ reason: string; spec?: JsonObject; metadata?: JsonObject; extra?: JsonObject[]; want: string[] }> = [
+    {
+      reason: "refused: an Application into another team's namespace",
+      spec: { destination: { server: 'https://kubernetes.default.svc', namespace: 'voting-api' } },
+      want: ['Application forge-api-dev: destination namespace voting-api is not a destination of team-forge'],
+    },
+    {
+      reason: "refused: another team's repository",
+      spec: { source: { repoURL: voting, targetRevision: 'main', path: 'deploy/dev' } },
+      want: [`Application forge-api-dev: repository ${voting} is not in sourceRepos of team-forge`],
+    },
+    {
+      reason: "refused: a repository whose name only starts like the team's (sourceRepos are exact, not prefixes)",
+      spec: { source: { repoURL: 'https://github.com/input-output-hk/catalyst-forge-fork.git', targetRevision: 'main', path: 'deploy/dev' } },
+      want: ['Application forge-api-dev: repository https://github.com/input-output-hk/catalyst-forge-fork.git is not in sourceRepos of team-forge'],
+    },
+    {
+      reason: 'refused: the hand-written project the example used to name',
+      spec: { project: 'forge-api' },
+      want: ['Application forge-api-dev: no AppProject forge-api'],
+    },
+    {
+      reason: 'refused: an Application outside the argocd namespace (the project lists no sourceNamespaces)',
+      metadata: { name: 'forge-api-dev', namespace: 'forge-api' },
+      want: ['Application forge-api-dev: lives in namespace forge-api, not argocd or a sourceNamespace of team-forge'],
+    },
+    {
+      reason: "refused: a manifest in the repository that names another team's namespace",
+      extra: [workload('voting-api')],
+      want: ['Application forge-api-dev: Deployment voting-api/extra: namespace voting-api is not a destination of team-forge'],
+    },
+    {
+      reason: 'refused: a Role (the team would grant itself rights)',
+      extra: [workload('forge-api', 'Role', 'rbac.authorization.k8s.io/v1')],
+      want: ['Application forge-api-dev: Role forge-api/extra: kind rbac.authorization.k8s.io/Role is not allowed by team-forge'],
+    },
+    {
+      reason: 'refused: a PersistentVolumeClaim of its own (Storage makes them)',
+      extra: [workload('forge-api', 'PersistentVolumeClaim', 'v1')],
+      want: ['Application forge-api-dev: PersistentVolumeClaim forge-api/extra: kind core/PersistentVolumeClaim is not allowed by team-forge'],
+    },
+    {
+      reason: 'refused: a cluster-scoped kind',
+      extra: [workload('', 'Namespace', 'v1')],
+      want: ['Application forge-api-dev: Namespace extra: kind core/Namespace is not allowed by team-forge'],
+    },
+    {
+      reason: 'admitted: the same repository spelled differently (Argo CD lower-cases and drops .git)',
+      spec: { source: { repoURL: 'https://GitHub.com/input-output-hk/Catalyst-Forge', targetRevision: 'main', path: 'deploy/dev' } },
+      want: [],
+    },
+    {
+      reason: "admitted: the cluster by name instead of server, into the team's other namespace (resources without a namespace go there)",
+      spec: { destination: { name: 'in-cluster', namespace: 'forge-worker' } },
+      extra: [workload('')],
+      want: [],
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.reason, () => {
+      const app = forgeApp();
+      const changed = { ...app, metadata: tc.metadata ?? app.metadata, spec: { ...(app.spec as JsonObject), ...tc.spec } };
+      expect(admissionProblems(changed, [...synced(app), ...(tc.extra ?? [])], projects, namespaced)).toEqual(tc.want);
+    });
+  }
+});
+
+describe('AppProject matching as Argo CD does it (the rules the check above applies)', () => {
+  const repoCases: Array<{ reason: string; sourceRepos: string[]; repo: string; want: boolean }> = [
+    { reason: 'a URL matches itself, whatever the case and with or without .git', sourceRepos: ['https://github.com/acme/api.git'], repo: 'https://GitHub.com/acme/API', want: true },
+    { reason: '* stays inside one path segment', sourceRepos: ['https://github.com/acme/*'], repo: 'https://github.com/acme/api/sub.git', want: false },
+    { reason: '* matches a whole segment', sourceRepos: ['https://github.com/acme/*'], repo: 'https://github.com/acme/api.git', want: true },
+    { reason: '** crosses segments', sourceRepos: ['https://github.com/acme/**'], repo: 'https://github.com/acme/group/api.git', want: true },
+    { reason: 'a ! pattern that matches refuses, whatever else matches', sourceRepos: ['*', '!https://github.com/acme/secret.git'], repo: 'https://github.com/acme/secret.git', want: false },
+    { reason: 'a ! pattern alone admits nothing else by itself', sourceRepos: ['!https://github.com/acme/secret.git'], repo: 'https://github.com/acme/api.git', want: true },
+    { reason: 'scp-style SSH is compared as ssh', sourceRepos: ['git@github.com:acme/api.git'], repo: 'ssh://git@github.com/acme/api', want: true },
+  ];
+  for (const tc of repoCases) {
+    it(`sourceRepos: ${tc.reason}`, () => {
+      expect(sourcePermitted({ sourceRepos: tc.sourceRepos }, tc.repo)).toBe(tc.want);
+    });
+  }
+
+  const destinationCases: Array<{ reason: string; destinations: AppProjectSpec['destinations']; namespace: string; want: boolean }> = [
+    { reason: 'an exact namespace on the in-cluster server', destinations: [{ server: IN_CLUSTER.server, namespace: 'forge-api' }], namespace: 'forge-api', want: true },
+    { reason: 'another namespace', destinations: [{ server: IN_CLUSTER.server, namespace: 'forge-api' }], namespace: 'forge-worker', want: false },
+    { reason: 'a namespace glob', destinations: [{ server: IN_CLUSTER.server, namespace: 'forge-*' }], namespace: 'forge-worker', want: true },
+    { reason: 'the cluster by name', destinations: [{ name: 'in-cluster', namespace: 'forge-api' }], namespace: 'forge-api', want: true },
+    { reason: 'a denied namespace wins over a wildcard', destinations: [{ server: '*', namespace: '*' }, { server: '*', namespace: '!kube-system' }], namespace: 'kube-system', want: false },
+    { reason: 'another server', destinations: [{ server: 'https://other.example.com', namespace: '*' }], namespace: 'forge-api', want: false },
+  ];
+  for (const tc of destinationCases) {
+    it(`destinations: ${tc.reason}`, () => {
+      expect(destinationPermitted({ destinations: tc.destinations }, IN_CLUSTER, tc.namespace)).toBe(tc.want);
+    });
+  }
 });
 
 describe('health check: platform.projectcatalyst.io/* (runs the Lua)', () => {
