@@ -115,7 +115,7 @@ describe('every example under the real Crossplane engine', () => {
         const xrFile = join(dir, 'xr.yaml');
         writeFileSync(xrFile, `---\n${toYaml(last.xr)}`);
         const before = await functionCalls(fn);
-        const run = compositionRender({ xr: xrFile, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(String(xr.kind)), observedResources: observedFile }, fn.target);
+        const run = compositionRender({ xr: xrFile, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(xr), observedResources: observedFile }, fn.target);
         expect(run.status, run.stderr).toBe(0);
         expect((await functionCalls(fn)) - before).toBe(1);
       });
@@ -143,7 +143,7 @@ describe('every example under the real Crossplane engine', () => {
         const xr: JsonObject = { ...example.input.xr, spec: { ...(example.input.xr.spec as JsonObject), ...tc.spec } };
         const path = join(scratch.path, `bad-${tc.reason.length}.yaml`);
         writeFileSync(path, `---\n${toYaml(xr)}`);
-        const run = compositionRender({ xr: path, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(String(xr.kind)) }, fn.target);
+        const run = compositionRender({ xr: path, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(xr) }, fn.target);
         expect(run.status).not.toBe(0);
         expect(run.stderr).toContain('pipeline returned fatal');
         expect(run.stderr).toContain(tc.want);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../functions/platform/src/run-function.js';
 import { AccountModel, type Composition, type World } from './accounts.js';
 import { AwsNetwork, fp, nameOf, type VpcInput } from './network.js';
-import { environmentRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
+import { environmentRequired, hubRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
 import { environmentComputed, settle, type Resources } from '../helpers/settle.js';
 
 type Config = { data: { aws?: { accountId?: string; network?: { accountId: string; providerConfigName: string }; platform?: { vpcCidr: string; egressCidrs: string[] } }; dns?: { parentZoneId: string; account: { accountId: string; providerConfigName: string } } } };
@@ -40,7 +40,7 @@ function hubIds(key: string): JsonObject {
   return {};
 }
 
-const hub = settle((observed) => runFunction(request(HUB_XR, { required: {}, observed }), { ttlSeconds: 60 }).response, hubIds);
+const hub = settle((observed) => runFunction(request(HUB_XR, { required: hubRequired(), observed }), { ttlSeconds: 60 }).response, hubIds);
 const HUB_WITH_STATUS = { ...HUB_XR, status: hub.response.desired?.composite?.resource?.status as JsonObject };
 
 // --- The Environments ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ export const environmentSpecSchema = z
     provider: z.enum(['aws', 'onprem']).default('aws').describe('Where the environment runs.'),
     role: z.enum(['workload', 'platform']).default('workload').describe('platform adds the shared services and reaches every environment through the Hub.'),
     region: awsRegion().optional().describe('AWS region; required for provider aws.'),
-    domain: z.string().max(200).regex(DNS_ZONE, { message: 'must be a DNS domain such as projectcatalyst.io' }).optional().describe('Parent domain: the zone is <environment>.<region>.<domain>.'),
+    domain: z.string().max(200).regex(DNS_ZONE, { message: 'must be a DNS domain such as projectcatalyst.io' }).optional().describe('Overrides the organisation domain of the EnvironmentConfig (data.dns.domain): the zone is <environment>.<region>.<domain> (<environment>.<domain> on-prem).'),
     network: z
       .object({
         cidr: ipv4Cidr('10.1.0.0/16').optional().describe('VPC CIDR, /16 to /20; required for provider aws.'),
