@@ -94,7 +94,8 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
     case 'invalid_type': {
       // zod says "received undefined" for a missing field; say what a person would.
       if (issue.message.endsWith('received undefined')) return 'required field is missing';
-      const received = /received ([a-zA-Z]+)/.exec(issue.message)?.[1];
+      // zod calls a fraction where an integer belongs "number"; say what is actually wrong.
+      const received = issue.expected === 'int' ? 'fraction' : /received ([a-zA-Z]+)/.exec(issue.message)?.[1];
       const expected = schema === undefined ? undefined : exampleOf(schema);
       const got = received === undefined ? '' : `, got ${article(received)}`;
       return expected === undefined ? `${lowerFirst(issue.message)}` : `expected ${expected}${got}`;
