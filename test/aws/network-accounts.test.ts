@@ -20,6 +20,9 @@ const NETWORK = BASE.data.aws?.network as { accountId: string; providerConfigNam
 const DNS = BASE.data.dns as { parentZoneId: string; account: { accountId: string; providerConfigName: string } };
 const PLATFORM = BASE.data.aws?.platform as { vpcCidr: string; egressCidrs: string[] };
 const accountOf = (environment: string): string => String(CONFIGS[environment]?.data.aws?.accountId);
+/** An Environment's account: its spec.overrides.aws.accountId (prod-standalone has one), else its environment's config. */
+const accountOfXr = (xr: JsonObject): string =>
+  (xr.spec as { overrides?: { aws?: { accountId?: string } } }).overrides?.aws?.accountId ?? accountOf((xr.spec as { environment: string }).environment);
 
 // --- The Hub, as the network account's AWS would report it -------------------------------
 
@@ -55,7 +58,7 @@ interface Rendered {
 
 function renderEnvironment(label: string, xr: JsonObject): Rendered {
   const spec = xr.spec as { environment: string };
-  const account = accountOf(spec.environment);
+  const account = accountOfXr(xr);
   const required = environmentRequired({ hubs: [HUB_WITH_STATUS] });
   const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: label } };
   // What AWS reports, in the environment's own account.
@@ -185,7 +188,7 @@ const WORLD: World = {
     ...Object.fromEntries(
       [...EXAMPLES.map((e) => readManifest(`examples/environment/${e}.yaml`)), PLATFORM_XR as JsonObject].map((xr) => {
         const spec = xr.spec as { environment: string; providerConfigRef: { name: string } };
-        return [`ProviderConfig:${String((xr.metadata as JsonObject).namespace)}:${spec.providerConfigRef.name}`, accountOf(spec.environment)];
+        return [`ProviderConfig:${String((xr.metadata as JsonObject).namespace)}:${spec.providerConfigRef.name}`, accountOfXr(xr)];
       }),
     ),
   },
