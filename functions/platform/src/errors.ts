@@ -31,6 +31,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export interface Problem {
   path: string;
   message: string;
+  /** The path as segments, when known (zod's): keys holding "." or "[" then sort as the keys they are. */
+  segments?: readonly PropertyKey[];
 }
 
 /**
@@ -41,7 +43,7 @@ export interface Problem {
 export function formatProblems(problems: readonly Problem[]): string {
   return problems
     .map((problem, index) => ({ problem, index }))
-    .sort((a, b) => comparePaths(a.problem.path, b.problem.path) || a.index - b.index)
+    .sort((a, b) => comparePaths(a.problem, b.problem) || a.index - b.index)
     .map(({ problem }) => `${problem.path === '' ? '(root)' : problem.path}: ${problem.message}`)
     .join('; ');
 }
@@ -51,17 +53,17 @@ export function throwProblems(problems: readonly Problem[]): void {
   if (problems.length > 0) throw new FatalError(formatProblems(problems));
 }
 
-/** Paths compare segment by segment, list indexes as numbers: spec.a[2] before spec.a[10]. */
-function comparePaths(a: string, b: string): number {
-  const split = (path: string) => path.split(/[.[\]]+/).filter((s) => s !== '');
+/** Paths compare segment by segment, list indexes as numbers: spec.a[2] before spec.a[10], spec.a before spec.a.b. */
+function comparePaths(a: Problem, b: Problem): number {
+  const split = (p: Problem): readonly PropertyKey[] => p.segments ?? p.path.split(/[.[\]]+/).filter((s) => s !== '').map((s) => (/^[0-9]+$/.test(s) ? Number(s) : s));
   const left = split(a);
   const right = split(b);
   for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const x = left[i] as string;
-    const y = right[i] as string;
+    const x = left[i];
+    const y = right[i];
     if (x === y) continue;
-    const bothNumbers = /^[0-9]+$/.test(x) && /^[0-9]+$/.test(y);
-    return bothNumbers ? Number(x) - Number(y) : x < y ? -1 : 1;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x) < String(y) ? -1 : 1;
   }
   return left.length - right.length;
 }
@@ -74,13 +76,14 @@ function comparePaths(a: string, b: string): number {
  */
 export function issueProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = [], schema?: z.ZodType): Problem[] {
   return issues.flatMap((issue) => {
-    const path = formatPath([...prefix, ...issue.path]);
+    const segments = [...prefix, ...issue.path];
+    const path = formatPath(segments);
     const at = schema === undefined ? undefined : schemaAt(schema, issue.path);
     if (issue.code === 'unrecognized_keys') {
       const known = at === undefined ? [] : objectKeys(at);
-      return issue.keys.map((key) => ({ path, message: `unknown field "${key}"${suggestion(key, known)}` }));
+      return issue.keys.map((key) => ({ path, segments, message: `unknown field "${key}"${suggestion(key, known)}` }));
     }
-    return [{ path, message: describeIssue(issue, at) }];
+    return [{ path, segments, message: describeIssue(issue, at) }];
   });
 }
 
