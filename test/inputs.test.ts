@@ -24,8 +24,9 @@ function other(xr: JsonObject, metadata: JsonObject, spec: JsonObject = {}, crea
   return edit(xr, spec, { ...metadata, creationTimestamp: createdAt });
 }
 
+/** The XR under test, created after the others unless it says otherwise. */
 function run(xr: JsonObject, options: { environments?: JsonObject[]; configs?: JsonObject[] } = {}): RunFunctionResponse {
-  const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: 'uid-1' } };
+  const withUid = { ...xr, metadata: { creationTimestamp: '2026-06-01T00:00:00Z', ...(xr.metadata as JsonObject), uid: 'uid-1' } };
   return runFunction(request(withUid, { required: environmentRequired(options) }), { ttlSeconds: 60 }).response;
 }
 
@@ -142,12 +143,12 @@ describe('Environment inputs that pass', () => {
     { reason: 'spec.domain overrides it with a subdomain', xr: edit(dev, { domain: 'eu.projectcatalyst.io' }), zone: 'dev.eu-central-1.eu.projectcatalyst.io' },
     {
       reason: 'the Environment created first keeps its names when a later one collides (the later one is refused, not both)',
-      xr: dev,
+      xr: edit(dev, {}, { creationTimestamp: '2026-01-01T00:00:00Z' }),
       environments: [other(dev, { name: 'dev-us', namespace: 'env-dev-us' }, { region: 'us-east-1' }, '2026-06-01T00:00:00Z'), other(dev, {}, {}, '2026-01-01T00:00:00Z')],
     },
     {
       reason: 'a spoke keeps its CIDR when a later spoke of the same Hub overlaps it',
-      xr: prod,
+      xr: edit(prod, {}, { creationTimestamp: '2026-01-01T00:00:00Z' }),
       environments: [other(staging, {}, { network: { cidr: '10.3.0.0/17', hubRef: { name: 'hub', namespace: 'network-hub' } } }, '2026-06-01T00:00:00Z'), other(prod, {}, {}, '2026-01-01T00:00:00Z')],
     },
     {

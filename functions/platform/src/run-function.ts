@@ -39,6 +39,7 @@ const xrEnvelopeSchema = z.object({
     name: objectName(),
     namespace: dnsLabel(),
     uid: z.string().optional(),
+    creationTimestamp: z.string().optional(),
   }),
 });
 
@@ -104,7 +105,14 @@ function identityOf(composite: JsonObject): XrIdentity {
   const envelope = xrEnvelopeSchema.safeParse(composite);
   if (!envelope.success) throw new FatalError(`cannot read the composite resource: ${formatIssues(envelope.error.issues, [], xrEnvelopeSchema)}`);
   const { apiVersion, kind, metadata } = envelope.data;
-  return { apiVersion, kind, name: metadata.name, namespace: metadata.namespace, ...(metadata.uid ? { uid: metadata.uid } : {}) };
+  return {
+    apiVersion,
+    kind,
+    name: metadata.name,
+    namespace: metadata.namespace,
+    ...(metadata.uid ? { uid: metadata.uid } : {}),
+    ...(metadata.creationTimestamp ? { creationTimestamp: metadata.creationTimestamp } : {}),
+  };
 }
 
 /**

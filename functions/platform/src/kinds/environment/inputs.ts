@@ -60,9 +60,14 @@ interface OtherEnvironment {
   domain?: string;
 }
 
-/** Age order: the Environment created first keeps its names and addresses; a later one that collides is refused. */
+/**
+ * Age order: the Environment created first keeps its names and addresses; a
+ * later one that collides is refused. An unknown creation time counts as
+ * oldest; equal times fall back to namespace/name. (RFC 3339 times in UTC, as
+ * the API server writes them, sort as text.)
+ */
 function orderKey(creationTimestamp: string | undefined, ref: string): string {
-  return `${creationTimestamp ?? ''}|${ref}`;
+  return `${creationTimestamp ?? ''}\u0000${ref}`;
 }
 
 function hubKey(ref: { name: string; namespace: string } | undefined): string | undefined {
@@ -281,7 +286,7 @@ export function awsInputs(xr: XrIdentity, spec: EnvironmentSpec, config: Platfor
   const all = found[environmentsRequirement.requirementName] ?? [];
   const selfRef = `${xr.namespace}/${xr.name}`;
   const selfResource = all.find((e) => `${metadataOf(e).namespace}/${metadataOf(e).name}` === selfRef);
-  const self = orderKey(selfResource === undefined ? undefined : metadataOf(selfResource).creationTimestamp, selfRef);
+  const self = orderKey(xr.creationTimestamp ?? (selfResource === undefined ? undefined : metadataOf(selfResource).creationTimestamp), selfRef);
   const others = all.flatMap((resource) => {
     const other = readOther(resource, configs);
     return other === undefined || other.ref === selfRef ? [] : [other];
