@@ -131,6 +131,11 @@ describe('Hub inputs refused before they reach AWS', () => {
       want: 'spec.egress.cidr: cannot use "100.64.0.0/20": a VPC must lie inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); pick a block such as 10.20.0.0/16 that no other VPC of the platform uses',
     },
     {
+      reason: "an egress VPC overlapping the platform cluster's VPC (data.aws.platform.vpcCidr), a spoke of the Hub",
+      xr: withSpec({ egress: { cidr: '10.10.0.0/20' } }),
+      want: 'spec.egress.cidr: cannot use "10.10.0.0/20": it overlaps the platform cluster\'s VPC 10.10.0.0/16 (data.aws.platform.vpcCidr), a spoke of this Hub; pick a block outside it',
+    },
+    {
       reason: 'every problem at once, sorted by field path',
       xr: withSpec({ region: 'us-west-1', egress: { cidr: '8.8.0.0/26', availabilityZones: 3, natGateways: 3 } }),
       want: 'spec.egress.availabilityZones: cannot use 3 availability zones in region us-west-1: data.aws.regions.us-west-1 lists 2 (usw1-az1, usw1-az3); set spec.egress.availabilityZones to at most 2; spec.egress.cidr: cannot use "8.8.0.0/26": a VPC must lie inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); pick a block such as 10.20.0.0/16 that no other VPC of the platform uses; spec.egress.cidr: "8.8.0.0/26" must be a /16 to /24 network, not /26',

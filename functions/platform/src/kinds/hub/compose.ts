@@ -5,7 +5,7 @@ import { environmentConfigsRequirement, BASE_CONFIG, ENVIRONMENT_LABEL, ENVIRONM
 import { AwsComposition } from '../../resources/aws/composition.js';
 import { providerConfigReference } from '../../resources/aws/managed.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc, VPC_KEY } from '../../resources/aws/vpc.js';
-import { formatCidr, parseCidr, PRIVATE_RANGES, privateRangeProblem, subnet } from '../../resources/cidr.js';
+import { formatCidr, overlaps, parseCidr, PRIVATE_RANGES, privateRangeProblem, subnet } from '../../resources/cidr.js';
 import { zoneSlots, type ZoneSlot } from '../../resources/aws/zones.js';
 import type { Composed, KindDefinition } from '../kind.js';
 import { hubSpecSchema, hubStatusSchema, type HubSpec } from './schema.js';
@@ -177,8 +177,14 @@ function buildEgressVpc(ctx: AwsComposition, spec: HubSpec, slots: readonly Zone
   }
 }
 
-/** What a Hub reads of the base EnvironmentConfig: the zone table (the rest is the Environments'). */
-const hubConfigSchema = z.object({ aws: z.object({ regions: regionsSchema }).loose() }).loose();
+/**
+ * What a Hub reads of the base EnvironmentConfig: the zone table, and the
+ * platform cluster's VPC (a spoke its egress VPC must not overlap). The rest
+ * is the Environments' to validate.
+ */
+const hubConfigSchema = z
+  .object({ aws: z.object({ regions: regionsSchema, platform: z.object({ vpcCidr: z.string() }).loose().optional() }).loose() })
+  .loose();
 type HubConfig = z.output<typeof hubConfigSchema>;
 
 /**
@@ -186,6 +192,15 @@ type HubConfig = z.output<typeof hubConfigSchema>;
  * name, its region's zones, the egress CIDR's range and size, NAT gateways
  * against zones. Returns the zone slots of the egress VPC.
  */
+/** Whether two CIDRs share an address; a malformed one is reported where it is parsed. */
+function cidrsOverlap(a: string, b: string): boolean {
+  try {
+    return overlaps(parseCidr(a), parseCidr(b));
+  } catch {
+    return false;
+  }
+}
+
 function checkHubInputs(name: string, spec: HubSpec, config: HubConfig): ZoneSlot[] {
   const problems: Problem[] = [];
   if (name.length > 20) problems.push({ path: 'metadata.name', message: `cannot use "${name}": it is longer than 20 characters and Hub names prefix every resource name; choose a shorter name` });
@@ -193,6 +208,10 @@ function checkHubInputs(name: string, spec: HubSpec, config: HubConfig): ZoneSlo
   if (!Array.isArray(slots)) problems.push(slots);
   const range = privateRangeProblem('spec.egress.cidr', spec.egress.cidr);
   if (range !== undefined) problems.push(range);
+  const platformCidr = config.aws.platform?.vpcCidr;
+  if (platformCidr !== undefined && cidrsOverlap(spec.egress.cidr, platformCidr)) {
+    problems.push({ path: 'spec.egress.cidr', message: `cannot use "${spec.egress.cidr}": it overlaps the platform cluster's VPC ${platformCidr} (data.aws.platform.vpcCidr), a spoke of this Hub; pick a block outside it` });
+  }
   try {
     egressLayout(spec.egress.cidr);
   } catch (error) {
