@@ -101,7 +101,7 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
       const received = issue.expected === 'int' ? 'fraction' : /received ([a-zA-Z]+)/.exec(issue.message)?.[1];
       const expected = schema === undefined ? undefined : exampleOf(schema);
       const got = received === undefined ? '' : `, got ${article(received)}`;
-      return expected === undefined ? `${lowerFirst(issue.message)}` : `expected ${expected}${got}`;
+      return expected === undefined ? lowerFirst(issue.message) : `expected ${expected}${got}`;
     }
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -184,8 +184,8 @@ function exampleOf(schema: z.ZodType): string | undefined {
     case 'string': {
       // The field's own format message ("must be a DNS label ...", "must be a size such as 20Gi").
       for (const check of checks) {
-        const text = check.error?.(undefined);
-        if (typeof text !== 'string' || !text.startsWith('must be ')) continue;
+        const text = formatMessage(check.error);
+        if (text === undefined || !text.startsWith('must be ')) continue;
         const what = text.slice('must be '.length);
         return /^an? /.test(what) ? what : `a string that is ${what}`;
       }
@@ -222,6 +222,16 @@ function exampleOf(schema: z.ZodType): string | undefined {
       return 'an object of named entries';
     default:
       return undefined;
+  }
+}
+
+/** The fixed message a check was declared with (`{ message }`), if any; a message computed from the issue is skipped. */
+function formatMessage(error: ((issue: unknown) => unknown) | undefined): string | undefined {
+  try {
+    const text = error?.(undefined);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
   }
 }
 
