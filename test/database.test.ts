@@ -327,9 +327,9 @@ const cases: Record<string, TableCase> = {
     want: fatalResponse('spec.deletionPolicy: must be one of "Retain", "Delete"'),
   },
   UnknownField: {
-    reason: 'A misspelled field is an error, not silently ignored.',
+    reason: 'A misspelled field is an error, not silently ignored, and the nearest known field is suggested.',
     req: request(databaseXr({ extension: ['pgcrypto'] }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec: unknown field "extension"'),
+    want: fatalResponse('spec: unknown field "extension" (did you mean "extensions"?)'),
   },
   MetadataNameTooLong: {
     reason: 'The name labels every composed object, and label values stop at 63 characters.',

@@ -115,7 +115,7 @@ describe('every example under the real Crossplane engine', () => {
         const xrFile = join(dir, 'xr.yaml');
         writeFileSync(xrFile, `---\n${toYaml(last.xr)}`);
         const before = await functionCalls(fn);
-        const run = compositionRender({ xr: xrFile, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(String(xr.kind)), observedResources: observedFile }, fn.target);
+        const run = compositionRender({ xr: xrFile, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(xr), observedResources: observedFile }, fn.target);
         expect(run.status, run.stderr).toBe(0);
         expect((await functionCalls(fn)) - before).toBe(1);
       });
@@ -136,14 +136,26 @@ describe('every example under the real Crossplane engine', () => {
         spec: { environment: 'qa' },
         want: 'cannot find EnvironmentConfig labelled platform.projectcatalyst.io/environment=qa',
       },
+      {
+        reason: 'a second prod in the example prod\'s account, found among the other Environments the Composition fetches',
+        file: 'examples/environment/prod-standalone.yaml',
+        spec: { overrides: { aws: { accountId: '333333333333' } } },
+        // Created after the example prod: the later Environment is the one refused.
+        metadata: { creationTimestamp: '2030-01-01T00:00:00Z' },
+        want: 'spec.environment: cannot use "prod" in account 333333333333: Environment env-prod/prod already does',
+      },
     ];
     for (const tc of cases) {
       it(tc.reason, () => {
         const example = exampleRenders().find((e) => e.file === tc.file)!;
-        const xr: JsonObject = { ...example.input.xr, spec: { ...(example.input.xr.spec as JsonObject), ...tc.spec } };
+        const xr: JsonObject = {
+          ...example.input.xr,
+          metadata: { ...(example.input.xr.metadata as JsonObject), ...('metadata' in tc ? tc.metadata : {}) },
+          spec: { ...(example.input.xr.spec as JsonObject), ...tc.spec },
+        };
         const path = join(scratch.path, `bad-${tc.reason.length}.yaml`);
         writeFileSync(path, `---\n${toYaml(xr)}`);
-        const run = compositionRender({ xr: path, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(String(xr.kind)) }, fn.target);
+        const run = compositionRender({ xr: path, ...kindFiles(String(xr.kind)), requiredResources: requiredResourceDirs(xr) }, fn.target);
         expect(run.status).not.toBe(0);
         expect(run.stderr).toContain('pipeline returned fatal');
         expect(run.stderr).toContain(tc.want);

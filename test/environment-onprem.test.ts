@@ -181,7 +181,11 @@ describe('on-prem bad input', () => {
       xr: withSpec({ kubeconfigSecretRef: undefined }),
       want: "spec.kubeconfigSecretRef: required when provider is onprem: name the Secret in this Environment's namespace that holds the existing cluster's kubeconfig",
     },
-    { reason: 'a missing domain', xr: withSpec({ domain: undefined }), want: 'spec.domain: required when provider is onprem (the zone is <environment>.<domain>)' },
+    {
+      reason: 'no domain in the spec nor in the EnvironmentConfig',
+      xr: withSpec({ domain: undefined, overrides: { dns: { domain: null } } }),
+      want: 'data.dns.domain: required when provider is onprem (the zone is <environment>.<domain>): set it in the EnvironmentConfig, or spec.domain to override it for one Environment',
+    },
     {
       reason: 'a Hub reference',
       xr: withSpec({ network: { hubRef: { name: 'hub', namespace: 'network-hub' } } }),

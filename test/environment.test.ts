@@ -268,24 +268,24 @@ describe('Environment bad input', () => {
       reason: 'three zones in a region with two (config)',
       xr: { ...staging, spec: { ...(staging.spec as JsonObject), region: 'us-west-1' } },
       environment: 'staging',
-      want: 'data.network.availabilityZones: cannot use 3 zones in region us-west-1: it has 2 (usw1-az1, usw1-az3); set data.network.availabilityZones to at most 2',
+      want: 'data.network.availabilityZones: cannot use 3 availability zones in region us-west-1: data.aws.regions.us-west-1 lists 2 (usw1-az1, usw1-az3); set data.network.availabilityZones to at most 2',
     },
     {
       reason: 'three zones in a region with two (spec)',
       xr: { ...dev, spec: { ...(dev.spec as JsonObject), region: 'us-west-1', network: { cidr: '10.1.0.0/16', availabilityZones: 3 } } },
-      want: 'spec.network.availabilityZones: cannot use 3 zones in region us-west-1: it has 2',
+      want: 'spec.network.availabilityZones: cannot use 3 availability zones in region us-west-1: data.aws.regions.us-west-1 lists 2',
     },
     {
       reason: 'a region missing from the zone table',
       xr: { ...dev, spec: { ...(dev.spec as JsonObject), region: 'me-central-1' } },
-      want: 'data.network.availabilityZones: cannot place zones in region me-central-1: it is not in the zone table',
+      want: 'spec.region: cannot place zones in region me-central-1: it is not in data.aws.regions; add data.aws.regions.me-central-1.availabilityZoneIds',
     },
     {
       reason: 'a Hub owned by another account than the network account',
       xr: staging,
       environment: 'staging',
       hub: { ...HUB, status: { ...(HUB.status as JsonObject), ownerAccountId: '999999999999' } },
-      want: 'spec.network.hubRef: Hub network-hub/hub belongs to account 999999999999, but data.aws.network.accountId is 444444444444',
+      want: 'spec.network.hubRef: cannot attach to Hub network-hub/hub: it belongs to account 999999999999, but data.aws.network.accountId is 444444444444',
     },
     {
       reason: 'a spoke without the network account',
@@ -331,7 +331,8 @@ describe('Kubernetes minor upgrade', () => {
   const at = (version: string) => (key: string): JsonObject => ({ ...(AT_PROVIDER[key] ?? {}), ...(key === 'cluster' ? { version } : {}), ...(key === 'role-ebs-csi' ? { arn: 'arn:aws:iam::111111111111:role/ebs' } : {}) });
   const devAt = (version: string, overrides: JsonObject = {}) => ({
     ...dev,
-    spec: { ...(dev.spec as JsonObject), kubernetes: { version }, overrides: { kubernetes: { addonVersions }, ...overrides } },
+    // The supported list widened to the minors this upgrade walks through (the mechanics, not the list, are under test).
+    spec: { ...(dev.spec as JsonObject), kubernetes: { version }, overrides: { kubernetes: { addonVersions, supportedVersions: ['1.32', '1.33', '1.34', '1.35'] }, ...overrides } },
   });
   function settleAt(version: string): Record<string, JsonObject> {
     let observed: Record<string, JsonObject> = {};

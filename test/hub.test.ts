@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { RunFunctionResponse } from '@crossplane-org/function-sdk-typescript';
 import { runFunction } from '../functions/platform/src/run-function.js';
 import { AwsNetwork, fp } from './aws/network.js';
-import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, hubRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentComputed, hubComputed, settle, type Resources } from './helpers/settle.js';
 
 const HUB_XR = readManifest('examples/hub/hub.yaml');
 
 function renderHub(observed: Resources): RunFunctionResponse {
-  return runFunction(request(HUB_XR, { required: {}, observed }), { ttlSeconds: 60 }).response;
+  return runFunction(request(HUB_XR, { required: hubRequired(), observed }), { ttlSeconds: 60 }).response;
 }
 
 interface Spoke {
@@ -95,26 +95,69 @@ describe('Hub', () => {
     expect(fp(hub.resources['transit-gateway'])).toMatchObject({ autoAcceptSharedAttachments: 'disable' });
   });
 
-  it('places subnets by zone ID, and refuses more zones than the region has, naming the field', () => {
+  it('places subnets by zone ID from the base EnvironmentConfig', () => {
     expect(fp(hub.resources['subnet-public-a']).availabilityZoneId).toBe('euc1-az1');
-    const xr = { ...HUB_XR, spec: { ...(HUB_XR.spec as JsonObject), region: 'us-west-1', egress: { cidr: '10.0.0.0/20', availabilityZones: 3, natGateways: 1 } } };
-    const { response } = runFunction(request(xr, { required: {} }), { ttlSeconds: 60 });
-    expect(response.results[0]?.message).toBe(
-      'cannot compose Hub network-hub/hub: spec.egress.availabilityZones: cannot use 3 zones in region us-west-1: it has 2 (usw1-az1, usw1-az3); set spec.egress.availabilityZones to at most 2',
-    );
+    expect(fp(hub.resources['subnet-public-c']).availabilityZoneId).toBe('euc1-az3');
   });
+});
 
-  it('refuses more NAT gateways than zones, naming the field', () => {
-    const xr = { ...HUB_XR, spec: { ...(HUB_XR.spec as JsonObject), egress: { cidr: '10.0.0.0/20', availabilityZones: 2, natGateways: 3 } } };
-    const { response } = runFunction(request(xr, { required: {} }), { ttlSeconds: 60 });
-    expect(response.results[0]?.message).toBe(
-      'cannot compose Hub network-hub/hub: spec.egress.natGateways: 3 NAT gateways need as many zones; spec.egress.availabilityZones is 2',
-    );
-  });
-
-  it('refuses an egress network outside /16 to /24', () => {
-    const xr = { ...HUB_XR, spec: { ...(HUB_XR.spec as JsonObject), egress: { cidr: '10.0.0.0/26' } } };
-    const { response } = runFunction(request(xr, { required: {} }), { ttlSeconds: 60 });
-    expect(response.results[0]?.message).toBe('cannot compose Hub network-hub/hub: spec.egress.cidr: "10.0.0.0/26" must be a /16 to /24 network, not /26');
-  });
+describe('Hub inputs refused before they reach AWS', () => {
+  const withSpec = (spec: JsonObject): JsonObject => ({ ...HUB_XR, spec: { ...(HUB_XR.spec as JsonObject), ...spec } });
+  const base = readManifest('environment-configs/base.yaml');
+  const cases: Array<{ reason: string; xr: JsonObject; configs?: JsonObject[]; want: string }> = [
+    {
+      reason: 'more zones than the region has in data.aws.regions',
+      xr: withSpec({ region: 'us-west-1', egress: { cidr: '10.0.0.0/20', availabilityZones: 3, natGateways: 1 } }),
+      want: 'spec.egress.availabilityZones: cannot use 3 availability zones in region us-west-1: data.aws.regions.us-west-1 lists 2 (usw1-az1, usw1-az3); set spec.egress.availabilityZones to at most 2',
+    },
+    {
+      reason: 'a region missing from data.aws.regions',
+      xr: withSpec({ region: 'me-central-1' }),
+      want: 'spec.region: cannot place zones in region me-central-1: it is not in data.aws.regions; add data.aws.regions.me-central-1.availabilityZoneIds (the zone IDs `aws ec2 describe-availability-zones --region me-central-1` lists) to the base EnvironmentConfig',
+    },
+    {
+      reason: 'more NAT gateways than zones',
+      xr: withSpec({ egress: { cidr: '10.0.0.0/20', availabilityZones: 2, natGateways: 3 } }),
+      want: 'spec.egress.natGateways: cannot place 3 NAT gateways in 2 zones (spec.egress.availabilityZones); at most one per zone',
+    },
+    {
+      reason: 'an egress network outside /16 to /24',
+      xr: withSpec({ egress: { cidr: '10.0.0.0/26' } }),
+      want: 'spec.egress.cidr: "10.0.0.0/26" must be a /16 to /24 network, not /26',
+    },
+    {
+      reason: 'an egress VPC outside the private ranges (spokes route only RFC 1918 back through it)',
+      xr: withSpec({ egress: { cidr: '100.64.0.0/20' } }),
+      want: 'spec.egress.cidr: cannot use "100.64.0.0/20": a VPC must lie inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); pick a block such as 10.20.0.0/16 that no other VPC of the platform uses',
+    },
+    {
+      reason: "an egress VPC overlapping the platform cluster's VPC (data.aws.platform.vpcCidr), a spoke of the Hub",
+      xr: withSpec({ egress: { cidr: '10.10.0.0/20' } }),
+      want: 'spec.egress.cidr: cannot use "10.10.0.0/20": it overlaps the platform cluster\'s VPC 10.10.0.0/16 (data.aws.platform.vpcCidr), a spoke of this Hub; pick a block outside it',
+    },
+    {
+      reason: 'every problem at once, sorted by field path',
+      xr: withSpec({ region: 'us-west-1', egress: { cidr: '8.8.0.0/26', availabilityZones: 3, natGateways: 3 } }),
+      want: 'spec.egress.availabilityZones: cannot use 3 availability zones in region us-west-1: data.aws.regions.us-west-1 lists 2 (usw1-az1, usw1-az3); set spec.egress.availabilityZones to at most 2; spec.egress.cidr: cannot use "8.8.0.0/26": a VPC must lie inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); pick a block such as 10.20.0.0/16 that no other VPC of the platform uses; spec.egress.cidr: "8.8.0.0/26" must be a /16 to /24 network, not /26',
+    },
+    {
+      reason: 'no base EnvironmentConfig to read the zone table from',
+      xr: HUB_XR,
+      configs: [],
+      want: 'cannot find EnvironmentConfig labelled platform.projectcatalyst.io/environment=base: it is required and does not exist',
+    },
+    {
+      reason: 'a zone table entry with a misspelt field suggests the right one',
+      xr: HUB_XR,
+      configs: [{ ...base, data: { aws: { regions: { 'eu-central-1': { availabilityZoneId: ['euc1-az1', 'euc1-az2'] } } } } }],
+      want: 'cannot use EnvironmentConfig "base": data.aws.regions.eu-central-1: unknown field "availabilityZoneId" (did you mean "availabilityZoneIds"?)',
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.reason, () => {
+      const { response } = runFunction(request(tc.xr, { required: hubRequired(tc.configs !== undefined ? { configs: tc.configs } : {}) }), { ttlSeconds: 60 });
+      expect(response.results).toHaveLength(1);
+      expect(response.results[0]?.message).toContain(`cannot compose Hub network-hub/hub: ${tc.want}`);
+    });
+  }
 });

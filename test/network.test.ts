@@ -352,7 +352,7 @@ const cases: Record<string, TableCase> = {
   PortNotInteger: {
     reason: 'A fractional port is refused by path.',
     req: request(networkXr({ service: { port: 80.5 }, hostname: 'api' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec.service.port: invalid input: expected int, received number'),
+    want: fatalResponse('spec.service.port: expected a whole number from 1 to 65535, got a fraction'),
   },
   ServiceNameNotRfc1035: {
     reason: 'Service names start with a letter.',
@@ -459,9 +459,9 @@ const cases: Record<string, TableCase> = {
     want: fatalResponse('spec.visibility: must be one of "public", "internal"'),
   },
   UnknownField: {
-    reason: 'A misspelled field is an error, not silently ignored.',
+    reason: 'A misspelled field is an error, not silently ignored, and the nearest known field is suggested.',
     req: request(networkXr({ ...minimal, ratelimit: { requestsPerMinute: 5 } }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('spec: unknown field "ratelimit"'),
+    want: fatalResponse('spec: unknown field "ratelimit" (did you mean "rateLimit"?)'),
   },
   MetadataNameTooLong: {
     reason: 'The name labels every composed object, and label values stop at 63 characters.',

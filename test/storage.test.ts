@@ -119,9 +119,9 @@ const cases: Record<string, TableCase> = {
     want: fatalResponse('cannot compose Storage forge-api/data: spec.size: required field is missing'),
   },
   SizeOfWrongType: {
-    reason: 'A number where a quantity string belongs is named by path.',
+    reason: 'A number where a quantity string belongs is named by path, with an example of a quantity.',
     req: request(storageXr({ size: 20 }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('cannot compose Storage forge-api/data: spec.size: invalid input: expected string, received number'),
+    want: fatalResponse('cannot compose Storage forge-api/data: spec.size: expected a size such as 512Mi, 20Gi or 2Ti (a whole number of Mi, Gi or Ti), got a number'),
   },
   OversizedSize: {
     reason: 'An oversized value is refused before anything is composed.',
@@ -136,9 +136,9 @@ const cases: Record<string, TableCase> = {
     want: fatalResponse('cannot compose Storage forge-api/data: spec.class: must be one of "fast", "standard", "bulk"'),
   },
   UnknownField: {
-    reason: 'A misspelled field is an error, not silently ignored.',
+    reason: 'A misspelled field is an error, not silently ignored, and the nearest known field is suggested.',
     req: request(storageXr({ sise: '10Gi', size: '10Gi' }), { required: withPlatformEnvironment() }),
-    want: fatalResponse('cannot compose Storage forge-api/data: spec: unknown field "sise"'),
+    want: fatalResponse('cannot compose Storage forge-api/data: spec: unknown field "sise" (did you mean "size"?)'),
   },
   AccessModeTheClassCannotServe: {
     reason: 'EBS cannot serve ReadWriteMany; say so and list what it can.',

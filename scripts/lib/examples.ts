@@ -15,8 +15,10 @@ export interface ExampleRender {
     xr: JsonObject;
     /**
      * Every EnvironmentConfig the repository ships (platform configs and the
-     * environment-cluster example) and the resources XRs read (a Hub with its
-     * status): what the Compositions' required resources are fetched from.
+     * environment-cluster example), the resources XRs read (a Hub with its
+     * status) and the example Environments (each Environment is checked against
+     * the others; the XR itself among them is skipped, as in a cluster): what
+     * the Compositions' required resources are fetched from.
      */
     requiredResources: JsonObject[];
   };
@@ -33,6 +35,7 @@ export function exampleRenders(root = REPO_ROOT): ExampleRender[] {
     ...readAll(join(root, 'environment-configs')),
     ...readAll(join(root, 'examples/environment-cluster')),
     ...readAll(join(root, 'examples/required')),
+    ...readAll(join(root, 'examples/environment')),
   ];
   const out: ExampleRender[] = [];
   for (const file of listFiles(join(root, 'examples'), ['.yaml', '.yml'])) {

@@ -6,28 +6,58 @@
  * fixpoint is the step where nothing composed changes any more.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findKind } from '../../functions/platform/src/kinds/index.js';
 import { toYaml } from './generated.js';
 import { compositionRender, type RenderRun } from './crossplane-cli.js';
 import { computedFor, observeAll } from './providers.js';
 import { REPO_ROOT } from './validation.js';
+import { listFiles, parseManifests } from './schema-validator.js';
 
 type JsonObject = Record<string, unknown>;
 
 const RESOURCE_NAME = 'crossplane.io/composition-resource-name';
 
-const REQUIRED_RESOURCE_DIRS = ['environment-configs', 'examples/environment-cluster', 'examples/required'].map((dir) => join(REPO_ROOT, dir));
+/** Where the examples keep what each fetched kind is answered from. */
+const SOURCES: Readonly<Record<string, readonly string[]>> = {
+  EnvironmentConfig: ['environment-configs', 'examples/environment-cluster'],
+  Hub: ['examples/required'],
+};
+
+/** The example Environments, each file with the namespace/name of the XRs in it. */
+function exampleEnvironmentFiles(): Array<{ file: string; refs: string[] }> {
+  return listFiles(join(REPO_ROOT, 'examples/environment'), ['.yaml', '.yml']).map((file) => ({
+    file,
+    refs: parseManifests(readFileSync(file, 'utf8'), file).map((m) => {
+      const metadata = (m.metadata ?? {}) as { name?: string; namespace?: string };
+      return `${metadata.namespace ?? ''}/${metadata.name ?? ''}`;
+    }),
+  }));
+}
 
 /**
  * Where Crossplane finds what a kind's Composition fetches up front, as the
- * examples use them; nothing for a kind that fetches nothing. (The engine's
- * in-memory store holds required resources beside the XR, so the example Hub
- * with its status must not stand in for the Hub XR being rendered.)
+ * examples use them (directories or files); nothing for a kind that fetches
+ * nothing, and only the kinds it fetches. The engine's in-memory store holds
+ * required resources beside the XR, so nothing given here may be the XR under
+ * render: a Hub reads no Hub, and an Environment gets the OTHER example
+ * Environments only (given the XR; given only its kind, none).
  */
-export function requiredResourceDirs(kind: string): string[] {
-  return (findKind(kind)?.requirements.length ?? 0) > 0 ? REQUIRED_RESOURCE_DIRS : [];
+export function requiredResourceDirs(xrOrKind: JsonObject | string): string[] {
+  const kind = typeof xrOrKind === 'string' ? xrOrKind : String(xrOrKind.kind);
+  const out: string[] = [];
+  for (const requirement of findKind(kind)?.requirements ?? []) {
+    if (requirement.kind === 'Environment') {
+      if (typeof xrOrKind === 'string') continue;
+      const metadata = (xrOrKind.metadata ?? {}) as { name?: string; namespace?: string };
+      const self = `${metadata.namespace ?? ''}/${metadata.name ?? ''}`;
+      out.push(...exampleEnvironmentFiles().filter((f) => !f.refs.includes(self)).map((f) => f.file));
+      continue;
+    }
+    for (const dir of SOURCES[requirement.kind] ?? []) out.push(join(REPO_ROOT, dir));
+  }
+  return [...new Set(out)];
 }
 
 /** One step through the engine. */
@@ -125,7 +155,7 @@ export function driveToFixpoint(xr: JsonObject, target: string, workDir: string,
       {
         xr: write(join(dir, 'xr.yaml'), [current]),
         ...files,
-        requiredResources: requiredResourceDirs(String(xr.kind)),
+        requiredResources: requiredResourceDirs(xr),
         ...(observedFile !== undefined ? { observedResources: observedFile } : {}),
         includeFullXr: true,
         includeFunctionResults: true,

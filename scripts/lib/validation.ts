@@ -56,12 +56,12 @@ function environmentConfigIssues(manifest: JsonObject, base: JsonObject | undefi
   const data = manifest.data ?? {};
   if (metadata.name === PLATFORM_ENVIRONMENT_CONFIG) {
     const result = platformEnvironmentSchema.safeParse(data);
-    return result.success ? undefined : formatIssues(result.error.issues, ['data']);
+    return result.success ? undefined : formatIssues(result.error.issues, ['data'], platformEnvironmentSchema);
   }
   const environment = metadata.labels?.[ENVIRONMENT_LABEL];
   if (environment === undefined || environment === BASE_CONFIG || base === undefined) return undefined;
   const result = environmentConfigSchema.safeParse(mergePatch(base.data ?? {}, data));
-  return result.success ? undefined : `merged over base: ${formatIssues(result.error.issues, ['data'])}`;
+  return result.success ? undefined : `merged over base: ${formatIssues(result.error.issues, ['data'], environmentConfigSchema)}`;
 }
 
 function findBase(sources: readonly ManifestSource[]): JsonObject | undefined {

@@ -74,7 +74,9 @@ export function settleInOwnAccount(xr: JsonObject): Resources {
   const configs = Object.fromEntries(CONFIG_NAMES.map((n) => [n, readManifest(`environment-configs/${n}.yaml`)]));
   const spec = xr.spec as { environment: string };
   const envConfig = configs[spec.environment as (typeof CONFIG_NAMES)[number]];
-  const account = ((envConfig?.data as JsonObject | undefined)?.aws as JsonObject | undefined)?.accountId as string | undefined;
+  // An Environment may override its account (spec.overrides.aws.accountId), as prod-standalone does.
+  const overridden = (((xr.spec as JsonObject).overrides as JsonObject | undefined)?.aws as JsonObject | undefined)?.accountId as string | undefined;
+  const account = overridden ?? (((envConfig?.data as JsonObject | undefined)?.aws as JsonObject | undefined)?.accountId as string | undefined);
   const required = environmentRequired();
   const base = environmentComputed(spec.environment);
   const region = (xr.spec as { region: string }).region;

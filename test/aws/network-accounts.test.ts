@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runFunction } from '../../functions/platform/src/run-function.js';
 import { AccountModel, type Composition, type World } from './accounts.js';
 import { AwsNetwork, fp, nameOf, type VpcInput } from './network.js';
-import { environmentRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
+import { environmentRequired, hubRequired, readManifest, request, type JsonObject } from '../helpers/requests.js';
 import { environmentComputed, settle, type Resources } from '../helpers/settle.js';
 
 type Config = { data: { aws?: { accountId?: string; network?: { accountId: string; providerConfigName: string }; platform?: { vpcCidr: string; egressCidrs: string[] } }; dns?: { parentZoneId: string; account: { accountId: string; providerConfigName: string } } } };
@@ -20,6 +20,9 @@ const NETWORK = BASE.data.aws?.network as { accountId: string; providerConfigNam
 const DNS = BASE.data.dns as { parentZoneId: string; account: { accountId: string; providerConfigName: string } };
 const PLATFORM = BASE.data.aws?.platform as { vpcCidr: string; egressCidrs: string[] };
 const accountOf = (environment: string): string => String(CONFIGS[environment]?.data.aws?.accountId);
+/** An Environment's account: its spec.overrides.aws.accountId (prod-standalone has one), else its environment's config. */
+const accountOfXr = (xr: JsonObject): string =>
+  (xr.spec as { overrides?: { aws?: { accountId?: string } } }).overrides?.aws?.accountId ?? accountOf((xr.spec as { environment: string }).environment);
 
 // --- The Hub, as the network account's AWS would report it -------------------------------
 
@@ -40,7 +43,7 @@ function hubIds(key: string): JsonObject {
   return {};
 }
 
-const hub = settle((observed) => runFunction(request(HUB_XR, { required: {}, observed }), { ttlSeconds: 60 }).response, hubIds);
+const hub = settle((observed) => runFunction(request(HUB_XR, { required: hubRequired(), observed }), { ttlSeconds: 60 }).response, hubIds);
 const HUB_WITH_STATUS = { ...HUB_XR, status: hub.response.desired?.composite?.resource?.status as JsonObject };
 
 // --- The Environments ----------------------------------------------------------------------
@@ -55,7 +58,7 @@ interface Rendered {
 
 function renderEnvironment(label: string, xr: JsonObject): Rendered {
   const spec = xr.spec as { environment: string };
-  const account = accountOf(spec.environment);
+  const account = accountOfXr(xr);
   const required = environmentRequired({ hubs: [HUB_WITH_STATUS] });
   const withUid = { ...xr, metadata: { ...(xr.metadata as JsonObject), uid: label } };
   // What AWS reports, in the environment's own account.
@@ -185,7 +188,7 @@ const WORLD: World = {
     ...Object.fromEntries(
       [...EXAMPLES.map((e) => readManifest(`examples/environment/${e}.yaml`)), PLATFORM_XR as JsonObject].map((xr) => {
         const spec = xr.spec as { environment: string; providerConfigRef: { name: string } };
-        return [`ProviderConfig:${String((xr.metadata as JsonObject).namespace)}:${spec.providerConfigRef.name}`, accountOf(spec.environment)];
+        return [`ProviderConfig:${String((xr.metadata as JsonObject).namespace)}:${spec.providerConfigRef.name}`, accountOfXr(xr)];
       }),
     ),
   },

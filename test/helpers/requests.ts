@@ -61,8 +61,14 @@ export function platformConfigs(): JsonObject[] {
 
 /**
  * What the Environment Composition has Crossplane fetch before every call:
- * every EnvironmentConfig and every Hub (the example Hub with its status unless given).
+ * every EnvironmentConfig, every Hub (the example Hub with its status unless
+ * given) and every Environment (none besides the XR unless given).
  */
-export function environmentRequired(options: { configs?: JsonObject[]; hubs?: JsonObject[] } = {}): Record<string, JsonObject[]> {
-  return { 'environment-configs': options.configs ?? platformConfigs(), hubs: options.hubs ?? [readManifest('examples/required/hub.yaml')] };
+export function environmentRequired(options: { configs?: JsonObject[]; hubs?: JsonObject[]; environments?: JsonObject[] } = {}): Record<string, JsonObject[]> {
+  return { 'environment-configs': options.configs ?? platformConfigs(), hubs: options.hubs ?? [readManifest('examples/required/hub.yaml')], environments: options.environments ?? [] };
+}
+
+/** What the Hub Composition has Crossplane fetch before every call: every EnvironmentConfig (it reads base's zone table). */
+export function hubRequired(options: { configs?: JsonObject[] } = {}): Record<string, JsonObject[]> {
+  return { 'environment-configs': options.configs ?? platformConfigs() };
 }

@@ -40,6 +40,17 @@ function identity(xr: JsonObject): string {
   return `${String(xr.kind)} ${metadata.namespace}/${metadata.name}`;
 }
 
+/** Field paths in reading order: segment by segment, list indexes as numbers, a parent before its children. */
+function byPath(a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i], b[i]];
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
 /** What happened to one spec, for the statistics each property asserts on. */
 type Outcome = 'composed' | 'refused' | 'invalid';
 
@@ -61,8 +72,9 @@ function judge(kind: KindCase, xr: JsonObject, shuffleSeed: number): Outcome {
   if (!parsed.success) {
     const fatal = singleFatal(response);
     if ('problem' in fatal) throw new Error(`invalid spec not refused with one Fatal: ${fatal.problem}`);
-    const first = parsed.error.issues[0];
-    const path = formatPath(['spec', ...(first?.path ?? [])]);
+    // Every problem is reported, sorted by field path: the message starts with the path that sorts first.
+    const [first] = parsed.error.issues.map((issue) => issue.path).sort(byPath);
+    const path = formatPath(['spec', ...(first ?? [])]);
     expect(fatal.message.startsWith(`cannot compose ${identity(xr)}: ${path}: `), fatal.message.slice(0, 300)).toBe(true);
     expect(fatal.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
     expect(response.desired?.resources ?? {}).toEqual({});

@@ -17,6 +17,8 @@ export interface XrIdentity {
   name: string;
   namespace: string;
   uid?: string;
+  /** metadata.creationTimestamp: which of two colliding XRs came first (the later one is refused). */
+  creationTimestamp?: string;
 }
 
 /** A composed resource as the function wants it: the object, and whether it counts as ready. */

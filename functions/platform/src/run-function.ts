@@ -39,6 +39,7 @@ const xrEnvelopeSchema = z.object({
     name: objectName(),
     namespace: dnsLabel(),
     uid: z.string().optional(),
+    creationTimestamp: z.string().optional(),
   }),
 });
 
@@ -102,9 +103,16 @@ function writeDesired(rsp: RunFunctionResponse, xr: XrIdentity, composed: Compos
 
 function identityOf(composite: JsonObject): XrIdentity {
   const envelope = xrEnvelopeSchema.safeParse(composite);
-  if (!envelope.success) throw new FatalError(`cannot read the composite resource: ${formatIssues(envelope.error.issues)}`);
+  if (!envelope.success) throw new FatalError(`cannot read the composite resource: ${formatIssues(envelope.error.issues, [], xrEnvelopeSchema)}`);
   const { apiVersion, kind, metadata } = envelope.data;
-  return { apiVersion, kind, name: metadata.name, namespace: metadata.namespace, ...(metadata.uid ? { uid: metadata.uid } : {}) };
+  return {
+    apiVersion,
+    kind,
+    name: metadata.name,
+    namespace: metadata.namespace,
+    ...(metadata.uid ? { uid: metadata.uid } : {}),
+    ...(metadata.creationTimestamp ? { creationTimestamp: metadata.creationTimestamp } : {}),
+  };
 }
 
 /**
@@ -148,7 +156,7 @@ export function runFunction(
     const isObject = typeof rawSpec === 'object' && rawSpec !== null && !Array.isArray(rawSpec);
     const { crossplane: _crossplane, ...userSpec } = isObject ? (rawSpec as JsonObject) : { crossplane: undefined };
     const parsed = definition.spec.safeParse(isObject ? userSpec : rawSpec);
-    if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec']));
+    if (!parsed.success) throw new FatalError(formatIssues(parsed.error.issues, ['spec'], definition.spec));
     const spec: unknown = parsed.data;
 
     // Everything the kind reads arrives with the request (the Composition's step

@@ -29,6 +29,28 @@ const otherAccount = (description: string) =>
     .strict()
     .describe(description);
 
+/**
+ * Availability Zone IDs per region (strict helper's section). IDs, not names:
+ * AWS maps zone names (eu-central-1a) to physical zones differently in every
+ * account, and the Hub and its spokes live in different accounts, so only the
+ * ID puts a spoke's attachment subnet in the same zone as the egress subnet.
+ */
+export const regionsSchema = z
+  .record(
+    z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/, { message: 'must be an AWS region such as eu-central-1' }),
+    z
+      .object({
+        availabilityZoneIds: z
+          .array(z.string().regex(/^[a-z]{2,6}[0-9]-az[0-9]{1,2}$/, { message: 'must be an Availability Zone ID such as euc1-az1 (aws ec2 describe-availability-zones lists them)' }))
+          .min(2)
+          .max(6)
+          .refine((ids) => new Set(ids).size === ids.length, { message: 'must not list a zone twice' })
+          .describe('Zone IDs that take new subnets, in the order slots a, b, c use them; leave out zones AWS closes to new subnets.'),
+      })
+      .strict(),
+  )
+  .describe('Regions environments and Hubs may use, with their Availability Zone IDs; a region missing here is refused.');
+
 const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' });
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -94,6 +116,7 @@ export const platformConfigSchema = z
     aws: z
       .object({
         accountId: accountId().optional().describe('Account the environment lives in; scopes every IAM policy ARN. Required for provider aws (set per environment).'),
+        regions: regionsSchema.optional(),
         network: otherAccount('The network account: owns the Hub (Transit Gateway, its route tables, the egress VPC); required with spec.network.hubRef.').optional(),
         platform: z
           .object({
@@ -112,7 +135,13 @@ export const platformConfigSchema = z
       .describe('Required for provider aws.'),
     dns: z
       .object({
-        parentZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ' }).describe('Hosted zone of spec.domain, where the NS delegation record goes.'),
+        domain: z
+          .string()
+          .max(200)
+          .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, { message: 'must be a DNS domain such as example.com' })
+          .optional()
+          .describe('The organisation domain, the name of the parent zone: environment zones are <environment>.<region>.<domain>. Environment.spec.domain overrides it.'),
+        parentZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ' }).describe('Hosted zone of the domain, where the NS delegation record goes.'),
         account: otherAccount('The DNS account: owns the parent zone; the NS delegation record is written with its ProviderConfig.').optional(),
         recordTtl: z.number().int().min(30).max(172800),
       })
@@ -135,7 +164,11 @@ export const platformConfigSchema = z
       .strict(),
     kubernetes: z
       .object({
-        version: kubernetesVersion,
+        version: kubernetesVersion.describe('Default Kubernetes minor; must be one of supportedVersions.'),
+        supportedVersions: z
+          .array(kubernetesVersion)
+          .min(1)
+          .describe('Kubernetes minors the platform is tested with and EKS supports; an Environment asking for another is refused.'),
         addonVersions: z
           .record(z.string().regex(/^1\.[0-9]{2}$/), z.record(z.string(), z.string().min(1).max(64)))
           .default({})

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { FatalError, formatIssues } from '../errors.js';
+import { FatalError, formatIssues, formatProblems, issueProblems } from '../errors.js';
 
 /**
  * Resources Crossplane fetches before every call to the function: the
@@ -173,9 +173,12 @@ export function resolveConfig<S extends z.ZodType>(
   const merged = loaded.reduce<unknown>((result, layer) => mergePatch(result, layer.data), {});
   const result = schema.safeParse(merged);
   if (!result.success) {
-    const first = result.error.issues[0];
-    const culprit = first === undefined ? loaded.map((l) => l.source).join(' + ') : blame(loaded, first.path);
-    throw new FatalError(`cannot use ${culprit}: ${formatIssues(result.error.issues, ['data'])}`);
+    // Every issue at once, each blamed on the layer whose value won the merge.
+    const blamed = result.error.issues.map((issue) => ({ issue, culprit: blame(loaded, issue.path) }));
+    const culprits = [...new Set(blamed.map((b) => b.culprit))];
+    if (culprits.length === 1) throw new FatalError(`cannot use ${culprits[0] ?? 'the merged EnvironmentConfig'}: ${formatIssues(result.error.issues, ['data'], schema)}`);
+    const problems = blamed.flatMap(({ issue, culprit }) => issueProblems([issue], ['data'], schema).map((p) => ({ ...p, message: `${p.message} (${culprit})` })));
+    throw new FatalError(`cannot use the merged EnvironmentConfig: ${formatProblems(problems)}`);
   }
   return result.data;
 }

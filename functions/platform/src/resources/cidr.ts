@@ -71,3 +71,32 @@ export function subnetLayout(vpcCidr: string): ZoneSubnets[] {
   }
   return layout;
 }
+
+/**
+ * The private ranges of RFC 1918. VPCs must sit inside one: the Hub routes
+ * exactly these between spokes and the egress VPC (and black-holes them
+ * between workloads), so any other range would leak to the internet route or
+ * lose its return path. 100.64.0.0/10 (RFC 6598, shared address space) is left
+ * out on purpose for the same reason; docs/environment.md says so.
+ */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
+
+/** Whether `block` lies wholly inside one RFC 1918 range. */
+export function isPrivate(block: Ipv4Block): boolean {
+  return PRIVATE_RANGES.some((range) => {
+    const outer = parseCidr(range);
+    return block.prefix >= outer.prefix && overlaps(block, outer);
+  });
+}
+
+/** A problem with a VPC CIDR outside the private ranges, naming `field`; undefined when it is private. */
+export function privateRangeProblem(field: string, cidr: string): { path: string; message: string } | undefined {
+  let block: Ipv4Block;
+  try {
+    block = parseCidr(cidr);
+  } catch {
+    return undefined; // A malformed CIDR is reported where it is parsed.
+  }
+  if (isPrivate(block)) return undefined;
+  return { path: field, message: `cannot use "${cidr}": a VPC must lie inside a private range (${PRIVATE_RANGES.join(', ')}); pick a block such as 10.20.0.0/16 that no other VPC of the platform uses` };
+}

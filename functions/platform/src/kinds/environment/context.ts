@@ -4,7 +4,7 @@ import type { PlatformConfig } from '../../environment-config/platform-config.js
 import { AwsComposition, type AddOptions, type Waiting } from '../../resources/aws/composition.js';
 import { providerConfigReference, type AwsKind, type AwsKinds, type ProviderConfigReference } from '../../resources/aws/managed.js';
 import type { ObservedResources, XrIdentity } from '../../composite.js';
-import { zoneSlots } from '../../resources/aws/zones.js';
+import type { ZoneSlot } from '../../resources/aws/zones.js';
 import type { EnvironmentSpec } from './schema.js';
 
 export { STATEFUL_LABEL } from '../../resources/aws/composition.js';
@@ -34,6 +34,8 @@ export interface AwsInputs {
   platform: { vpcCidr: string; egressCidrs: readonly string[] };
   /** Hub referenced by spec.network.hubRef, once it has published its ids; undefined without a Hub. */
   hub: HubAttachment | 'pending' | undefined;
+  /** The zones in use, from data.aws.regions: slot letter and zone ID. */
+  zones: readonly ZoneSlot[];
 }
 
 /** The on-prem-only inputs of an Environment, validated before any builder runs. */
@@ -88,8 +90,7 @@ export class EnvironmentContext extends AwsComposition {
     if (inputs.provider === 'aws') {
       this.zoneName = `${spec.environment}.${inputs.aws.region}.${inputs.domain}`;
       this.clusterName = this.name('cluster');
-      const fromSpec = spec.network?.availabilityZones;
-      const slots = zoneSlots(inputs.aws.region, fromSpec ?? config.network.availabilityZones, fromSpec !== undefined ? 'spec.network.availabilityZones' : 'data.network.availabilityZones');
+      const slots = inputs.aws.zones;
       this.zones = slots.map((s) => s.slot);
       this.zoneIds = Object.fromEntries(slots.map((s) => [s.slot, s.zoneId]));
     } else {

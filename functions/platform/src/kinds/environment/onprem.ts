@@ -16,10 +16,11 @@ export function onpremInputs(spec: EnvironmentSpec, config: PlatformConfig): { d
   if (ref === undefined) {
     throw new FatalError("spec.kubeconfigSecretRef: required when provider is onprem: name the Secret in this Environment's namespace that holds the existing cluster's kubeconfig");
   }
-  if (spec.domain === undefined) throw new FatalError('spec.domain: required when provider is onprem (the zone is <environment>.<domain>)');
+  const domain = spec.domain ?? config.dns?.domain;
+  if (domain === undefined) throw new FatalError('data.dns.domain: required when provider is onprem (the zone is <environment>.<domain>): set it in the EnvironmentConfig, or spec.domain to override it for one Environment');
   if (spec.network?.hubRef !== undefined) throw new FatalError('spec.network.hubRef: a Hub attaches AWS VPCs only; remove it when provider is onprem');
   if (config.onprem === undefined) throw new FatalError('cannot use the merged EnvironmentConfig: data.onprem: required when provider is onprem');
-  return { domain: spec.domain, onprem: { kubeconfigSecretRef: ref, config: config.onprem } };
+  return { domain, onprem: { kubeconfigSecretRef: ref, config: config.onprem } };
 }
 
 /**

@@ -16,11 +16,11 @@ export const environmentSpecSchema = z
     provider: z.enum(['aws', 'onprem']).default('aws').describe('Where the environment runs.'),
     role: z.enum(['workload', 'platform']).default('workload').describe('platform adds the shared services and reaches every environment through the Hub.'),
     region: awsRegion().optional().describe('AWS region; required for provider aws.'),
-    domain: z.string().max(200).regex(DNS_ZONE, { message: 'must be a DNS domain such as projectcatalyst.io' }).optional().describe('Parent domain: the zone is <environment>.<region>.<domain>.'),
+    domain: z.string().max(200).regex(DNS_ZONE, { message: 'must be a DNS domain such as projectcatalyst.io' }).optional().describe('Overrides the organisation domain of the EnvironmentConfig (data.dns.domain): the zone is <environment>.<region>.<domain> (<environment>.<domain> on-prem).'),
     network: z
       .object({
-        cidr: ipv4Cidr('10.1.0.0/16').optional().describe('VPC CIDR, /16 to /20; required for provider aws.'),
-        availabilityZones: z.number().int().min(2).max(3).optional().describe('Number of availability zones (2 or 3); default from the EnvironmentConfig.'),
+        cidr: ipv4Cidr('10.1.0.0/16').optional().describe('VPC CIDR, /16 to /20, inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16; a spoke must not overlap its Hub or the Hub\'s other spokes. Required for provider aws.'),
+        availabilityZones: z.number().int().min(2).max(3).optional().describe('Number of availability zones (2 or 3, at most as many as data.aws.regions lists for the region); default from the EnvironmentConfig.'),
         hubRef: z
           .object({ name: objectName(), namespace: dnsLabel() })
           .strict()
@@ -31,7 +31,7 @@ export const environmentSpecSchema = z
       .optional(),
     kubernetes: z
       .object({
-        version: z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' }).optional().describe('Default from the EnvironmentConfig.'),
+        version: z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version such as "1.34"' }).optional().describe('One of data.kubernetes.supportedVersions; default from the EnvironmentConfig.'),
         publicEndpoint: z.boolean().default(false).describe('Expose the API server endpoint publicly, to anyone (spokes of a Hub; private only by default). Without a Hub the endpoint is always public, open only to the platform cluster (data.aws.platform.egressCidrs).'),
         adminPrincipalArns: z
           .array(z.string().max(600).regex(IAM_PRINCIPAL_ARN, { message: 'must be an IAM role or user ARN' }))

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FatalError } from '../../errors.js';
+import { FatalError, throwProblems, type Problem } from '../../errors.js';
+import { environmentConfigsRequirement, BASE_CONFIG, ENVIRONMENT_LABEL, ENVIRONMENT_CONFIGS_REQUIREMENT, regionsSchema } from '../../environment-config/platform-config.js';
 import { AwsComposition, field, ready } from '../../resources/aws/composition.js';
 import { providerConfigReference } from '../../resources/aws/managed.js';
 import { addInternetAccess, addNatGateways, addNatRoute, addRouteTable, addSubnet, addVpc, VPC_KEY } from '../../resources/aws/vpc.js';
-import { formatCidr, parseCidr, subnet } from '../../resources/cidr.js';
-import { zoneSlots } from '../../resources/aws/zones.js';
+import { formatCidr, overlaps, parseCidr, PRIVATE_RANGES, privateRangeProblem, subnet } from '../../resources/cidr.js';
+import { zoneSlots, type ZoneSlot } from '../../resources/aws/zones.js';
 import type { Composed, KindDefinition } from '../kind.js';
 import { hubSpecSchema, hubStatusSchema, type HubSpec } from './schema.js';
 
@@ -14,8 +15,8 @@ const COMPONENT = 'hub';
 /** The Transit Gateway route tables, by the traffic they carry. */
 export const HUB_ROUTE_TABLES = ['egress', 'workload', 'platform'] as const;
 
-/** Private ranges: a spoke never sends them to the egress VPC, which would hairpin them back into the Transit Gateway. */
-export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
+// Private ranges: a spoke never sends them to the egress VPC, which would hairpin them back into the Transit Gateway.
+export { PRIVATE_RANGES } from '../../resources/cidr.js';
 
 /** Key-safe form of a CIDR: 10.0.0.0/8 -> 10-0-0-0-8. */
 function cidrKey(cidr: string): string {
@@ -134,12 +135,8 @@ function shareTransitGateway(ctx: AwsComposition, spec: HubSpec): void {
  * attachment subnets whose default route goes to the NAT of their zone, and
  * routes back to the spokes (every private range) through the Transit Gateway.
  */
-function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
-  const slots = zoneSlots(spec.region, spec.egress.availabilityZones, 'spec.egress.availabilityZones');
+function buildEgressVpc(ctx: AwsComposition, spec: HubSpec, slots: readonly ZoneSlot[]): void {
   const zones = slots.map((s) => s.slot);
-  if (spec.egress.natGateways > zones.length) {
-    throw new FatalError(`spec.egress.natGateways: ${spec.egress.natGateways} NAT gateways need as many zones; spec.egress.availabilityZones is ${zones.length}`);
-  }
   const layout = egressLayout(spec.egress.cidr);
   addVpc(ctx, spec.egress.cidr, COMPONENT);
   slots.forEach(({ slot: zone, zoneId }, slot) => {
@@ -180,6 +177,54 @@ function buildEgressVpc(ctx: AwsComposition, spec: HubSpec): void {
   }
 }
 
+/**
+ * What a Hub reads of the base EnvironmentConfig: the zone table, and the
+ * platform cluster's VPC (a spoke its egress VPC must not overlap). The rest
+ * is the Environments' to validate.
+ */
+const hubConfigSchema = z
+  .object({ aws: z.object({ regions: regionsSchema, platform: z.object({ vpcCidr: z.string() }).loose().optional() }).loose() })
+  .loose();
+type HubConfig = z.output<typeof hubConfigSchema>;
+
+/**
+ * Every input problem of a Hub at once, before anything is composed: its
+ * name, its region's zones, the egress CIDR's range and size, NAT gateways
+ * against zones. Returns the zone slots of the egress VPC.
+ */
+/** Whether two CIDRs share an address; a malformed one is reported where it is parsed. */
+function cidrsOverlap(a: string, b: string): boolean {
+  try {
+    return overlaps(parseCidr(a), parseCidr(b));
+  } catch {
+    return false;
+  }
+}
+
+function checkHubInputs(name: string, spec: HubSpec, config: HubConfig): ZoneSlot[] {
+  const problems: Problem[] = [];
+  if (name.length > 20) problems.push({ path: 'metadata.name', message: `cannot use "${name}": it is longer than 20 characters and Hub names prefix every resource name; choose a shorter name` });
+  const slots = zoneSlots(config.aws.regions, spec.region, spec.egress.availabilityZones, { region: 'spec.region', count: 'spec.egress.availabilityZones' });
+  if (!Array.isArray(slots)) problems.push(slots);
+  const range = privateRangeProblem('spec.egress.cidr', spec.egress.cidr);
+  if (range !== undefined) problems.push(range);
+  const platformCidr = config.aws.platform?.vpcCidr;
+  if (platformCidr !== undefined && cidrsOverlap(spec.egress.cidr, platformCidr)) {
+    problems.push({ path: 'spec.egress.cidr', message: `cannot use "${spec.egress.cidr}": it overlaps the platform cluster's VPC ${platformCidr} (data.aws.platform.vpcCidr), a spoke of this Hub; pick a block outside it` });
+  }
+  try {
+    egressLayout(spec.egress.cidr);
+  } catch (error) {
+    if (!(error instanceof FatalError)) throw error;
+    problems.push({ path: 'spec.egress.cidr', message: error.message.replace(/^spec\.egress\.cidr: /, '') });
+  }
+  if (Array.isArray(slots) && spec.egress.natGateways > slots.length) {
+    problems.push({ path: 'spec.egress.natGateways', message: `cannot place ${spec.egress.natGateways} NAT gateways in ${slots.length} zones (spec.egress.availabilityZones); at most one per zone` });
+  }
+  throwProblems(problems);
+  return Array.isArray(slots) ? slots : [];
+}
+
 function hubStatus(ctx: AwsComposition, zones: readonly string[]): Record<string, unknown> {
   const status: Record<string, unknown> = {};
   const tgw = ctx.observedString('transit-gateway', 'id');
@@ -200,7 +245,7 @@ function hubStatus(ctx: AwsComposition, zones: readonly string[]): Record<string
 }
 
 /** Hub: the Transit Gateway and the egress VPC every spoke Environment uses. */
-export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
+export const hubKind: KindDefinition<HubSpec, HubConfig> = {
   kind: 'Hub',
   plural: 'hubs',
   description: 'The network hub: a Transit Gateway with egress, workload and platform route tables, and an egress VPC with fixed public IPs.',
@@ -211,12 +256,13 @@ export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
   ],
   spec: hubSpecSchema,
   status: hubStatusSchema,
-  // The Hub is sized by its own spec; it reads no EnvironmentConfig.
-  requirements: [],
-  config: () => ({ layers: [], schema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>> }),
+  // The Hub is sized by its own spec; from the base EnvironmentConfig it reads only the
+  // zone table, so its egress subnets and the spokes' attachment subnets share zone IDs.
+  requirements: [environmentConfigsRequirement],
+  config: () => ({ layers: [{ requirementName: ENVIRONMENT_CONFIGS_REQUIREMENT, matchLabels: { [ENVIRONMENT_LABEL]: BASE_CONFIG } }], schema: hubConfigSchema }),
 
-  compose({ xr, spec, observed }): Composed {
-    if (xr.name.length > 20) throw new FatalError(`metadata.name: "${xr.name}" is longer than 20 characters; Hub names prefix every resource name`);
+  compose({ xr, spec, config, observed }): Composed {
+    const slots = checkHubInputs(xr.name, spec, config);
     const ctx = new AwsComposition({
       xr,
       prefix: xr.name,
@@ -229,8 +275,8 @@ export const hubKind: KindDefinition<HubSpec, Record<string, never>> = {
       environmentTag: 'network-hub',
     });
     buildTransitGateway(ctx, spec);
-    buildEgressVpc(ctx, spec);
-    const zones = zoneSlots(spec.region, spec.egress.availabilityZones, 'spec.egress.availabilityZones').map((s) => s.slot);
+    buildEgressVpc(ctx, spec, slots);
+    const zones = slots.map((s) => s.slot);
     const removed = Object.keys(observed).filter((key) => ctx.resources[key] === undefined);
     return { resources: ctx.resources, status: hubStatus(ctx, zones), intentionallyRemoved: removed, ...(ctx.pending.length > 0 ? { ready: false } : {}) };
   },

@@ -8,7 +8,7 @@ export const hubSpecSchema = z
     region: awsRegion().describe('AWS region of the Transit Gateway and the egress VPC.'),
     egress: z
       .object({
-        cidr: ipv4Cidr('10.0.0.0/20').describe('Egress VPC CIDR, /16 to /24; must not overlap any spoke.'),
+        cidr: ipv4Cidr('10.0.0.0/20').describe('Egress VPC CIDR, /16 to /24, inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16; must not overlap any spoke.'),
         availabilityZones: z.number().int().min(2).max(3).default(3).describe('Zones of the egress VPC.'),
         natGateways: z.number().int().min(1).max(3).default(3).describe('NAT gateways (each with a fixed Elastic IP), at most one per zone.'),
       })
