@@ -1,4 +1,5 @@
 import type { EnvironmentContext } from '../context.js';
+import { prometheusInCluster } from './observability-mode.js';
 
 /**
  * Whether the cluster runs the Prometheus Operator (kube-prometheus-stack,
@@ -8,5 +9,23 @@ import type { EnvironmentContext } from '../context.js';
  * waited for only where it is installed.
  */
 export function prometheusOperatorRuns(ctx: EnvironmentContext): boolean {
-  return ctx.config.observability.mode === 'in-cluster';
+  return prometheusInCluster(ctx);
+}
+
+/**
+ * The pod annotations Alloy scrapes by (alloy.ts): `prometheus.io/scrape`,
+ * the port on the pod's IP and, where it is not `/metrics`, the path.
+ */
+export function scrapeAnnotations(port: number, path?: string): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), ...(path !== undefined ? { 'prometheus.io/path': path } : {}) };
+}
+
+/**
+ * How a component whose chart can render a monitor gets scraped: by the
+ * in-cluster Prometheus through the monitor where the Prometheus Operator
+ * runs, else by Alloy through pod annotations. Never both: Alloy writes to
+ * that same Prometheus, and a pod scraped twice would count twice.
+ */
+export function scrapedThrough(ctx: EnvironmentContext): 'monitor' | 'annotations' {
+  return prometheusOperatorRuns(ctx) ? 'monitor' : 'annotations';
 }
