@@ -1,15 +1,17 @@
 import type { EnvironmentContext } from '../context.js';
-import { prometheusInCluster } from './observability-mode.js';
 
 /**
  * Whether the cluster runs the Prometheus Operator (kube-prometheus-stack,
  * in-cluster mode), so a chart may render its ServiceMonitor or PodMonitor:
  * their CRDs exist only there, and Helm fails on a kind the API server lacks.
  * A chart that renders one depends on `kube-prometheus-stack`, which is
- * waited for only where it is installed.
+ * waited for only where it is installed. Reads the mode itself rather than
+ * through observability-mode.ts, which external-secrets.ts (importing this)
+ * must not reach: onprem-secrets.ts imports external-secrets.ts, and
+ * observability-mode.ts reads onprem-secrets.ts's namespace when loaded.
  */
 export function prometheusOperatorRuns(ctx: EnvironmentContext): boolean {
-  return prometheusInCluster(ctx);
+  return ctx.config.observability.mode === 'in-cluster';
 }
 
 /**
