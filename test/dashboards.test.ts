@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DASHBOARD_LABEL, DASHBOARDS, PLATFORM_NAMESPACES_VARIABLE } from '../functions/platform/src/kinds/environment/addons/dashboards.js';
+import { DASHBOARDS, PLATFORM_NAMESPACES_VARIABLE } from '../functions/platform/src/kinds/environment/addons/dashboards.js';
+import { DASHBOARD_LABEL, DATA_SOURCE_UIDS as GRAFANA_DATA_SOURCE_UIDS } from '../functions/platform/src/kinds/environment/addons/grafana.js';
 import { MONITORING_NAMESPACE } from '../functions/platform/src/kinds/environment/addons/onprem-secrets.js';
 import { releaseProblems } from '../scripts/lib/charts.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
@@ -47,6 +48,10 @@ describe('the shipped dashboards', () => {
     const dashboard = fromFile(file);
     expect(dashboardQueries(dashboard).length).toBeGreaterThan(0);
     expect(metricProblems(dashboard, index, everything)).toEqual([]);
+  });
+
+  it('the agreed uids are the ones the Grafanas the package runs provision', () => {
+    expect(new Set(Object.values(GRAFANA_DATA_SOURCE_UIDS))).toEqual(DATA_SOURCE_UIDS);
   });
 
   it('facts name where each was read and which add-on installs the component', () => {
@@ -96,66 +101,122 @@ describe('the checks catch what they are for', () => {
 });
 
 const forProvider = (r: JsonObject | undefined): JsonObject => ((r?.spec as JsonObject | undefined)?.forProvider ?? {}) as JsonObject;
+const valuesOf = (resources: Resources, addon: string): JsonObject => (forProvider(resources[`release-${addon}`]).values ?? {}) as JsonObject;
 const installedOf = (resources: Resources): Set<string> => new Set(Object.keys(resources).flatMap((k) => (k.startsWith('release-') ? [k.slice('release-'.length)] : [])));
 const configMapsOf = (resources: Resources): JsonObject[] =>
   Object.entries(resources)
     .filter(([key]) => key.startsWith('object-dashboards-'))
     .map(([, r]) => forProvider(r).manifest as JsonObject);
 const dashboardIn = (configMap: JsonObject): JsonObject => JSON.parse(Object.values(configMap.data as Record<string, string>)[0] ?? '{}') as JsonObject;
+const alloyConfigOf = (resources: Resources): string => ((valuesOf(resources, 'alloy').alloy as JsonObject).configMap as { content: string }).content;
 
 function variant(example: string, spec: JsonObject): JsonObject {
   const xr = readManifest(`examples/environment/${example}.yaml`);
   return { ...xr, spec: { ...(xr.spec as JsonObject), ...spec } };
 }
 
-const GRAFANA_CLOUD = { observability: { mode: 'grafana-cloud', grafanaCloud: { prometheusUrl: 'https://prom.example/api/prom/push', lokiUrl: 'https://logs.example/loki/api/v1/push', credentialsSecret: 'dev/observability/grafana-cloud' } } };
+type Mode = 'in-cluster' | 'aws-managed' | 'grafana-cloud';
 
-/** Every example Environment (all keep Grafana in the cluster), the platform role, Cilium instead of Istio, and Grafana Cloud. */
-const ENVIRONMENTS: Record<string, JsonObject> = {
-  ...Object.fromEntries(
-    readdirSync(join(REPO_ROOT, 'examples/environment'))
-      .filter((f) => f.endsWith('.yaml'))
-      .map((f) => [f.replace(/\.yaml$/, ''), readManifest(`examples/environment/${f}`)]),
-  ),
-  'staging as platform': variant('staging', { role: 'platform' }),
-  'dev with cilium as the mesh': variant('dev', { overrides: { features: { cilium: true } } }),
-  'dev with grafana cloud': variant('dev', { overrides: GRAFANA_CLOUD }),
+const GRAFANA_CLOUD = {
+  observability: {
+    mode: 'grafana-cloud',
+    grafanaCloud: { prometheusUrl: 'https://prom.example/api/prom/push', lokiUrl: 'https://logs.example/loki/api/v1/push', tracesEndpoint: 'traces.example:443', credentialsSecret: 'dev/observability/grafana-cloud' },
+  },
 };
 
-describe('each environment composes the dashboards its Grafana loads', SLOW, () => {
-  for (const [name, xr] of Object.entries(ENVIRONMENTS)) {
-    it(name, () => {
+/**
+ * Every example Environment with the mode its EnvironmentConfig picks (dev and on-prem in-cluster, prod
+ * aws-managed, staging Grafana Cloud), the platform role in each mode, Cilium instead of Istio, and dev in
+ * the other two modes.
+ */
+const ENVIRONMENTS: Record<string, { xr: JsonObject; mode: Mode }> = {
+  dev: { xr: readManifest('examples/environment/dev.yaml'), mode: 'in-cluster' },
+  onprem: { xr: readManifest('examples/environment/onprem.yaml'), mode: 'in-cluster' },
+  prod: { xr: readManifest('examples/environment/prod.yaml'), mode: 'aws-managed' },
+  'prod-standalone': { xr: readManifest('examples/environment/prod-standalone.yaml'), mode: 'aws-managed' },
+  staging: { xr: readManifest('examples/environment/staging.yaml'), mode: 'grafana-cloud' },
+  'dev as platform': { xr: variant('dev', { role: 'platform' }), mode: 'in-cluster' },
+  'prod as platform': { xr: variant('prod', { role: 'platform' }), mode: 'aws-managed' },
+  'staging as platform': { xr: variant('staging', { role: 'platform' }), mode: 'grafana-cloud' },
+  'dev with cilium as the mesh': { xr: variant('dev', { overrides: { features: { cilium: true } } }), mode: 'in-cluster' },
+  'dev with grafana cloud': { xr: variant('dev', { overrides: GRAFANA_CLOUD }), mode: 'grafana-cloud' },
+  'dev as aws-managed': { xr: variant('dev', { overrides: { observability: { mode: 'aws-managed' } } }), mode: 'aws-managed' },
+};
+
+it('every example Environment is covered', () => {
+  const examples = readdirSync(join(REPO_ROOT, 'examples/environment')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+  expect(examples.filter((e) => ENVIRONMENTS[e] === undefined)).toEqual([]);
+});
+
+/** The Grafana that loads the dashboards in each mode: kube-prometheus-stack's, the package's own, or none in the cluster. */
+const GRAFANA_OF: Record<Mode, string | undefined> = { 'in-cluster': 'kube-prometheus-stack', 'aws-managed': 'grafana', 'grafana-cloud': undefined };
+
+/** The dashboards each environment should get, from what it installs. */
+function expectedDashboards(xr: JsonObject, installed: ReadonlySet<string>): string[] {
+  const platform = (xr.spec as JsonObject).role === 'platform';
+  return ['namespaces', 'gateways', 'operators', ...(platform ? ['pipeline'] : []), ...(installed.has('istiod') ? ['mesh'] : [])].sort();
+}
+
+describe('each environment composes the dashboards its Grafana loads, and collects what they read', SLOW, () => {
+  for (const [name, { xr, mode }] of Object.entries(ENVIRONMENTS)) {
+    it(`${name} (${mode})`, () => {
       const { resources } = settleEnvironment(xr);
       const installed = installedOf(resources);
       const configMaps = configMapsOf(resources);
-      if (name.includes('grafana cloud')) {
-        // No Grafana in the cluster, and no Prometheus Operator to take monitors.
-        expect(configMaps).toEqual([]);
-        expect(JSON.stringify(forProvider(resources['release-keda']).values)).toContain('"serviceMonitor":{"enabled":false}');
-        return;
-      }
-      expect(installed.has('kube-prometheus-stack')).toBe(true);
-      expect(installed.has('istiod')).toBe(!name.includes('cilium'));
       const platform = (xr.spec as JsonObject).role === 'platform';
-      const expected = ['namespaces', 'gateways', 'operators', ...(platform ? ['pipeline'] : []), ...(installed.has('istiod') ? ['mesh'] : [])].sort();
-      expect(configMaps.map((c) => (c.metadata as JsonObject).name).sort()).toEqual(expected.map((d) => `dashboard-${d}`).sort());
-      const namespaces = new Set<string>();
-      for (const [key, r] of Object.entries(resources)) if (key.startsWith('release-')) namespaces.add(String(forProvider(r).namespace));
-      for (const configMap of configMaps) {
-        const metadata = configMap.metadata as JsonObject;
-        expect(metadata.namespace).toBe(MONITORING_NAMESPACE);
-        expect(metadata.labels).toEqual(DASHBOARD_LABEL);
-        const dashboard = dashboardIn(configMap);
-        expect(validate(dashboard)).toEqual([]);
-        expect(metricProblems(dashboard, index, installed)).toEqual([]);
-        const scope = ((dashboard.templating as JsonObject).list as JsonObject[]).find((v) => v.name === PLATFORM_NAMESPACES_VARIABLE);
-        if (scope !== undefined) expect(String(scope.query).split('|')).toEqual([...namespaces].sort());
+      const expected = expectedDashboards(xr, installed);
+      expect(installed.has('istiod')).toBe(!name.includes('cilium'));
+      // Exactly one Grafana in the cluster where the mode runs one, and the dashboards wait for it.
+      const grafana = GRAFANA_OF[mode];
+      expect(['kube-prometheus-stack', 'grafana'].filter((a) => installed.has(a))).toEqual(grafana !== undefined ? [grafana] : []);
+
+      // Every dashboard that applies reads only metrics something installed here collects: in Grafana Cloud too,
+      // where users import the same JSON files.
+      for (const file of expected) expect(metricProblems(fromFile(`${file}.json`), index, installed), `${file}.json`).toEqual([]);
+
+      if (grafana === undefined) {
+        expect(configMaps).toEqual([]);
+      } else {
+        expect(configMaps.map((c) => (c.metadata as JsonObject).name).sort()).toEqual(expected.map((d) => `dashboard-${d}`).sort());
+        const namespaces = new Set<string>();
+        for (const [key, r] of Object.entries(resources)) if (key.startsWith('release-')) namespaces.add(String(forProvider(r).namespace));
+        for (const configMap of configMaps) {
+          const metadata = configMap.metadata as JsonObject;
+          expect(metadata.namespace).toBe(MONITORING_NAMESPACE);
+          expect(metadata.labels).toEqual({ [DASHBOARD_LABEL.name]: DASHBOARD_LABEL.value });
+          const dashboard = dashboardIn(configMap);
+          expect(validate(dashboard)).toEqual([]);
+          expect(metricProblems(dashboard, index, installed)).toEqual([]);
+          const scope = ((dashboard.templating as JsonObject).list as JsonObject[]).find((v) => v.name === PLATFORM_NAMESPACES_VARIABLE);
+          if (scope !== undefined) expect(String(scope.query).split('|')).toEqual([...namespaces].sort());
+        }
+        // The Grafana's sidecar loads from where the ConfigMaps are, by their label.
+        const sidecar = ((grafana === 'grafana' ? valuesOf(resources, 'grafana') : (valuesOf(resources, 'kube-prometheus-stack').grafana as JsonObject)).sidecar as JsonObject).dashboards;
+        expect(sidecar).toMatchObject({ enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value, searchNamespace: MONITORING_NAMESPACE });
       }
-      // The charts expose what the dashboards read, and their monitors fit the charts.
-      expect(forProvider(resources['release-keda']).values).toMatchObject({ prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } } } });
-      expect(forProvider(resources['release-external-secrets']).values).toMatchObject({ serviceMonitor: { enabled: true } });
-      if (platform) expect(forProvider(resources['release-nats']).values).toMatchObject({ promExporter: { enabled: true, podMonitor: { enabled: true } } });
-      for (const addon of ['keda', 'external-secrets', ...(platform ? ['nats'] : [])]) expect(releaseProblems(resources[`release-${addon}`] as JsonObject)).toEqual([]);
+
+      // Who collects what the dashboards read. In-cluster: kube-prometheus-stack (kube-state-metrics, cAdvisor) and
+      // the charts' monitors; elsewhere Alloy: its node's kubelet and cAdvisor, the package's kube-state-metrics,
+      // and the operators' annotated pods. Never both, so nothing is counted twice.
+      const alloy = alloyConfigOf(resources);
+      const operator = mode === 'in-cluster';
+      expect(installed.has('kube-state-metrics')).toBe(!operator);
+      for (const job of ['prometheus.scrape "kubelet"', 'prometheus.scrape "cadvisor"', 'prometheus.scrape "kube_state_metrics"']) expect(alloy.includes(job), job).toBe(!operator);
+      expect(alloy).toContain('prometheus.scrape "pods"');
+      const annotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' };
+      const keda = valuesOf(resources, 'keda');
+      expect(keda).toMatchObject({ prometheus: { operator: { enabled: true, port: 8080, serviceMonitor: { enabled: operator } } } });
+      expect((keda.podAnnotations as JsonObject | undefined)?.keda).toEqual(operator ? undefined : annotations);
+      const externalSecrets = valuesOf(resources, 'external-secrets');
+      expect(externalSecrets.serviceMonitor).toEqual(operator ? { enabled: true, renderMode: 'failIfMissing' } : undefined);
+      expect((externalSecrets.global as JsonObject | undefined)?.podAnnotations).toEqual(operator ? undefined : annotations);
+      if (platform) {
+        const nats = valuesOf(resources, 'nats');
+        expect(nats).toMatchObject({ promExporter: { enabled: true, port: 7777, podMonitor: { enabled: operator } } });
+        const merged = ((nats.podTemplate as JsonObject).merge as JsonObject | undefined)?.metadata as JsonObject | undefined;
+        expect(merged?.annotations).toEqual(operator ? undefined : { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '7777' });
+      }
+      for (const addon of ['keda', 'external-secrets', 'alloy', ...(platform ? ['nats'] : []), ...(operator ? [] : ['kube-state-metrics'])]) expect(releaseProblems(resources[`release-${addon}`] as JsonObject), addon).toEqual([]);
     });
   }
 });

@@ -159,6 +159,102 @@ export function alloyPipelines(config: string): { problems: string[]; sinks: { s
   return { problems, sinks };
 }
 
+// ---- Alloy's scrape targets, simulated ---------------------------------------------------------
+
+interface RelabelRule {
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  action?: string;
+  target_label?: string;
+  replacement?: string;
+}
+
+/** The `rule` blocks of a `discovery.relabel` component, in order (values are Alloy string and list literals, JSON-compatible). */
+export function relabelRules(config: string, id: string): RelabelRule[] {
+  const component = alloyComponents(config).get(id);
+  if (component === undefined) throw new Error(`no component ${id}`);
+  return [...component.body.matchAll(/^\s*rule \{\n([\s\S]*?)\n\s*\}$/gm)].map((m) =>
+    Object.fromEntries(
+      m[1]!.split('\n').map((line) => {
+        const attr = /^\s*([a-z_]+)\s*=\s*(.+)$/.exec(line);
+        if (attr === null) throw new Error(`cannot read rule line ${line}`);
+        return [attr[1]!, JSON.parse(attr[2]!) as unknown];
+      }),
+    ) as RelabelRule,
+  );
+}
+
+/**
+ * Prometheus' relabelling (keep, drop, replace; regexes fully anchored,
+ * source values joined by `;`, `$n` expanded, an empty result deletes the
+ * label), which Alloy's discovery.relabel runs. Undefined: the target is dropped.
+ */
+export function relabel(target: Readonly<Record<string, string>>, rules: readonly RelabelRule[]): Record<string, string> | undefined {
+  const labels = { ...target };
+  for (const rule of rules) {
+    const value = (rule.source_labels ?? []).map((l) => labels[l] ?? '').join(rule.separator ?? ';');
+    const match = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`).exec(value);
+    const action = rule.action ?? 'replace';
+    if (action === 'keep' && match === null) return undefined;
+    if (action === 'drop' && match !== null) return undefined;
+    if (action === 'replace' && match !== null) {
+      const result = (rule.replacement ?? '$1').replace(/\$(\d+)/g, (_, n: string) => match[Number(n)] ?? '');
+      if (result === '') delete labels[rule.target_label!];
+      else labels[rule.target_label!] = result;
+    }
+    if (!['keep', 'drop', 'replace'].includes(action)) throw new Error(`relabel action ${action} is not simulated`);
+  }
+  return labels;
+}
+
+interface Pod {
+  namespace: string;
+  name: string;
+  ip: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  containers: { name: string; init?: boolean; ports: { name?: string; port: number }[] }[];
+}
+
+const sanitise = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
+
+/** What Kubernetes discovery (role pod) gives for a running pod: one target per declared port, one per container without ports. */
+export function podTargets(pod: Pod): Record<string, string>[] {
+  const common: Record<string, string> = {
+    __meta_kubernetes_namespace: pod.namespace,
+    __meta_kubernetes_pod_name: pod.name,
+    __meta_kubernetes_pod_ip: pod.ip,
+    __meta_kubernetes_pod_phase: 'Running',
+    ...Object.fromEntries(Object.entries(pod.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sanitise(k)}`, v])),
+    ...Object.fromEntries(Object.entries(pod.annotations ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_annotation_${sanitise(k)}`, v])),
+  };
+  const host = pod.ip.includes(':') ? `[${pod.ip}]` : pod.ip;
+  return pod.containers.flatMap((c) => {
+    const container = { ...common, __meta_kubernetes_pod_container_name: c.name, __meta_kubernetes_pod_container_init: String(c.init === true) };
+    if (c.ports.length === 0) return [{ ...container, __address__: pod.ip }];
+    return c.ports.map((p) => ({ ...container, __address__: `${host}:${p.port}`, __meta_kubernetes_pod_container_port_number: String(p.port), __meta_kubernetes_pod_container_port_name: p.name ?? '' }));
+  });
+}
+
+/**
+ * What one `prometheus.scrape` scrapes from a relabelled component's output:
+ * the scrape defaults where relabelling set none, `__meta_*` gone, and
+ * identical targets kept once (as Prometheus' scrape pool does).
+ */
+export function scrapedUrls(config: string, relabelId: string, targets: Record<string, string>[]): { url: string; labels: Record<string, string> }[] {
+  const rules = relabelRules(config, relabelId);
+  const seen = new Map<string, { url: string; labels: Record<string, string> }>();
+  for (const target of targets) {
+    const out = relabel(target, rules);
+    if (out === undefined) continue;
+    const labels = Object.fromEntries(Object.entries({ __scheme__: 'http', __metrics_path__: '/metrics', ...out }).filter(([k]) => !k.startsWith('__meta_')).sort(([a], [b]) => a.localeCompare(b)));
+    const url = `${labels.__scheme__}://${labels.__address__}${labels.__metrics_path__}`;
+    seen.set(JSON.stringify(labels), { url, labels: Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('__'))) });
+  }
+  return [...seen.values()];
+}
+
 // ---- Grafana's data sources ------------------------------------------------------------------
 
 interface DataSource {
@@ -320,6 +416,114 @@ describe.each(MODES)('observability, mode $mode ($reason)', ({ mode, example, en
     // The public Gateway never serves Grafana.
     const publicGateway = manifestOf(resources, 'object-envoy-gateway-public') as { spec: { listeners: { name: string }[] } };
     expect(publicGateway.spec.listeners.map((l) => l.name)).not.toContain('grafana');
+  });
+
+  it('scrapes every annotated pod once, at the annotated port on its IP and the annotated path: the gateways, the mesh and the operators', () => {
+    const values = (addon: string) => forProvider(resources[`release-${addon}`]).values as JsonObject;
+    const config = ((values('alloy').alloy as JsonObject).configMap as { content: string }).content;
+    const operator = mode === 'in-cluster' || mode === 'on-prem';
+    const ip = '10.0.3.7';
+    const cases: { reason: string; pod: Pod; want: string[] }[] = [
+      {
+        reason: "an Envoy Gateway proxy: every port it declares, and the shutdown manager's container, become the one stats endpoint its annotations name (envoyproxy/gateway v1.9.0 resource_provider.go)",
+        pod: {
+          namespace: 'envoy-gateway-system',
+          name: 'envoy-public-7d9f-abcde',
+          ip,
+          annotations: { 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true', 'prometheus.io/port': '19001' },
+          containers: [
+            { name: 'envoy', ports: [{ name: 'http-10080', port: 10080 }, { name: 'https-10443', port: 10443 }, { name: 'metrics', port: 19001 }, { name: 'readiness', port: 19003 }] },
+            { name: 'shutdown-manager', ports: [] },
+          ],
+        },
+        want: [`http://${ip}:19001/stats/prometheus`],
+      },
+      {
+        reason: 'a waypoint: pilot-agent merges its stats on 15020 (the waypoint template of istio 1.30.3)',
+        pod: {
+          namespace: 'forge-api',
+          name: 'waypoint-5c6d-xyz12',
+          ip,
+          annotations: { 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/port': '15020', 'prometheus.io/scrape': 'true' },
+          containers: [{ name: 'istio-proxy', ports: [{ name: 'metrics', port: 15020 }, { name: 'status-port', port: 15021 }, { name: 'http-envoy-prom', port: 15090 }] }],
+        },
+        want: [`http://${ip}:15020/stats/prometheus`],
+      },
+      {
+        reason: 'ztunnel: port 15020, no path annotation, so /metrics (the ztunnel chart\'s podAnnotations)',
+        pod: { namespace: 'istio-system', name: 'ztunnel-q7x2k', ip, annotations: { 'prometheus.io/port': '15020', 'prometheus.io/scrape': 'true' }, containers: [{ name: 'istio-proxy', ports: [{ name: 'ztunnel-stats', port: 15020 }] }] },
+        want: [`http://${ip}:15020/metrics`],
+      },
+      {
+        reason: 'istiod: its monitoring port 15014 out of five',
+        pod: {
+          namespace: 'istio-system',
+          name: 'istiod-6b8f-k2l9m',
+          ip,
+          annotations: { 'prometheus.io/port': '15014', 'prometheus.io/scrape': 'true' },
+          containers: [{ name: 'discovery', ports: [{ port: 8080 }, { port: 15010 }, { port: 15012 }, { port: 15017 }, { port: 15014 }] }],
+        },
+        want: [`http://${ip}:15014/metrics`],
+      },
+      {
+        reason: 'the KEDA operator: annotated by the package where no Prometheus Operator takes its ServiceMonitor, else not scraped by Alloy at all',
+        pod: { namespace: 'keda', name: 'keda-operator-5f4-abc12', ip, annotations: ((values('keda').podAnnotations as JsonObject | undefined)?.keda ?? {}) as Record<string, string>, containers: [{ name: 'keda-operator', ports: [{ name: 'metrics', port: 8080 }, { name: 'metricsservice', port: 9666 }] }] },
+        want: operator ? [] : [`http://${ip}:8080/metrics`],
+      },
+      {
+        reason: 'an IPv6 pod: the address is bracketed',
+        pod: { namespace: 'envoy-gateway-system', name: 'envoy-internal-1', ip: 'fd00:ec2::5', annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '19001', 'prometheus.io/path': '/stats/prometheus' }, containers: [{ name: 'envoy', ports: [{ port: 19001 }, { port: 19003 }] }] },
+        want: ['http://[fd00:ec2::5]:19001/stats/prometheus'],
+      },
+      {
+        reason: 'a pod that asks to be scraped without naming a port: each port it declares, at /metrics (the Prometheus convention)',
+        pod: { namespace: 'forge-api', name: 'api-1', ip, annotations: { 'prometheus.io/scrape': 'true' }, containers: [{ name: 'api', ports: [{ port: 8080 }, { port: 9090 }] }] },
+        want: [`http://${ip}:8080/metrics`, `http://${ip}:9090/metrics`],
+      },
+      {
+        reason: 'a pod that does not ask: nothing',
+        pod: { namespace: 'forge-api', name: 'api-2', ip, containers: [{ name: 'api', ports: [{ port: 8080 }] }] },
+        want: [],
+      },
+      {
+        reason: 'kube-state-metrics is not annotated: the pods job leaves it to its own job, which keeps its labels',
+        pod: { namespace: 'monitoring', name: 'kube-state-metrics-6d-abc', ip, labels: { 'app.kubernetes.io/name': 'kube-state-metrics' }, containers: [{ name: 'kube-state-metrics', ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 8081 }] }] },
+        want: [],
+      },
+    ];
+    for (const c of cases) {
+      const scraped = scrapedUrls(config, 'discovery.relabel.scrape', podTargets(c.pod));
+      expect(scraped.map((t) => t.url).sort(), c.reason).toEqual(c.want);
+      for (const t of scraped) expect(t.labels, c.reason).toEqual({ namespace: c.pod.namespace, pod: c.pod.name });
+    }
+    // An init container of a pod that asks: nothing (it has finished once the pod runs).
+    const initOnly: Pod = { namespace: 'forge-api', name: 'api-3', ip, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' }, containers: [{ name: 'migrate', init: true, ports: [] }] };
+    expect(scrapedUrls(config, 'discovery.relabel.scrape', podTargets(initOnly))).toEqual([]);
+
+    // kube-state-metrics: the package's own (its pod label and port) where Alloy collects, once, keeping the labels that name
+    // the objects; where kube-prometheus-stack runs its own, its monitor scrapes it and Alloy has no such job.
+    const ksm = cases.at(-1)!.pod;
+    if (operator) {
+      expect(config).not.toContain('discovery.relabel "kube_state_metrics"');
+      expect(resources['release-kube-state-metrics']).toBeUndefined();
+    } else {
+      expect(scrapedUrls(config, 'discovery.relabel.kube_state_metrics', podTargets(ksm)).map((t) => t.url)).toEqual([`http://${ip}:8080/metrics`]);
+      expect(scrapedUrls(config, 'discovery.relabel.kube_state_metrics', podTargets({ ...ksm, namespace: 'forge-api' }))).toEqual([]);
+      expect(alloyComponents(config).get('prometheus.scrape.kube_state_metrics')!.body).toMatch(/honor_labels\s*=\s*true/);
+      expect(forProvider(resources['release-kube-state-metrics']).namespace).toBe(ksm.namespace);
+    }
+    // The general job never takes the scraped series' own namespace and pod: a workload cannot write under another's name.
+    expect(alloyComponents(config).get('prometheus.scrape.pods')!.body).not.toContain('honor_labels');
+  });
+
+  it('lets the scrapers reach the mesh: the metrics ports on meshed workloads; the proxies the package scrapes outside them are not captured', () => {
+    const policy = manifestOf(resources, 'object-mesh-policies-allow-metrics-scrapers') as { spec: { rules: { from: { source: { principals: string[] } }[]; to: { operation: { ports: string[] } }[] }[] } };
+    expect(policy.spec.rules[0]!.from[0]!.source.principals).toContain('cluster.local/ns/alloy/sa/alloy');
+    // Waypoints, ztunnel and istiod carry istio.io/dataplane-mode: none (istio 1.30.3 templates) and the gateways'
+    // namespace admits everything (allow-gateways): none of 15020, 15014 or 19001 needs a port in this policy.
+    expect(policy.spec.rules[0]!.to[0]!.operation.ports).toEqual(['8080', '9090', '9091', '9100']);
+    const gateways = manifestOf(resources, 'object-mesh-policies-allow-gateways') as { metadata: { namespace: string }; spec: { action: string; rules: JsonObject[] } };
+    expect(gateways).toMatchObject({ metadata: { namespace: 'envoy-gateway-system' }, spec: { action: 'ALLOW', rules: [{}] } });
   });
 
   it('gives each component a role that allows exactly what it calls, on exactly its resources', () => {

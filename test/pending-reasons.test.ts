@@ -127,6 +127,15 @@ describe('status.pendingReasons: why each pending resource waits', () => {
       waitingFor: [{ resource: 'transit-gateway', field: 'status.atProvider.arn' }],
     },
     {
+      reason: 'the Prometheus workspace (aws-managed) is encrypted at creation with the environment key and logs to its own group, so it waits for both',
+      response: () => renderEnvironment(PROD),
+      resource: 'amp-workspace',
+      waitingFor: [
+        { resource: 'kms-key', field: 'status.atProvider.arn' },
+        { resource: 'log-group-amp', condition: 'Ready' },
+      ],
+    },
+    {
       reason: 'a Usage protecting the cluster from its node group waits for both to be composed',
       response: () => renderEnvironment(DEV),
       resource: 'usage-cluster-by-node-group-system',

@@ -198,6 +198,7 @@ export const CHART_WORKLOADS: Readonly<Record<string, readonly ChartWorkload[]>>
     // The node exporter tolerates every NoSchedule taint by default.
     { ...daemonSet('prometheus-node-exporter', 'prometheus-node-exporter'), enabled: bool('nodeExporter.enabled', true), tolerations: (v) => at(v, 'prometheus-node-exporter.tolerations') ?? [{ operator: 'Exists', effect: 'NoSchedule' }] },
   ],
+  'kube-state-metrics': [standard('kube-state-metrics', '', 'replicas', 1)],
   loki: [{ ...standard('loki', 'singleBinary', 'replicas', 0), kind: 'StatefulSet' }],
   // Single binary: replicas and placement at the top level, the container's resources under tempo.
   tempo: [{ ...standard('tempo', '', 'replicas', 1), kind: 'StatefulSet', requests: path('tempo.resources.requests') }],

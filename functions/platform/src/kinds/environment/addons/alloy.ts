@@ -3,7 +3,8 @@ import { everywhere, type AddonDefinition } from './addon.js';
 import { PLATFORM_SECRET_STORE } from './crossplane.js';
 import { AMBIENT_POD_LABELS, meshIsIstio, METRICS_SCRAPERS } from './istio.js';
 import { AMP_WORKSPACE, ampRemoteWriteUrl, onWorkspace } from './managed-prometheus.js';
-import { IN_CLUSTER_SERVICES, observabilityMode, OTLP_RECEIVER } from './observability-mode.js';
+import { KUBE_STATE_METRICS } from './kube-state-metrics.js';
+import { IN_CLUSTER_SERVICES, observabilityMode, OTLP_RECEIVER, prometheusInCluster } from './observability-mode.js';
 
 /** Alloy's namespace and service account: a metrics scraper the mesh admits (istio.ts). */
 const SCRAPER = METRICS_SCRAPERS[0];
@@ -128,28 +129,59 @@ function tracesExporter(out: AlloyOutputs): string {
 }
 
 /**
- * Alloy's pipeline: pods of this node (one Alloy per node) scraped where
- * they ask for it (and its kubelet and cAdvisor where no in-cluster
- * Prometheus does) and their logs tailed; spans received over OTLP (gRPC
- * 4317, HTTP 4318) from workloads, the mesh and the gateways, batched and
- * forwarded. Each pipeline ends at the environment's sink for it ({@link alloyOutputs}).
+ * Pods of this node that ask to be scraped (`prometheus.io/scrape: "true"`),
+ * read the way Prometheus' own Kubernetes example reads the annotations.
+ * Where `prometheus.io/port` is set, the address is the pod's IP and that
+ * port, whatever the pod's containers declare: discovery gives one target
+ * per declared port, all of them then the same target, which the scraper
+ * keeps once. Envoy Gateway's proxies (19001), ztunnel and waypoints (15020)
+ * and istiod (15014) serve nowhere else. `prometheus.io/path` replaces
+ * `/metrics` (Envoy and waypoints: `/stats/prometheus`), and
+ * `prometheus.io/scheme` http. A pod without a port annotation is scraped
+ * on each port it declares. Init containers and finished pods have nothing
+ * to scrape. Each series gets the pod's namespace and name; a scraped
+ * `namespace` or `pod` label is kept as `exported_*` (honor_labels off),
+ * so no workload can write series under another's name.
  */
-export function alloyConfig(ctx: EnvironmentContext): string {
-  const out = alloyOutputs(ctx);
-  return `discovery.kubernetes "pods" {
-  role = "pod"
-  selectors {
-    role  = "pod"
-    field = "spec.nodeName=" + sys.env("NODE_NAME")
-  }
-}
-
-discovery.relabel "scrape" {
+function podScrape(): string {
+  return `discovery.relabel "scrape" {
   targets = discovery.kubernetes.pods.targets
   rule {
     source_labels = ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"]
     regex         = "true"
     action        = "keep"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_container_init"]
+    regex         = "true"
+    action        = "drop"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_phase"]
+    regex         = "Succeeded|Failed"
+    action        = "drop"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_annotation_prometheus_io_port", "__meta_kubernetes_pod_ip"]
+    regex         = "([0-9]+);([0-9.]+)"
+    replacement   = "$2:$1"
+    target_label  = "__address__"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_annotation_prometheus_io_port", "__meta_kubernetes_pod_ip"]
+    regex         = "([0-9]+);([0-9a-fA-F]*:[0-9a-fA-F:]*)"
+    replacement   = "[$2]:$1"
+    target_label  = "__address__"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_annotation_prometheus_io_path"]
+    regex         = "(/.*)"
+    target_label  = "__metrics_path__"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"]
+    regex         = "(https?)"
+    target_label  = "__scheme__"
   }
   rule {
     source_labels = ["__meta_kubernetes_namespace"]
@@ -165,8 +197,58 @@ prometheus.scrape "pods" {
   targets    = discovery.relabel.scrape.output
   forward_to = [prometheus.remote_write.default.receiver]
 }
+`;
+}
 
-${observabilityMode(ctx) === 'in-cluster' ? '' : kubeletScrape()}prometheus.remote_write "default" {
+/**
+ * kube-state-metrics, where this package installs it (kube-state-metrics.ts:
+ * no kube-prometheus-stack). Found by its pod label and port rather than by
+ * annotation, because its series must keep their own `namespace` and `pod`
+ * labels (the objects they describe): honor_labels, as kube-prometheus-stack's
+ * monitor does. Only the Alloy on its node scrapes it.
+ */
+function kubeStateMetricsScrape(): string {
+  return `discovery.relabel "kube_state_metrics" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_container_port_number"]
+    regex         = "${KUBE_STATE_METRICS.namespace};${KUBE_STATE_METRICS.name};${KUBE_STATE_METRICS.port}"
+    action        = "keep"
+  }
+}
+
+prometheus.scrape "kube_state_metrics" {
+  targets      = discovery.relabel.kube_state_metrics.output
+  job_name     = "kube-state-metrics"
+  honor_labels = true
+  forward_to   = [prometheus.remote_write.default.receiver]
+}
+`;
+}
+
+/**
+ * Alloy's pipeline: pods of this node (one Alloy per node) scraped where
+ * they ask for it ({@link podScrape}); where no in-cluster Prometheus runs,
+ * also this node's kubelet and cAdvisor and kube-state-metrics; logs tailed;
+ * spans received over OTLP (gRPC 4317, HTTP 4318) from workloads, the mesh
+ * and the gateways, batched and forwarded. Each pipeline ends at the
+ * environment's sink for it ({@link alloyOutputs}).
+ */
+export function alloyConfig(ctx: EnvironmentContext): string {
+  const out = alloyOutputs(ctx);
+  const ownCollectors = !prometheusInCluster(ctx);
+  return `discovery.kubernetes "pods" {
+  role = "pod"
+  selectors {
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("NODE_NAME")
+  }
+}
+
+${podScrape()}
+${ownCollectors ? `${kubeletScrape()}
+${kubeStateMetricsScrape()}
+` : ''}prometheus.remote_write "default" {
   external_labels = { cluster = "${ctx.clusterName}", environment = "${ctx.environment}" }
   endpoint {
     url = "${out.metrics.url}"${endpointAuth(out.metrics.auth)}

@@ -1,16 +1,14 @@
 import type { EnvironmentContext } from '../context.js';
 import type { AddonDefinition } from './addon.js';
+import { DASHBOARD_LABEL, DASHBOARD_SIDECAR } from './grafana.js';
 import { meshIsIstio } from './istio.js';
 import { isPlatformEnvironment } from './nats.js';
-import { MONITORING_NAMESPACE } from './onprem-secrets.js';
+import { storesInCluster } from './observability-mode.js';
 import gateways from './dashboards/gateways.json' with { type: 'json' };
 import mesh from './dashboards/mesh.json' with { type: 'json' };
 import namespaces from './dashboards/namespaces.json' with { type: 'json' };
 import operators from './dashboards/operators.json' with { type: 'json' };
 import pipeline from './dashboards/pipeline.json' with { type: 'json' };
-
-/** The label (and value) Grafana's dashboard sidecar loads ConfigMaps by (kube-prometheus-stack's default). */
-export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
 
 /** The template variable of the operators dashboard the package fills with this environment's operator namespaces. */
 export const PLATFORM_NAMESPACES_VARIABLE = 'platform_namespaces';
@@ -43,11 +41,13 @@ export const DASHBOARDS: readonly ShippedDashboard[] = [
 
 /**
  * Whether Grafana runs in the cluster, with the data source uids the
- * dashboards name (`prometheus`, `loki`, `tempo`): every mode but Grafana
- * Cloud, whose users import the same JSON files themselves.
+ * dashboards name (`prometheus`, `loki`, `tempo`; grafana.ts
+ * DATA_SOURCE_UIDS): kube-prometheus-stack's in the in-cluster mode, the
+ * package's own in the aws-managed mode. Not in Grafana Cloud, whose users
+ * import the same JSON files themselves.
  */
 export function grafanaInCluster(ctx: EnvironmentContext): boolean {
-  return ctx.config.observability.mode !== 'grafana-cloud';
+  return storesInCluster(ctx);
 }
 
 /** A regex alternation of namespaces (DNS labels: nothing in them needs escaping). */
@@ -62,14 +62,16 @@ function forEnvironment(dashboard: GrafanaDashboard, operatorNamespaces: string)
 }
 
 /**
- * The ConfigMap Grafana's sidecar loads a dashboard from: in the monitoring
- * namespace, labelled for the sidecar, one JSON file named after the dashboard.
+ * The ConfigMap Grafana's sidecar loads a dashboard from: in the namespace
+ * the sidecar searches, with the label it loads by (grafana.ts
+ * DASHBOARD_SIDECAR, the same for both Grafanas), one JSON file named after
+ * the dashboard.
  */
 export function dashboardConfigMap(shipped: ShippedDashboard, dashboard: GrafanaDashboard): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: `dashboard-${shipped.name}`, namespace: MONITORING_NAMESPACE, labels: { ...DASHBOARD_LABEL } },
+    metadata: { name: `dashboard-${shipped.name}`, namespace: DASHBOARD_SIDECAR.searchNamespace, labels: { [DASHBOARD_LABEL.name]: DASHBOARD_LABEL.value } },
     data: { [`${shipped.name}.json`]: JSON.stringify(dashboard) },
   };
 }
@@ -86,8 +88,9 @@ export function dashboardsAddon(releaseNamespaces: (ctx: EnvironmentContext) => 
   return {
     name: 'dashboards',
     enabled: grafanaInCluster,
-    // The Grafana whose sidecar loads them, and the monitoring namespace they go into.
-    dependsOn: ['kube-prometheus-stack'],
+    // The Grafana whose sidecar loads them (whichever this mode installs; the other is not waited for),
+    // and the monitoring namespace they go into.
+    dependsOn: ['kube-prometheus-stack', 'grafana'],
     objects(ctx) {
       const operatorNamespaces = alternation(releaseNamespaces(ctx));
       return Object.fromEntries(DASHBOARDS.filter((d) => d.applies(ctx)).map((d) => [d.name, dashboardConfigMap(d, forEnvironment(d.dashboard, operatorNamespaces))]));

@@ -5,7 +5,7 @@ import { RDS_MANAGED_SECRET_PATTERN } from '../database.js';
 // From trivy-admission, which imports nothing else (envoy-gateway's copy would close an import cycle through cert-manager).
 import { PROJECT_NAMESPACE_LABEL } from './trivy-admission.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
-import { prometheusOperatorRuns } from './monitors.js';
+import { scrapeAnnotations, scrapedThrough } from './monitors.js';
 
 const CHART = 'external-secrets';
 
@@ -63,6 +63,9 @@ export function externalSecretsPolicy(ctx: EnvironmentContext): PolicyStatement[
     },
   ];
 }
+
+/** The metrics port of the chart's three deployments (metrics.listen.port and the webhook's and cert controller's). */
+const METRICS_PORT = 8080;
 
 /** Scheduling and size of one of the chart's three deployments (controller, webhook, cert controller). */
 function component(ctx: EnvironmentContext, memory: string) {
@@ -272,8 +275,10 @@ export const externalSecrets: AddonDefinition = {
         ...component(ctx, '256Mi'),
         webhook: { replicaCount: replicas, ...component(ctx, '128Mi') },
         certController: { replicaCount: replicas, ...component(ctx, '128Mi') },
-        // Reconcile and work-queue metrics for the operators dashboard; fail rather than skip should the CRD be missing.
-        ...(prometheusOperatorRuns(ctx) ? { serviceMonitor: { enabled: true, renderMode: 'failIfMissing' } } : {}),
+        // Reconcile and work-queue metrics for the operators dashboard (controller, webhook and cert controller, each
+        // on 8080): their ServiceMonitors where the Prometheus Operator runs (fail rather than skip should the CRD be
+        // missing), else Alloy scrapes the pods, annotated through global.podAnnotations, which all three take.
+        ...(scrapedThrough(ctx) === 'monitor' ? { serviceMonitor: { enabled: true, renderMode: 'failIfMissing' } } : { global: { podAnnotations: scrapeAnnotations(METRICS_PORT) } }),
       },
     };
   },

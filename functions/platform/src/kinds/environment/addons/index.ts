@@ -31,6 +31,7 @@ import { nats } from './nats.js';
 import { grafana, grafanaRoute } from './grafana.js';
 import { managedPrometheus } from './managed-prometheus.js';
 import { kubePrometheusStack, loki, minio } from './observability.js';
+import { kubeStateMetrics } from './kube-state-metrics.js';
 import { tempo } from './tempo.js';
 import { onpremSecrets } from './onprem-secrets.js';
 import { longhorn, openebs } from './storage-operators.js';
@@ -43,7 +44,7 @@ import { velero } from './velero.js';
  * Every platform operator, in install order. Adding one is a new file and a
  * line here; its `enabled` says on which providers it runs.
  */
-export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, teamAccess, kubePrometheusStack, minio, loki, tempo, managedPrometheus, alloy, grafana, grafanaRoute, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
+export const ADDONS: readonly AddonDefinition[] = [storageClasses, longhorn, openebs, externalDns, externalDnsPrivate, awsLoadBalancerController, externalSecrets, onpremSecrets, certManager, gatewayApiCrds, envoyGateway, karpenterCrd, karpenter, keda, istioBase, istiod, istioCni, ztunnel, meshPolicies, argoCd, teamAccess, kubePrometheusStack, kubeStateMetrics, minio, loki, tempo, managedPrometheus, alloy, grafana, grafanaRoute, crossplane, databaseAccess, cilium, metricsServer, reloader, kyverno, trivyOperator, trivyAdmission, falco, falcoTalon, velero, goldilocks, nats, argoWorkflows, argoCdCentral, dashboardsAddon(releaseNamespaces)];
 
 const COMPONENT = 'addons';
 

@@ -38,7 +38,11 @@ export const METRICS_SCRAPERS = [
  * Ports the scrapers may reach on every mesh workload: the conventional
  * metrics ports (Prometheus exporters 9090 to 9100, and 8080 which many
  * controllers and apps serve /metrics on). L4 policy cannot see paths: a
- * scraper reaching 8080 reaches whatever listens there.
+ * scraper reaching 8080 reaches whatever listens there. The mesh's own
+ * proxies need no port here: waypoints (15020), ztunnel (15020) and istiod
+ * (15014) run with `istio.io/dataplane-mode: none` (Istio's templates), so
+ * ztunnel enforces nothing on their ports, and the gateways' namespace
+ * admits everything (allow-gateways), Envoy's 19001 included.
  */
 export const METRICS_PORTS = ['8080', '9090', '9091', '9100'] as const;
 

@@ -1,5 +1,8 @@
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
-import { prometheusOperatorRuns } from './monitors.js';
+import { prometheusOperatorRuns, scrapeAnnotations, scrapedThrough } from './monitors.js';
+
+/** The operator's metrics port (the chart's prometheus.operator.port). */
+const OPERATOR_METRICS_PORT = 8080;
 
 /**
  * KEDA: event-driven autoscaling of project workloads. It calls no AWS API
@@ -23,8 +26,10 @@ export const keda: AddonDefinition = {
         operator: { replicaCount: replicas },
         metricsServer: { replicaCount: replicas },
         webhooks: { enabled: true, replicaCount: replicas },
-        // The operator's scaler and reconcile metrics (port 8080) for the pipeline and operators dashboards.
-        prometheus: { operator: { enabled: true, serviceMonitor: { enabled: prometheusOperatorRuns(ctx) } } },
+        // The operator's scaler and reconcile metrics for the pipeline and operators dashboards: through its
+        // ServiceMonitor where the Prometheus Operator runs, else Alloy scrapes the annotated pod (monitors.ts).
+        prometheus: { operator: { enabled: true, port: OPERATOR_METRICS_PORT, serviceMonitor: { enabled: prometheusOperatorRuns(ctx) } } },
+        ...(scrapedThrough(ctx) === 'annotations' ? { podAnnotations: { keda: scrapeAnnotations(OPERATOR_METRICS_PORT) } } : {}),
         ...(highlyAvailable(ctx, 'keda') ? { podDisruptionBudget: { operator: pdb, metricServer: pdb, webhooks: pdb } } : {}),
         resources: {
           operator: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },

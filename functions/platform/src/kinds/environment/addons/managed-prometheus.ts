@@ -1,3 +1,4 @@
+import { field, ready } from '../../../resources/aws/composition.js';
 import type { PolicyStatement } from '../../../resources/aws/iam-policy.js';
 import type { EnvironmentContext } from '../context.js';
 import type { AddonDefinition } from './addon.js';
@@ -69,7 +70,7 @@ export const managedPrometheus: AddonDefinition = {
             loggingConfiguration: { logGroupArn: ctx.arn('logs', `log-group:${logGroupName}:*`) },
             tags: ctx.tags(COMPONENT),
           }
-        : undefined,
+        : ctx.waiting(field('kms-key', 'arn'), ready(AMP_LOG_GROUP)),
       { stateful: true },
     );
   },

@@ -1,12 +1,15 @@
 import { highlyAvailable, type AddonDefinition } from './addon.js';
 import type { EnvironmentContext } from '../context.js';
-import { prometheusOperatorRuns } from './monitors.js';
+import { prometheusOperatorRuns, scrapeAnnotations, scrapedThrough } from './monitors.js';
 
 /** Namespace of the platform's NATS; the KEDA example and project workers reach it as `nats.nats.svc`. */
 export const NATS_NAMESPACE = 'nats';
 
 /** Port of the NATS monitoring endpoint (`/jsz`), which KEDA's nats-jetstream scaler reads. */
 export const NATS_MONITOR_PORT = 8222;
+
+/** Port of the exporter sidecar's Prometheus endpoint (the chart's promExporter.port). */
+const EXPORTER_PORT = 7777;
 
 /** JetStream needs a quorum of three servers to keep replicated (R3) streams through the loss of one. */
 const JETSTREAM_QUORUM = 3;
@@ -50,10 +53,12 @@ export const nats: AddonDefinition = {
         // KEDA's scaler reads consumer lag from the monitoring port through the Service.
         service: { ports: { monitor: { enabled: true } } },
         // The exporter sidecar turns /jsz into Prometheus series (consumer lag, ack pending, redeliveries) for the pipeline dashboard.
-        promExporter: { enabled: true, podMonitor: { enabled: prometheusOperatorRuns(ctx) } },
+        // Scraped through its PodMonitor where the Prometheus Operator runs, else by Alloy from the annotated pods.
+        promExporter: { enabled: true, port: EXPORTER_PORT, podMonitor: { enabled: prometheusOperatorRuns(ctx) } },
         podDisruptionBudget: { enabled: ha },
         podTemplate: {
           topologySpreadConstraints: { 'topology.kubernetes.io/zone': { maxSkew: 1, whenUnsatisfiable: ha ? 'DoNotSchedule' : 'ScheduleAnyway' } },
+          ...(scrapedThrough(ctx) === 'annotations' ? { merge: { metadata: { annotations: scrapeAnnotations(EXPORTER_PORT) } } } : {}),
         },
         // nats-box is an operator's shell; keep it out of prod.
         natsBox: { enabled: !prod },
