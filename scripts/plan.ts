@@ -12,7 +12,7 @@ import { exitWithUsage, parseCommand } from './lib/cli.js';
 import { diffPlans, formatDiff } from './lib/plan-diff.js';
 import { formatJson, formatSummary, formatValues, formatYaml, planXr, readXrs, requiredPool, type Plan } from './lib/plan.js';
 
-const USAGE = `usage: npm run plan -- <xr.yaml> [options]
+const USAGE = `Usage: npm run plan -- <xr.yaml> [options]
 
 Shows every resource an XR (Environment, Hub, Network, Storage, Database)
 composes once fully created, grouped by concern, without a cluster: the

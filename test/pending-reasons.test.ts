@@ -4,7 +4,7 @@ import { runFunction } from '../functions/platform/src/run-function.js';
 import { exampleRenders } from '../scripts/lib/examples.js';
 import { composeInProcess } from '../scripts/lib/in-process.js';
 import { computedFor } from '../scripts/lib/providers.js';
-import { environmentRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
+import { environmentRequired, hubRequired, readManifest, request, type JsonObject } from './helpers/requests.js';
 import { environmentComputed, hubComputed, observeAll, resourcesOf, settle } from './helpers/settle.js';
 
 interface WaitReason {
@@ -32,7 +32,7 @@ function renderEnvironment(xr: JsonObject, observed: Record<string, JsonObject> 
 }
 
 function renderHub(observed: Record<string, JsonObject> = {}): RunFunctionResponse {
-  return runFunction(request(HUB_XR, { observed }), { ttlSeconds: 60 }).response;
+  return runFunction(request(HUB_XR, { required: hubRequired(), observed }), { ttlSeconds: 60 }).response;
 }
 
 /** The observed state after `rounds` reconciles of an XR, every composed resource reported ready by its provider. */

@@ -243,17 +243,20 @@ describe('npm run validate on a user\'s files (the real CLI)', () => {
       writeFileSync(join(dir, 'bad-storage.yaml'), 'apiVersion: platform.projectcatalyst.io/v1alpha1\nkind: Storage\nmetadata: { name: a, namespace: b }\nspec: { class: fast, size: huge }\n');
       const result = validate(['.'], dir);
       expect(result.status, result.stderr).toBe(1);
+      // Line numbers as the copied files have them, so edits to the shipped configs do not break the test.
+      const lineOf = (name: string, text: string) => readFileSync(join(dir, 'environment-configs', name), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1;
       const lines = result.stdout.split('\n');
       expect(lines).toContain(
-        '[x] environment-configs/dev.yaml:10: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111: replace it with the dev account\'s 12-digit id (then delete the "# placeholder:" comment)',
+        `[x] environment-configs/dev.yaml:${lineOf('dev.yaml', 'accountId:')}: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111: replace it with the dev account's 12-digit id (then delete the "# placeholder:" comment)`,
       );
-      expect(result.stdout).toContain('[x] environment-configs/base.yaml:23: EnvironmentConfig base: data.dns.parentZoneId is still the placeholder');
-      expect(result.stdout).not.toContain('environment-configs/staging.yaml');
+      expect(result.stdout).toContain(`[x] environment-configs/base.yaml:${lineOf('base.yaml', 'parentZoneId:')}: EnvironmentConfig base: data.dns.parentZoneId is still the placeholder`);
+      // Staging's replaced account id is not flagged (its other placeholders still are).
+      expect(result.stdout).not.toMatch(/environment-configs\/staging\.yaml[^\n]*data\.aws\.accountId/);
       expect(lines).toContain(
-        "[!] environment-configs/prod.yaml: EnvironmentConfig prod: data.aws.accountId is 333333333333, the package's placeholder (environment-configs/prod.yaml:11): unless that is really yours, replace it with the prod account's 12-digit id",
+        `[!] environment-configs/prod.yaml: EnvironmentConfig prod: data.aws.accountId is 333333333333, the package's placeholder (environment-configs/prod.yaml:${lineOf('prod.yaml', 'accountId:')}): unless that is really yours, replace it with the prod account's 12-digit id`,
       );
       expect(lines).toContain(
-        '[!] environment-configs/onprem.yaml:50: EnvironmentConfig onprem: data.onprem.secretStore.server (https://vault.example.org:8200) is no longer the package\'s placeholder but still marked "# placeholder:": delete the comment once the value is right',
+        `[!] environment-configs/onprem.yaml:${lineOf('onprem.yaml', 'vault.example.org')}: EnvironmentConfig onprem: data.onprem.secretStore.server (https://vault.example.org:8200) is no longer the package's placeholder but still marked "# placeholder:": delete the comment once the value is right`,
       );
       // Where the parser found the unclosed flow map: the line after it opened.
       expect(result.stdout).toContain('[x] broken.yaml:8:1: cannot parse YAML: Flow map in block collection must be sufficiently indented and end with a }');
@@ -275,10 +278,11 @@ describe('npm run validate on a user\'s files (the real CLI)', () => {
   it('warns about the package\'s own placeholders without failing, and fails on them with --deploy', () => {
     const shipped = validate(['environment-configs/dev.yaml']);
     expect(shipped.status, shipped.stdout).toBe(0);
-    expect(shipped.stdout).toContain('[!] environment-configs/dev.yaml:10: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111');
+    const line = readFileSync(join(REPO_ROOT, 'environment-configs/dev.yaml'), 'utf8').split('\n').findIndex((text) => text.includes('accountId:')) + 1;
+    expect(shipped.stdout).toContain(`[!] environment-configs/dev.yaml:${line}: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111`);
     const deploy = validate(['--deploy', 'environment-configs/dev.yaml']);
     expect(deploy.status).toBe(1);
-    expect(deploy.stdout).toContain('[x] environment-configs/dev.yaml:10: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111');
+    expect(deploy.stdout).toContain(`[x] environment-configs/dev.yaml:${line}: EnvironmentConfig dev: data.aws.accountId is still the placeholder 111111111111`);
   }, 180_000);
 });
 
