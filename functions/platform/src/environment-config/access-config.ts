@@ -189,9 +189,9 @@ export const accessConfigSchema = z
         if (appNames.has(app.name)) issue(at('name'), `"${app.name}" is listed twice for team ${t.name}; name each application once`);
         appNames.add(app.name);
         const full = applicationName(t.name, app.name);
-        if (full.length > APPLICATION_NAME_MAX) issue(at('name'), `Application ${full} is longer than ${APPLICATION_NAME_MAX} characters; shorten the application (or team) name`);
+        if (full.length > APPLICATION_NAME_MAX) issue(at('name'), `"${app.name}" makes Application ${full}, longer than ${APPLICATION_NAME_MAX} characters; shorten the application (or team) name`);
         const other = applications.get(full);
-        if (other !== undefined && other !== t.name) issue(at('name'), `Application ${full} is already the name of an application of team ${other}; rename one of them`);
+        if (other !== undefined && other !== t.name) issue(at('name'), `"${app.name}" makes Application ${full}, which team ${other} already has; rename one of them`);
         applications.set(full, t.name);
         if (!t.repositories.some((r) => r.name === app.repository)) {
           issue(at('repository'), `"${app.repository}" is not a repository of team ${t.name} (${t.repositories.map((r) => r.name).join(', ')}); add it to repositories or use one of those`);
