@@ -205,6 +205,13 @@ describe("teams' Applications, composed by every example Environment, against th
     }
   });
 
+  it('every composed Application validates against the Argo CD Application CRD', () => {
+    const composed = [...environments].map(([environment, { applications }]) => ({ file: `examples/environment/${environment}.yaml`, manifests: applications }));
+    const report = validateManifests(defaultValidator(), composed, { errorOnMissingSchemas: true });
+    expect(report.lines).toEqual([]);
+    expect(report.valid).toBeGreaterThanOrEqual(4);
+  });
+
   it('every composed Application of every example Environment is admitted by the AppProject it names: project, repository, destination, and every resource it syncs', () => {
     const synced = all(REPOSITORY_EXAMPLE);
     expect(synced.length).toBeGreaterThan(0);
