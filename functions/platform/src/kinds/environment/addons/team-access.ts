@@ -1,5 +1,6 @@
 import { applicationName, breakGlassGroup, operatorsGroup, teamGroup, teamLevel, type AccessConfig, type ApplicationConfig, type TeamConfig } from '../../../environment-config/access-config.js';
 import { API_GROUP } from '../../../composite.js';
+import { FatalError } from '../../../errors.js';
 import { ready, Waiting } from '../../../resources/aws/composition.js';
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, type AddonDefinition } from './addon.js';
@@ -93,8 +94,8 @@ export const DEFAULT_TARGET_REVISION = 'HEAD';
  */
 function application(team: TeamConfig, app: ApplicationConfig): Record<string, unknown> {
   const repository = team.repositories.find((r) => r.name === app.repository);
-  // access-config.ts refuses an unknown repository; this guards the invariant, not user input.
-  if (repository === undefined) throw new Error(`team ${team.name}: application ${app.name} names unknown repository ${app.repository}`);
+  // access-config.ts already refuses an unknown repository with the field's path; this keeps the invariant explicit.
+  if (repository === undefined) throw new FatalError(`cannot compose application ${app.name} of team ${team.name}: repository "${app.repository}" is not one of the team's repositories; list it under repositories`);
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
