@@ -96,10 +96,11 @@ describe('platform repository example (argocd/platform)', () => {
     const files = [...listFiles(join(REPO_ROOT, 'argocd/platform'), ['.yaml']), ...listFiles(join(REPO_ROOT, 'argocd/project'), ['.yaml'])];
     const lines = files.flatMap((file) => readFileSync(file, 'utf8').split('\n').map((line) => ({ file, line })));
     const named = lines.filter(({ line }) => /https?:\/\/(git\.|github\.com\/)/.test(line) && !line.trimStart().startsWith('#'));
-    expect(named.length).toBeGreaterThanOrEqual(7);
+    // The AppProject's sourceRepos, root.yaml and the four apps; the project example names no repository (the config does).
+    expect(named.length).toBeGreaterThanOrEqual(6);
     for (const { file, line } of named) expect(line, file).toMatch(PLACEHOLDER);
-    // The platform repository is always the user's own. (The project example names a team's
-    // repository as environment-configs does, checked with the AppProjects below.)
+    // The platform repository is always the user's own. (A team's repository is named in
+    // environment-configs, checked with the composed Applications below.)
     expect(lines.filter(({ file, line }) => file.includes('/argocd/platform/') && line.includes('github.com/input-output-hk/'))).toEqual([]);
   });
 
@@ -144,48 +145,88 @@ describe('project repository example (argocd/project)', () => {
   });
 });
 
-describe('project Applications against the AppProjects the dev Environment composes', () => {
+describe("teams' Applications, composed by every example Environment, against the AppProjects it composes", () => {
   const projectDir = 'argocd/project';
-  const applications = ofKind(all(projectDir), 'Application');
-  let projects = new Map<string, AppProjectSpec>();
-  let composedNamespaces: JsonObject[] = [];
+  // The example of a team's repository holds deploy/dev only; it stands for every environment's
+  // directory, which differ in values (sizes, image tags), not in kinds or namespaces.
+  const REPOSITORY_EXAMPLE = join(projectDir, 'deploy/dev');
+  interface Composed {
+    projects: Map<string, AppProjectSpec>;
+    applications: JsonObject[];
+    namespaces: JsonObject[];
+  }
+  const environments = new Map<string, Composed>();
   let namespaced: (apiVersion: string, kind: string) => boolean = () => true;
 
   beforeAll(() => {
-    // The dev Environment at its fixpoint: what the team-access add-on hands provider-kubernetes.
-    const { resources } = settleEnvironment(readManifest('examples/environment/dev.yaml'));
-    const inCluster = Object.values(resources)
-      .filter((r) => r.kind === 'Object' && String(r.apiVersion).startsWith('kubernetes.m.crossplane.io/'))
-      .map((r) => ((r.spec as JsonObject).forProvider as { manifest: JsonObject }).manifest);
-    projects = new Map(ofKind(inCluster, 'AppProject').map((p) => [meta(p).name, p.spec as AppProjectSpec]));
-    composedNamespaces = ofKind(inCluster, 'Namespace');
+    // Each example Environment at its fixpoint: what the team-access add-on hands provider-kubernetes.
+    for (const file of listFiles(join(REPO_ROOT, 'examples/environment'), ['.yaml'])) {
+      const { resources } = settleEnvironment(readManifest(file.slice(REPO_ROOT.length + 1)));
+      const inCluster = Object.values(resources)
+        .filter((r) => r.kind === 'Object' && String(r.apiVersion).startsWith('kubernetes.m.crossplane.io/'))
+        .map((r) => ((r.spec as JsonObject).forProvider as { manifest: JsonObject }).manifest);
+      environments.set(file.slice(file.lastIndexOf('/') + 1, -'.yaml'.length), {
+        projects: new Map(ofKind(inCluster, 'AppProject').map((p) => [meta(p).name, p.spec as AppProjectSpec])),
+        applications: ofKind(inCluster, 'Application'),
+        namespaces: ofKind(inCluster, 'Namespace'),
+      });
+    }
     namespaced = apiScopes(REPO_ROOT);
   });
 
-  const specOf = (app: JsonObject) => app.spec as { project: string; source: { repoURL: string; path: string }; destination: { namespace: string } };
-  // argocd/project stands for the root of the team's repository: the Application's path is under it.
-  const synced = (app: JsonObject) => all(join(projectDir, specOf(app).source.path));
-  const forgeApp = () => {
-    const app = applications.find((a) => meta(a).name === 'forge-api-dev');
-    if (app === undefined) throw new Error(`${projectDir}/application.yaml: no Application forge-api-dev`);
+  const specOf = (app: JsonObject) => app.spec as { project: string; source: { repoURL: string; path: string; targetRevision: string }; destination: { namespace: string }; syncPolicy: JsonObject };
+  const composedIn = (environment: string): Composed => {
+    const found = environments.get(environment);
+    if (found === undefined) throw new Error(`examples/environment/${environment}.yaml was not rendered`);
+    return found;
+  };
+  const forgeApp = (environment = 'dev') => {
+    const app = composedIn(environment).applications.find((a) => meta(a).name === 'forge-forge-api');
+    if (app === undefined) throw new Error(`${environment}: the Environment composes no Application forge-forge-api`);
     return app;
   };
 
-  it('ships no AppProject of its own: each team gets team-<name> from the Environment', () => {
+  it('argocd/project ships neither AppProject nor Application: the Environment composes both from data.access.teams', () => {
     expect(ofKind(all(projectDir), 'AppProject')).toEqual([]);
-    expect([...projects.keys()].sort()).toEqual(['team-forge', 'team-voting']);
+    expect(ofKind(all(projectDir), 'Application')).toEqual([]);
+    expect([...composedIn('dev').projects.keys()].sort()).toEqual(['team-forge', 'team-voting']);
   });
 
-  it('every Application is admitted by the AppProject it names: project, repository, destination, and every resource it syncs', () => {
-    expect(applications.length).toBeGreaterThan(0);
-    for (const app of applications) {
-      expect(synced(app).length, meta(app).name).toBeGreaterThan(0);
-      expect(admissionProblems(app, synced(app), projects, namespaced)).toEqual([]);
+  it("the forge team's forge-api is deployed in dev, staging and prod from deploy/<environment>, into forge-api, synced automatically", () => {
+    const paths = ['dev', 'staging', 'prod', 'prod-standalone'].map((env) => specOf(forgeApp(env)).source.path);
+    expect(paths).toEqual(['deploy/dev', 'deploy/staging', 'deploy/prod', 'deploy/prod']);
+    for (const env of ['dev', 'prod']) {
+      const app = forgeApp(env);
+      expect(meta(app)).toMatchObject({ name: 'forge-forge-api', namespace: 'argocd' });
+      // No resources finalizer: removing the config entry must not cascade a delete of the workloads and their data.
+      expect(meta(app).finalizers, env).toBeUndefined();
+      expect(specOf(app)).toMatchObject({ project: 'team-forge', source: { targetRevision: 'HEAD' }, destination: { server: IN_CLUSTER.server, namespace: 'forge-api' } });
+      expect(specOf(app).syncPolicy).toMatchObject({ automated: { prune: true, selfHeal: true }, retry: { limit: 5 } });
     }
   });
 
+  it('every composed Application validates against the Argo CD Application CRD', () => {
+    const composed = [...environments].map(([environment, { applications }]) => ({ file: `examples/environment/${environment}.yaml`, manifests: applications }));
+    const report = validateManifests(defaultValidator(), composed, { errorOnMissingSchemas: true });
+    expect(report.lines).toEqual([]);
+    expect(report.valid).toBeGreaterThanOrEqual(4);
+  });
+
+  it('every composed Application of every example Environment is admitted by the AppProject it names: project, repository, destination, and every resource it syncs', () => {
+    const synced = all(REPOSITORY_EXAMPLE);
+    expect(synced.length).toBeGreaterThan(0);
+    let checked = 0;
+    for (const [environment, { applications, projects }] of environments) {
+      for (const app of applications) {
+        expect(admissionProblems(app, synced, projects, namespaced), `${environment}: ${meta(app).name}`).toEqual([]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
   it("confines the team to its namespaces, with the project kinds and no cluster-scoped kinds or claims of its own", () => {
-    const forge = projects.get(specOf(forgeApp()).project);
+    const forge = composedIn('dev').projects.get(specOf(forgeApp()).project);
     expect(forge?.destinations?.map((d) => d.namespace)).toEqual(['forge-api', 'forge-worker']);
     expect(forge?.clusterResourceWhitelist).toEqual([]);
     const whitelist = forge?.namespaceResourceWhitelist ?? [];
@@ -193,7 +234,7 @@ describe('project Applications against the AppProjects the dev Environment compo
     expect(whitelist.filter((r) => r.kind.includes('*') || r.group.includes('*') || r.kind === 'PersistentVolumeClaim')).toEqual([]);
   });
 
-  it("names the team's repository as every environment config does, a placeholder marked in each", () => {
+  it("every config names the team's repository on a line marked as a placeholder", () => {
     const repoURL = specOf(forgeApp()).source.repoURL;
     for (const file of listFiles(join(REPO_ROOT, 'environment-configs'), ['.yaml'])) {
       const teams = ((parseManifests(readFileSync(file, 'utf8'), file)[0]?.data as { access?: { teams?: Array<{ name: string; repositories: Array<{ url: string }> }> } } | undefined)?.access?.teams) ?? [];
@@ -203,14 +244,12 @@ describe('project Applications against the AppProjects the dev Environment compo
       const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes(`"${repoURL}"`));
       expect(line, file).toMatch(PLACEHOLDER);
     }
-    const appLine = readFileSync(join(REPO_ROOT, projectDir, 'application.yaml'), 'utf8').split('\n').find((l) => l.includes('repoURL:'));
-    expect(appLine).toMatch(PLACEHOLDER);
   });
 
   it('examples/project/namespace.yaml is the namespace the Environment composes for the destination', () => {
     const example = readManifest('examples/project/namespace.yaml');
     expect(meta(example).name).toBe(specOf(forgeApp()).destination.namespace);
-    expect(composedNamespaces.find((n) => meta(n).name === meta(example).name)).toEqual(example);
+    expect(composedIn('dev').namespaces.find((n) => meta(n).name === meta(example).name)).toEqual(example);
   });
 
   const voting = 'https://github.com/input-output-hk/catalyst-voting.git';
@@ -219,51 +258,51 @@ describe('project Applications against the AppProjects the dev Environment compo
     {
       reason: "refused: an Application into another team's namespace",
       spec: { destination: { server: 'https://kubernetes.default.svc', namespace: 'voting-api' } },
-      want: ['Application forge-api-dev: destination namespace voting-api is not a destination of team-forge'],
+      want: ['Application forge-forge-api: destination namespace voting-api is not a destination of team-forge'],
     },
     {
       reason: "refused: another team's repository",
-      spec: { source: { repoURL: voting, targetRevision: 'main', path: 'deploy/dev' } },
-      want: [`Application forge-api-dev: repository ${voting} is not in sourceRepos of team-forge`],
+      spec: { source: { repoURL: voting, targetRevision: 'HEAD', path: 'deploy/dev' } },
+      want: [`Application forge-forge-api: repository ${voting} is not in sourceRepos of team-forge`],
     },
     {
       reason: "refused: a repository whose name only starts like the team's (sourceRepos are exact, not prefixes)",
-      spec: { source: { repoURL: 'https://github.com/input-output-hk/catalyst-forge-fork.git', targetRevision: 'main', path: 'deploy/dev' } },
-      want: ['Application forge-api-dev: repository https://github.com/input-output-hk/catalyst-forge-fork.git is not in sourceRepos of team-forge'],
+      spec: { source: { repoURL: 'https://github.com/input-output-hk/catalyst-forge-fork.git', targetRevision: 'HEAD', path: 'deploy/dev' } },
+      want: ['Application forge-forge-api: repository https://github.com/input-output-hk/catalyst-forge-fork.git is not in sourceRepos of team-forge'],
     },
     {
-      reason: 'refused: the hand-written project the example used to name',
+      reason: 'refused: the hand-written project earlier releases shipped',
       spec: { project: 'forge-api' },
-      want: ['Application forge-api-dev: no AppProject forge-api'],
+      want: ['Application forge-forge-api: no AppProject forge-api'],
     },
     {
       reason: 'refused: an Application outside the argocd namespace (the project lists no sourceNamespaces)',
-      metadata: { name: 'forge-api-dev', namespace: 'forge-api' },
-      want: ['Application forge-api-dev: lives in namespace forge-api, not argocd or a sourceNamespace of team-forge'],
+      metadata: { name: 'forge-forge-api', namespace: 'forge-api' },
+      want: ['Application forge-forge-api: lives in namespace forge-api, not argocd or a sourceNamespace of team-forge'],
     },
     {
       reason: "refused: a manifest in the repository that names another team's namespace",
       extra: [workload('voting-api')],
-      want: ['Application forge-api-dev: Deployment voting-api/extra: namespace voting-api is not a destination of team-forge'],
+      want: ['Application forge-forge-api: Deployment voting-api/extra: namespace voting-api is not a destination of team-forge'],
     },
     {
       reason: 'refused: a Role (the team would grant itself rights)',
       extra: [workload('forge-api', 'Role', 'rbac.authorization.k8s.io/v1')],
-      want: ['Application forge-api-dev: Role forge-api/extra: kind rbac.authorization.k8s.io/Role is not allowed by team-forge'],
+      want: ['Application forge-forge-api: Role forge-api/extra: kind rbac.authorization.k8s.io/Role is not allowed by team-forge'],
     },
     {
       reason: 'refused: a PersistentVolumeClaim of its own (Storage makes them)',
       extra: [workload('forge-api', 'PersistentVolumeClaim', 'v1')],
-      want: ['Application forge-api-dev: PersistentVolumeClaim forge-api/extra: kind core/PersistentVolumeClaim is not allowed by team-forge'],
+      want: ['Application forge-forge-api: PersistentVolumeClaim forge-api/extra: kind core/PersistentVolumeClaim is not allowed by team-forge'],
     },
     {
       reason: 'refused: a cluster-scoped kind',
       extra: [workload('', 'Namespace', 'v1')],
-      want: ['Application forge-api-dev: Namespace extra: kind core/Namespace is not allowed by team-forge'],
+      want: ['Application forge-forge-api: Namespace extra: kind core/Namespace is not allowed by team-forge'],
     },
     {
       reason: 'admitted: the same repository spelled differently (Argo CD lower-cases and drops .git)',
-      spec: { source: { repoURL: 'https://GitHub.com/input-output-hk/Catalyst-Forge', targetRevision: 'main', path: 'deploy/dev' } },
+      spec: { source: { repoURL: 'https://GitHub.com/input-output-hk/Catalyst-Forge', targetRevision: 'HEAD', path: 'deploy/dev' } },
       want: [],
     },
     {
@@ -277,7 +316,7 @@ describe('project Applications against the AppProjects the dev Environment compo
     it(tc.reason, () => {
       const app = forgeApp();
       const changed = { ...app, metadata: tc.metadata ?? app.metadata, spec: { ...(app.spec as JsonObject), ...tc.spec } };
-      expect(admissionProblems(changed, [...synced(app), ...(tc.extra ?? [])], projects, namespaced)).toEqual(tc.want);
+      expect(admissionProblems(changed, [...all(REPOSITORY_EXAMPLE), ...(tc.extra ?? [])], composedIn('dev').projects, namespaced)).toEqual(tc.want);
     });
   }
 });

@@ -106,6 +106,25 @@ describe('status.pendingReasons: why each pending resource waits', () => {
       waitingFor: [{ resource: 'release-cert-manager', condition: 'Ready' }],
     },
     {
+      reason: "a team's Application waits for Argo CD, its AppProject (Argo CD refuses an Application of an unknown project) and its destination namespace",
+      response: () => renderEnvironment(DEV),
+      resource: 'object-team-access-application-forge-forge-api',
+      waitingFor: [
+        { resource: 'release-argo-cd', condition: 'Ready' },
+        { resource: 'object-team-access-appproject-forge', condition: 'Ready' },
+        { resource: 'object-team-access-namespace-forge-api', condition: 'Ready' },
+      ],
+    },
+    {
+      reason: "once Argo CD runs, a team's Application waits only for its AppProject and namespace",
+      response: () => renderEnvironment(DEV, after(4, (o) => renderEnvironment(DEV, o), devComputed)),
+      resource: 'object-team-access-application-forge-forge-api',
+      waitingFor: [
+        { resource: 'object-team-access-appproject-forge', condition: 'Ready' },
+        { resource: 'object-team-access-namespace-forge-api', condition: 'Ready' },
+      ],
+    },
+    {
       reason: 'a spoke whose Hub has not published its Transit Gateway waits for the Hub\'s status, a resource it reads and does not compose',
       response: () => renderEnvironment(PROD, {}, [{ ...HUB, status: {} }]),
       resource: 'transit-gateway-attachment',

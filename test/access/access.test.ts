@@ -32,6 +32,8 @@ const ACTIONS = {
   'read Network': { verb: 'get', apiGroup: 'platform.projectcatalyst.io', resource: 'networks' },
   'read ExternalSecrets': { verb: 'list', apiGroup: 'external-secrets.io', resource: 'externalsecrets' },
   'grant RBAC': { verb: 'create', apiGroup: 'rbac.authorization.k8s.io', resource: 'rolebindings' },
+  // Nobody but platform admins creates Argo CD Applications: the Environment composes the teams' ones from the config.
+  'create Application': { verb: 'create', apiGroup: 'argoproj.io', resource: 'applications' },
 } as const satisfies Record<string, Omit<Request, 'namespace'>>;
 
 const CLUSTER_ACTIONS = {
@@ -76,6 +78,7 @@ function editTeam(p: string): { rows: Row[]; cluster: ClusterRow[] } {
       [p, 'read Network', ownOnly],
       [p, 'read ExternalSecrets', ownOnly],
       [p, 'grant RBAC', all('deny')],
+      [p, 'create Application', all('deny')],
     ],
     cluster: [
       [p, 'get own namespace', 'allow'],
@@ -101,6 +104,7 @@ function viewTeam(p: string): { rows: Row[]; cluster: ClusterRow[] } {
       [p, 'read Network', ownOnly],
       [p, 'read ExternalSecrets', ownOnly],
       [p, 'grant RBAC', all('deny')],
+      [p, 'create Application', all('deny')],
     ],
     cluster: [
       [p, 'get own namespace', 'allow'],
@@ -126,6 +130,7 @@ function viewOperators(p: string): { rows: Row[]; cluster: ClusterRow[] } {
       [p, 'read Network', all('allow')],
       [p, 'read ExternalSecrets', all('allow')],
       [p, 'grant RBAC', all('deny')],
+      [p, 'create Application', all('deny')],
     ],
     cluster: [
       [p, 'get own namespace', 'allow'],
@@ -172,6 +177,9 @@ function argoTable(production: boolean, operatorsAdmin: boolean): ArgoRow[] {
     ['forge', 'applications', 'sync', 'team-voting/api', 'deny'],
     ['forge', 'applications', 'delete', 'team-forge/api', 'deny'],
     ['forge', 'applications', 'update', 'team-forge/api', 'deny'],
+    // A team does not create its Applications, and does not need to: the Environment composes them from data.access.teams[].applications.
+    ['forge', 'applications', 'create', 'team-forge/api', 'deny'],
+    ['voting', 'applications', 'create', 'team-voting/api', 'deny'],
     ['forge', 'logs', 'get', 'team-forge/api', nonProd],
     ['forge', 'exec', 'create', 'team-forge/api', 'deny'],
     ['forge', 'projects', 'update', 'team-forge', 'deny'],
@@ -179,6 +187,7 @@ function argoTable(production: boolean, operatorsAdmin: boolean): ArgoRow[] {
     ['voting', 'applications', 'sync', 'team-forge/api', 'deny'],
     ['operators', 'applications', 'sync', 'team-voting/api', 'allow'],
     ['operators', 'applications', 'delete', 'team-forge/api', operatorsAdmin ? 'allow' : 'deny'],
+    ['operators', 'applications', 'create', 'team-forge/api', operatorsAdmin ? 'allow' : 'deny'],
     ['break-glass', 'applications', 'delete', 'team-forge/api', 'deny'],
     ['stranger', 'applications', 'get', 'team-forge/api', 'deny'],
   ];
@@ -448,6 +457,7 @@ describe('access configuration refused before anything is composed', () => {
   const dev = readManifest('examples/environment/dev.yaml');
   const withOverrides = (xr: JsonObject, overrides: JsonObject, extra: JsonObject = {}): JsonObject => ({ ...xr, metadata: { ...(xr.metadata as JsonObject), uid: 'u' }, spec: { ...(xr.spec as JsonObject), ...extra, overrides } });
   const team = (over: JsonObject) => ({ name: 'forge', principalArn: 'arn:aws:iam::333333333333:role/forge-developers', repositories: [{ name: 'forge', url: 'https://github.com/input-output-hk/catalyst-forge.git' }], namespaces: ['forge-api'], ...over });
+  const app = (over: JsonObject) => ({ name: 'api', repository: 'forge', path: 'deploy/dev', namespace: 'forge-api', ...over });
   const cases: Array<{ reason: string; xr: JsonObject; want: string }> = [
     { reason: 'developer edit in production', xr: withOverrides(prod, { access: { developers: { level: 'edit' } } }), want: 'data.access.developers.level: cannot be edit in a production environment' },
     { reason: 'one team with edit in production', xr: withOverrides(prod, { access: { teams: [team({ level: 'edit' })] } }), want: 'data.access.teams[0].level: team forge cannot have edit in a production environment' },
@@ -472,6 +482,41 @@ describe('access configuration refused before anything is composed', () => {
     },
     { reason: 'an IAM user instead of a role', xr: withOverrides(dev, { access: { operators: { principalArns: ['arn:aws:iam::111111111111:user/alice'] } } }), want: 'must be an IAM role ARN' },
     { reason: 'break-glass on without a principal', xr: withOverrides(dev, { access: { breakGlass: { enabled: true } } }), want: 'data.access.breakGlass.principalArn: required when breakGlass.enabled' },
+    {
+      reason: 'an application from a repository the team does not list',
+      xr: withOverrides(dev, { access: { teams: [team({ applications: [app({ repository: 'voting' })] })] } }),
+      want: 'data.access.teams[0].applications[0].repository: "voting" is not a repository of team forge (forge); add it to repositories or use one of those',
+    },
+    {
+      reason: "an application into a namespace that is not the team's",
+      xr: withOverrides(dev, { access: { teams: [team({ applications: [app({ namespace: 'forge-worker' })] })] } }),
+      want: 'data.access.teams[0].applications[0].namespace: "forge-worker" is not a namespace of team forge (forge-api); add it to namespaces or use one of those',
+    },
+    {
+      reason: 'an application listed twice in a team',
+      xr: withOverrides(dev, { access: { teams: [team({ applications: [app({}), app({ path: 'deploy/other' })] })] } }),
+      want: 'data.access.teams[0].applications[1].name: "api" is listed twice for team forge; name each application once',
+    },
+    {
+      reason: 'two teams whose <team>-<application> names collide',
+      xr: withOverrides(dev, {
+        access: {
+          teams: [
+            team({ applications: [app({ name: 'api-x' })] }),
+            { name: 'forge-api', principalArn: 'arn:aws:iam::111111111111:role/other', repositories: [{ name: 'fa', url: 'https://github.com/example/fa.git' }], namespaces: ['fa-x'], applications: [app({ name: 'x', repository: 'fa', namespace: 'fa-x' })] },
+          ],
+        },
+      }),
+      want: 'data.access.teams[1].applications[0].name: "x" makes Application forge-api-x, which team forge already has; rename one of them',
+    },
+    { reason: 'an application name that is not a DNS label', xr: withOverrides(dev, { access: { teams: [team({ applications: [app({ name: 'Forge_API' })] })] } }), want: 'data.access.teams[0].applications[0].name: must be a DNS label' },
+    {
+      reason: 'an Application name over 63 characters',
+      xr: withOverrides(dev, { access: { teams: [team({ name: 't'.repeat(30), applications: [app({ name: 'a'.repeat(40) })] })] } }),
+      want: `data.access.teams[0].applications[0].name: "${'a'.repeat(40)}" makes Application ${'t'.repeat(30)}-${'a'.repeat(40)}, longer than 63 characters; shorten the application (or team) name`,
+    },
+    { reason: 'a path leaving the repository', xr: withOverrides(dev, { access: { teams: [team({ applications: [app({ path: 'deploy/../../etc' })] })] } }), want: 'data.access.teams[0].applications[0].path: must not contain ..' },
+    { reason: 'an absolute path', xr: withOverrides(dev, { access: { teams: [team({ applications: [app({ path: '/deploy/dev' })] })] } }), want: 'data.access.teams[0].applications[0].path: must be a relative path inside the repository' },
   ];
   for (const tc of cases) {
     it(`${tc.reason} is a Fatal naming the field`, () => {

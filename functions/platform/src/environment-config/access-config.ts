@@ -64,6 +64,44 @@ const kubernetesGroup = () =>
 export const DEVELOPER_LEVELS = ['none', 'view', 'edit'] as const;
 export type DeveloperLevel = (typeof DEVELOPER_LEVELS)[number];
 
+/** Longest Application name: Argo CD writes it into label values (63 characters at most) with some tracking methods. */
+export const APPLICATION_NAME_MAX = 63;
+
+/** A path inside a repository as Argo CD takes it: relative, no `..` (Argo CD refuses paths outside the repository). */
+const repositoryPath = () =>
+  z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^(\.|[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*)$/, { message: 'must be a relative path inside the repository such as deploy/dev (no leading or trailing /)' })
+    .refine((p) => !p.split('/').includes('..'), { message: 'must not contain .. (Argo CD syncs only paths inside the repository)' });
+
+/**
+ * One deployment of a team: the Environment composes an Argo CD Application
+ * syncing `path` of one of the team's repositories into one of its
+ * namespaces, so no person needs rights to create Applications.
+ */
+const application = z
+  .object({
+    name: dnsLabel(40).describe('Application name within the team; the Argo CD Application is <team>-<name> (at most 63 characters).'),
+    repository: dnsLabel(40).describe('Name of one of the team\'s repositories (data.access.teams[].repositories[].name).'),
+    path: repositoryPath().describe('Directory in the repository with the manifests for this environment, e.g. deploy/dev.'),
+    namespace: dnsLabel().describe('One of the team\'s namespaces: the Application\'s destination.'),
+    targetRevision: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { message: 'must be a branch, tag or commit such as main, v1.2.0 or HEAD' })
+      .optional()
+      .describe('Branch, tag or commit to sync; default HEAD (the repository\'s default branch).'),
+  })
+  .strict();
+
+/** Argo CD Application name of a team's application. */
+export function applicationName(teamName: string, application: string): string {
+  return `${teamName}-${application}`;
+}
+
 const team = z
   .object({
     name: dnsLabel(40).describe('Team name; keys its access entry, its Kubernetes group and its Argo CD project (team-<name>).'),
@@ -88,6 +126,11 @@ const team = z
       .max(64)
       .default([])
       .describe('Project namespaces the team owns, each <repository>-<project> of one of its repositories: where it may edit and deploy.'),
+    applications: z
+      .array(application)
+      .max(50)
+      .default([])
+      .describe('Argo CD Applications the Environment creates for the team (<team>-<name>, project team-<name>, automated sync): how its projects are deployed, in production too, without anyone holding write access.'),
   })
   .strict();
 
@@ -105,7 +148,7 @@ export const accessConfigSchema = z
     developers: z
       .object({ level: z.enum(DEVELOPER_LEVELS).describe('Default level of every team: none, view (cluster-wide read, no Secrets) or edit (view plus edit in the team\'s own namespaces).') })
       .strict(),
-    teams: z.array(team).max(50).default([]).describe('Project teams: their role, group, repositories and namespaces.'),
+    teams: z.array(team).max(50).default([]).describe('Project teams: their role, group, repositories, namespaces and applications.'),
     operators: z
       .object({
         principalArns: z.array(roleArn()).max(20).default([]).describe('IAM roles of the platform operators.'),
@@ -126,6 +169,8 @@ export const accessConfigSchema = z
     const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: 'custom', path, message });
     const owners = new Map<string, string>();
     const names = new Set<string>();
+    // Application name -> team: <team>-<application> names share one namespace in Argo CD.
+    const applications = new Map<string, string>();
     access.teams.forEach((t, i) => {
       if (names.has(t.name)) issue(['teams', i, 'name'], `"${t.name}" is listed twice; name each team once`);
       names.add(t.name);
@@ -137,6 +182,23 @@ export const accessConfigSchema = z
         const owner = owners.get(ns);
         if (owner !== undefined && owner !== t.name) issue(['teams', i, 'namespaces', j], `"${ns}" is already owned by team ${owner}; a namespace has one team`);
         owners.set(ns, t.name);
+      });
+      const appNames = new Set<string>();
+      t.applications.forEach((app, j) => {
+        const at = (field: string) => ['teams', i, 'applications', j, field];
+        if (appNames.has(app.name)) issue(at('name'), `"${app.name}" is listed twice for team ${t.name}; name each application once`);
+        appNames.add(app.name);
+        const full = applicationName(t.name, app.name);
+        if (full.length > APPLICATION_NAME_MAX) issue(at('name'), `"${app.name}" makes Application ${full}, longer than ${APPLICATION_NAME_MAX} characters; shorten the application (or team) name`);
+        const other = applications.get(full);
+        if (other !== undefined && other !== t.name) issue(at('name'), `"${app.name}" makes Application ${full}, which team ${other} already has; rename one of them`);
+        applications.set(full, t.name);
+        if (!t.repositories.some((r) => r.name === app.repository)) {
+          issue(at('repository'), `"${app.repository}" is not a repository of team ${t.name} (${t.repositories.map((r) => r.name).join(', ')}); add it to repositories or use one of those`);
+        }
+        if (!t.namespaces.includes(app.namespace)) {
+          issue(at('namespace'), `"${app.namespace}" is not a namespace of team ${t.name} (${t.namespaces.join(', ') || 'none listed'}); add it to namespaces or use one of those`);
+        }
       });
       if (access.production && (t.level ?? access.developers.level) === 'edit') {
         issue(['teams', i, 'level'], `team ${t.name} cannot have edit in a production environment (production: true): deployments go through Argo CD; use view or none`);
@@ -151,6 +213,7 @@ export const accessConfigSchema = z
 
 export type AccessConfig = z.infer<typeof accessConfigSchema>;
 export type TeamConfig = AccessConfig['teams'][number];
+export type ApplicationConfig = TeamConfig['applications'][number];
 
 /** Default groups, so RBAC subjects, access entries and Argo CD's SSO groups agree. */
 export function teamGroup(t: TeamConfig): string {

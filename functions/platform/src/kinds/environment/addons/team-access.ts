@@ -1,5 +1,6 @@
-import { breakGlassGroup, operatorsGroup, teamGroup, teamLevel, type AccessConfig, type TeamConfig } from '../../../environment-config/access-config.js';
+import { applicationName, breakGlassGroup, operatorsGroup, teamGroup, teamLevel, type AccessConfig, type ApplicationConfig, type TeamConfig } from '../../../environment-config/access-config.js';
 import { API_GROUP } from '../../../composite.js';
+import { FatalError } from '../../../errors.js';
 import { ready, Waiting } from '../../../resources/aws/composition.js';
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, type AddonDefinition } from './addon.js';
@@ -45,7 +46,7 @@ const OPERATORS_VIEW_RULES = [
   },
 ];
 
-/** Kinds a team's Argo CD project may sync: the project kinds and ordinary workloads, nothing cluster-scoped (argocd/project/project.yaml). */
+/** Kinds a team's Argo CD project may sync: the project kinds and ordinary workloads, nothing cluster-scoped (docs/argocd.md). */
 const PROJECT_KINDS: ReadonlyArray<{ group: string; kind: string }> = [
   { group: API_GROUP, kind: 'Network' },
   { group: API_GROUP, kind: 'Storage' },
@@ -75,6 +76,38 @@ function appProject(team: TeamConfig): Record<string, unknown> {
       clusterResourceWhitelist: [],
       namespaceResourceWhitelist: PROJECT_KINDS.map((k) => ({ ...k })),
       orphanedResources: { warn: true },
+    },
+  };
+}
+
+/** Revision an application syncs unless it names one: the repository's default branch, whatever it is called. */
+export const DEFAULT_TARGET_REVISION = 'HEAD';
+
+/**
+ * A team's Application, composed from its config entry so that deploying
+ * needs nobody's write access in Argo CD or the cluster (production
+ * included): Git is the only way in. No resources finalizer: removing the
+ * entry (or the Environment) leaves the deployed workloads and data in
+ * place instead of cascading a delete; a team removes a deployment by
+ * deleting its files (prune) first. Retries with backoff because a Storage
+ * or Database can be Progressing for minutes.
+ */
+function application(team: TeamConfig, app: ApplicationConfig): Record<string, unknown> {
+  const repository = team.repositories.find((r) => r.name === app.repository);
+  // access-config.ts already refuses an unknown repository with the field's path; this keeps the invariant explicit.
+  if (repository === undefined) throw new FatalError(`cannot compose application ${app.name} of team ${team.name}: repository "${app.repository}" is not one of the team's repositories; list it under repositories`);
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: applicationName(team.name, app.name), namespace: ARGOCD_NAMESPACE, labels: { [`${API_GROUP}/team`]: team.name } },
+    spec: {
+      project: appProjectName(team),
+      source: { repoURL: repository.url, path: app.path, targetRevision: app.targetRevision ?? DEFAULT_TARGET_REVISION },
+      destination: { server: IN_CLUSTER, namespace: app.namespace },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+      },
     },
   };
 }
@@ -146,7 +179,7 @@ function onpremBindings(access: AccessConfig): Record<string, Manifest> {
 /**
  * Team access inside the cluster: each team's namespaces (kept if the team
  * is removed: they hold its workloads), its Role and RoleBinding there for
- * the project kinds, its Argo CD AppProject, and on-prem the bindings that
+ * the project kinds, its Argo CD AppProject and Applications, and on-prem the bindings that
  * stand in for EKS access policies. Applied once Argo CD (and so its CRDs)
  * runs.
  */
@@ -195,6 +228,12 @@ export const teamAccess: AddonDefinition = {
         object(`binding-${ns}`, nsReady ? binding('RoleBinding', TEAM_ROLE, ns, 'Role', TEAM_ROLE, teamGroup(team)) : namespaceReady(ns));
       }
       if (team.namespaces.length > 0) object(`appproject-${team.name}`, argoCdReady ? appProject(team) : argoCdRunning);
+      // Argo CD refuses an Application whose project does not exist yet, and automated sync does not create its namespace.
+      for (const app of team.applications) {
+        const needs = [ready('release-argo-cd'), ready(`object-team-access-appproject-${team.name}`), ready(`object-team-access-namespace-${app.namespace}`)];
+        const admitted = ctx.met(...needs);
+        object(`application-${applicationName(team.name, app.name)}`, admitted ? application(team, app) : ctx.waiting(...needs));
+      }
     }
     // Operators who only view (production) still need to read the platform's own kinds, which no access policy covers.
     if (access.operators.level === 'view') {
