@@ -107,7 +107,12 @@ describe('CloudWatch log groups expire', SLOW, () => {
       const r = render(example);
       const groups = Object.entries(r).filter(([, resource]) => resource.kind === 'Group' && String(resource.apiVersion).startsWith('cloudwatchlogs.'));
       for (const [key, group] of groups) expect(forProvider(group).retentionInDays, key).toBeGreaterThan(0);
-      expect(groups.map(([, group]) => externalName(group)).sort()).toEqual([`/aws/eks/${example.split('-')[0]}-cluster/cluster`, `/aws/rds/instance/${example.split('-')[0]}-database/postgresql`, `/aws/vpc/${example.split('-')[0]}/flow-logs`]);
+      const environment = example.split('-')[0];
+      // An Amazon Managed Prometheus workspace (observability aws-managed) logs to a group of its own.
+      const prometheus = r['amp-workspace'] !== undefined ? [`/aws/vendedlogs/prometheus/${environment}-cluster`] : [];
+      expect(groups.map(([, group]) => externalName(group)).sort()).toEqual(
+        [`/aws/eks/${environment}-cluster/cluster`, `/aws/rds/instance/${environment}-database/postgresql`, ...prometheus, `/aws/vpc/${environment}/flow-logs`].sort(),
+      );
       // Every log type the cluster and database send lands in one of them.
       expect(forProvider(r.cluster).enabledClusterLogTypes).toBeDefined();
       expect(forProvider(r.database).enabledCloudwatchLogsExports).toEqual(['postgresql']);
