@@ -230,3 +230,8 @@ export function breakGlassGroup(access: AccessConfig): string {
 export function teamLevel(access: AccessConfig, t: TeamConfig): DeveloperLevel {
   return t.level ?? access.developers.level;
 }
+
+/** Argo CD project of a team. */
+export function appProjectName(team: TeamConfig): string {
+  return `team-${team.name}`;
+}

@@ -1,7 +1,7 @@
 import { parse, stringify } from 'yaml';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { ARGOCD_CM_DATA } from './argocd-cm.generated.js';
-import { argocdRbac } from './team-access.js';
+import { appProjectName, breakGlassGroup, operatorsGroup, teamGroup, teamLevel, type AccessConfig } from '../../../environment-config/access-config.js';
 
 /** Namespace of the environment cluster's Argo CD; the project Applications live here (docs/argocd.md). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -70,3 +70,34 @@ export const argoCd: AddonDefinition = {
     };
   },
 };
+
+/**
+ * Argo CD RBAC (argocd-rbac-cm): no default role; every team reads every
+ * application (and, outside production, their logs); a team syncs only the
+ * applications of its own project, and not in production, where automated
+ * sync from Git is the only way in. Operators: admin outside production,
+ * read plus sync in it; break-glass admin while switched on. Subjects are SSO
+ * groups, the same names as the Kubernetes groups.
+ */
+export function argocdRbac(access: AccessConfig): Record<string, string> {
+  const lines = ['p, role:catalyst-forge-reader, applications, get, */*, allow', 'p, role:catalyst-forge-reader, projects, get, *, allow'];
+  if (!access.production) lines.push('p, role:catalyst-forge-reader, logs, get, */*, allow');
+  for (const team of [...access.teams].sort((a, b) => a.name.localeCompare(b.name))) {
+    lines.push(`g, ${teamGroup(team)}, role:catalyst-forge-reader`);
+    if (!access.production && teamLevel(access, team) !== 'none') {
+      lines.push(`p, role:team-${team.name}, applications, sync, ${appProjectName(team)}/*, allow`);
+      lines.push(`g, ${teamGroup(team)}, role:team-${team.name}`);
+    }
+  }
+  if (access.production || access.operators.level === 'view') {
+    lines.push(`g, ${operatorsGroup(access)}, role:readonly`);
+    if (access.production) {
+      lines.push('p, role:catalyst-forge-operator, applications, sync, */*, allow');
+      lines.push(`g, ${operatorsGroup(access)}, role:catalyst-forge-operator`);
+    }
+  } else {
+    lines.push(`g, ${operatorsGroup(access)}, role:admin`);
+  }
+  if (access.breakGlass.enabled) lines.push(`g, ${breakGlassGroup(access)}, role:admin`);
+  return { 'policy.default': '', 'policy.csv': `${lines.join('\n')}\n`, scopes: '[groups]' };
+}

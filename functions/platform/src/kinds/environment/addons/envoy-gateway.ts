@@ -2,9 +2,16 @@ import type { GatewayRef } from '../../../environment-config/platform-environmen
 import type { EnvironmentContext } from '../context.js';
 import { everywhere, CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { wildcardIssuer } from './cert-manager.js';
-import { GRAFANA_LISTENER, grafanaHostname } from './grafana.js';
 import { OTLP_RECEIVER, samplingPercent, storesInCluster } from './observability-mode.js';
 import { MONITORING_NAMESPACE } from './onprem-secrets.js';
+
+/** The listener of the internal Gateway that serves Grafana (added where Grafana runs; grafana.ts routes to it). */
+export const GRAFANA_LISTENER = 'grafana';
+
+/** Grafana's hostname: `grafana.<zone>`, resolvable only inside the network (internal Gateway, private zone). */
+export function grafanaHostname(ctx: EnvironmentContext): string {
+  return `grafana.${ctx.zoneName}`;
+}
 
 const CHART = 'envoy-gateway';
 

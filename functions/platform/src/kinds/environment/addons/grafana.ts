@@ -1,6 +1,6 @@
 import type { EnvironmentContext } from '../context.js';
 import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
-import { GATEWAYS } from './envoy-gateway.js';
+import { GATEWAYS, GRAFANA_LISTENER, grafanaHostname } from './envoy-gateway.js';
 import { AMP_WORKSPACE, ampEndpoint, onWorkspace } from './managed-prometheus.js';
 import { awsManaged, IN_CLUSTER_SERVICES, storesInCluster } from './observability-mode.js';
 import { MONITORING_NAMESPACE } from './onprem-secrets.js';
@@ -10,14 +10,6 @@ export const DATA_SOURCE_UIDS = { prometheus: 'prometheus', loki: 'loki', tempo:
 
 /** Label (and value) of the ConfigMaps in {@link MONITORING_NAMESPACE} whose dashboards Grafana's sidecar loads. */
 export const DASHBOARD_LABEL = { name: 'grafana_dashboard', value: '1' } as const;
-
-/** The listener of the internal Gateway that serves Grafana (envoy-gateway.ts adds it where Grafana runs). */
-export const GRAFANA_LISTENER = 'grafana';
-
-/** Grafana's hostname: `grafana.<zone>`, resolvable only inside the network (internal Gateway, private zone). */
-export function grafanaHostname(ctx: EnvironmentContext): string {
-  return `grafana.${ctx.zoneName}`;
-}
 
 /** The dashboard sidecar: ConfigMaps labelled `grafana_dashboard: "1"`, in the monitoring namespace only (no team can inject one elsewhere). */
 export const DASHBOARD_SIDECAR = { enabled: true, label: DASHBOARD_LABEL.name, labelValue: DASHBOARD_LABEL.value, searchNamespace: MONITORING_NAMESPACE } as const;

@@ -4,24 +4,16 @@ import type { EnvironmentContext } from '../context.js';
 import { TEMPO_PREFIX } from './tempo.js';
 import { CRITICAL_ADDONS_TOLERATION, highlyAvailable, replicasOf, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { AMBIENT_POD_LABELS, meshIsIstio, METRICS_SCRAPERS } from './istio.js';
-import { DASHBOARD_SIDECAR, DATA_SOURCE_UIDS, EXEMPLARS_TO_TEMPO, grafanaHostname, lokiDataSource, tempoDataSource } from './grafana.js';
+import { grafanaHostname } from './envoy-gateway.js';
+import { DASHBOARD_SIDECAR, DATA_SOURCE_UIDS, EXEMPLARS_TO_TEMPO, lokiDataSource, tempoDataSource } from './grafana.js';
 import { prometheusInCluster, storesInCluster } from './observability-mode.js';
-import { LOKI_S3_SECRET, LOKI_S3_USER, MINIO_ROOT_SECRET, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET, TEMPO_S3_USER } from './onprem-secrets.js';
+import { LOKI_S3_SECRET, LOKI_S3_USER, MINIO_ENDPOINT, MINIO_REGION, MINIO_ROOT_SECRET, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET, TEMPO_S3_USER } from './onprem-secrets.js';
 
 /** Namespace of the in-cluster observability stack; Alloy's in-cluster endpoints point here. */
 export { MONITORING_NAMESPACE };
 
 /** Bucket of the in-cluster MinIO that Loki keeps everything in (on-prem). */
 const LOKI_BUCKET = 'loki';
-
-/** MinIO's S3 API in the cluster: release `minio` of chart `minio`, service port 9000. */
-export const MINIO_ENDPOINT = `minio.${MONITORING_NAMESPACE}.svc:9000`;
-
-/**
- * MinIO ignores the region, but S3 clients sign requests with one; MinIO's
- * default region is us-east-1.
- */
-export const MINIO_REGION = 'us-east-1';
 
 const PROMETHEUS_SCRAPER = METRICS_SCRAPERS[1];
 

@@ -14,6 +14,15 @@ export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 /** Namespace of the in-cluster observability stack (Prometheus, Grafana, Loki, Tempo, MinIO). */
 export const MONITORING_NAMESPACE = 'monitoring';
 
+/** MinIO's S3 API in the cluster: release `minio` of chart `minio`, service port 9000. */
+export const MINIO_ENDPOINT = `minio.${MONITORING_NAMESPACE}.svc:9000`;
+
+/**
+ * MinIO ignores the region, but S3 clients sign requests with one; MinIO's
+ * default region is us-east-1.
+ */
+export const MINIO_REGION = 'us-east-1';
+
 /** Secret holding the RFC 2136 TSIG secret under key `secret` (in External DNS's and cert-manager's namespaces). */
 export const TSIG_SECRET = 'rfc2136-tsig';
 

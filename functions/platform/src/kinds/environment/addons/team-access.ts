@@ -1,4 +1,4 @@
-import { applicationName, breakGlassGroup, operatorsGroup, teamGroup, teamLevel, type AccessConfig, type ApplicationConfig, type TeamConfig } from '../../../environment-config/access-config.js';
+import { appProjectName, applicationName, breakGlassGroup, operatorsGroup, teamGroup, teamLevel, type AccessConfig, type ApplicationConfig, type TeamConfig } from '../../../environment-config/access-config.js';
 import { API_GROUP } from '../../../composite.js';
 import { FatalError } from '../../../errors.js';
 import { ready, Waiting } from '../../../resources/aws/composition.js';
@@ -11,11 +11,6 @@ const COMPONENT = 'team-access';
 
 /** Name of the Role and RoleBinding in each team namespace. */
 export const TEAM_ROLE = 'catalyst-forge-team';
-
-/** Argo CD project of a team. */
-export function appProjectName(team: TeamConfig): string {
-  return `team-${team.name}`;
-}
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete'];
@@ -110,37 +105,6 @@ function application(team: TeamConfig, app: ApplicationConfig): Record<string, u
       },
     },
   };
-}
-
-/**
- * Argo CD RBAC (argocd-rbac-cm): no default role; every team reads every
- * application (and, outside production, their logs); a team syncs only the
- * applications of its own project, and not in production, where automated
- * sync from Git is the only way in. Operators: admin outside production,
- * read plus sync in it; break-glass admin while switched on. Subjects are SSO
- * groups, the same names as the Kubernetes groups.
- */
-export function argocdRbac(access: AccessConfig): Record<string, string> {
-  const lines = ['p, role:catalyst-forge-reader, applications, get, */*, allow', 'p, role:catalyst-forge-reader, projects, get, *, allow'];
-  if (!access.production) lines.push('p, role:catalyst-forge-reader, logs, get, */*, allow');
-  for (const team of [...access.teams].sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push(`g, ${teamGroup(team)}, role:catalyst-forge-reader`);
-    if (!access.production && teamLevel(access, team) !== 'none') {
-      lines.push(`p, role:team-${team.name}, applications, sync, ${appProjectName(team)}/*, allow`);
-      lines.push(`g, ${teamGroup(team)}, role:team-${team.name}`);
-    }
-  }
-  if (access.production || access.operators.level === 'view') {
-    lines.push(`g, ${operatorsGroup(access)}, role:readonly`);
-    if (access.production) {
-      lines.push('p, role:catalyst-forge-operator, applications, sync, */*, allow');
-      lines.push(`g, ${operatorsGroup(access)}, role:catalyst-forge-operator`);
-    }
-  } else {
-    lines.push(`g, ${operatorsGroup(access)}, role:admin`);
-  }
-  if (access.breakGlass.enabled) lines.push(`g, ${breakGlassGroup(access)}, role:admin`);
-  return { 'policy.default': '', 'policy.csv': `${lines.join('\n')}\n`, scopes: '[groups]' };
 }
 
 type Manifest = Record<string, unknown>;

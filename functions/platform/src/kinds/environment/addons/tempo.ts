@@ -3,8 +3,7 @@ import { bucketName } from '../buckets.js';
 import type { EnvironmentContext } from '../context.js';
 import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { storesInCluster } from './observability-mode.js';
-import { MINIO_ENDPOINT, MINIO_REGION } from './observability.js';
-import { MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET } from './onprem-secrets.js';
+import { MINIO_ENDPOINT, MINIO_REGION, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET } from './onprem-secrets.js';
 
 /** Key prefix of Tempo's blocks in the environment's logs bucket (Loki writes at the root, outside it). */
 export const TEMPO_PREFIX = 'tempo';
