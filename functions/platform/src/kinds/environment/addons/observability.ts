@@ -7,7 +7,7 @@ import { AMBIENT_POD_LABELS, meshIsIstio, METRICS_SCRAPERS } from './istio.js';
 import { grafanaHostname } from './envoy-gateway.js';
 import { DASHBOARD_SIDECAR, DATA_SOURCE_UIDS, EXEMPLARS_TO_TEMPO, lokiDataSource, tempoDataSource } from './grafana.js';
 import { prometheusInCluster, storesInCluster } from './observability-mode.js';
-import { LOKI_S3_SECRET, LOKI_S3_USER, MINIO_ENDPOINT, MINIO_REGION, MINIO_ROOT_SECRET, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET, TEMPO_S3_USER } from './onprem-secrets.js';
+import { LOKI_S3_SECRET, LOKI_S3_USER, minioCredentialsEnv, MINIO_ENDPOINT, MINIO_REGION, MINIO_ROOT_SECRET, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET, TEMPO_S3_USER } from './onprem-secrets.js';
 
 /** Namespace of the in-cluster observability stack; Alloy's in-cluster endpoints point here. */
 export { MONITORING_NAMESPACE };
@@ -98,8 +98,6 @@ function lokiStorage(ctx: EnvironmentContext): { loki: Record<string, unknown>; 
       singleBinary: {},
     };
   }
-  // No keys in the config: Loki's S3 client falls back to the standard AWS_* variables, filled from the Secret.
-  const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: LOKI_S3_SECRET, key } } });
   return {
     loki: {
       storage: {
@@ -114,7 +112,7 @@ function lokiStorage(ctx: EnvironmentContext): { loki: Record<string, unknown>; 
       },
     },
     singleBinary: {
-      extraEnv: [secretEnv('AWS_ACCESS_KEY_ID', 'accessKeyId'), secretEnv('AWS_SECRET_ACCESS_KEY', 'secretAccessKey')],
+      extraEnv: minioCredentialsEnv(LOKI_S3_SECRET),
     },
   };
 }

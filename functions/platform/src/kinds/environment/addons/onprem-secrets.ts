@@ -23,6 +23,15 @@ export const MINIO_ENDPOINT = `minio.${MONITORING_NAMESPACE}.svc:9000`;
  */
 export const MINIO_REGION = 'us-east-1';
 
+/**
+ * A MinIO user's keys as the standard AWS_* variables, read from its Secret:
+ * S3 clients fall back to them, so no key ever sits in a chart's config.
+ */
+export function minioCredentialsEnv(secretName: string): Array<Record<string, unknown>> {
+  const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
+  return [fromSecret('AWS_ACCESS_KEY_ID', 'accessKeyId'), fromSecret('AWS_SECRET_ACCESS_KEY', 'secretAccessKey')];
+}
+
 /** Secret holding the RFC 2136 TSIG secret under key `secret` (in External DNS's and cert-manager's namespaces). */
 export const TSIG_SECRET = 'rfc2136-tsig';
 

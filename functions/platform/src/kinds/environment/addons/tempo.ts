@@ -3,7 +3,7 @@ import { bucketName } from '../buckets.js';
 import type { EnvironmentContext } from '../context.js';
 import { CRITICAL_ADDONS_TOLERATION, SYSTEM_NODE_SELECTOR, type AddonDefinition } from './addon.js';
 import { storesInCluster } from './observability-mode.js';
-import { MINIO_ENDPOINT, MINIO_REGION, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET } from './onprem-secrets.js';
+import { minioCredentialsEnv, MINIO_ENDPOINT, MINIO_REGION, MONITORING_NAMESPACE, ONPREM_SECRET_KEYS, TEMPO_BUCKET, TEMPO_S3_SECRET } from './onprem-secrets.js';
 
 /** Key prefix of Tempo's blocks in the environment's logs bucket (Loki writes at the root, outside it). */
 export const TEMPO_PREFIX = 'tempo';
@@ -49,13 +49,12 @@ function traceStorage(ctx: EnvironmentContext): { storage: Record<string, unknow
       extraEnv: [],
     };
   }
-  const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: TEMPO_S3_SECRET, key } } });
   return {
     storage: {
       // Plain HTTP inside the cluster, like Loki's: MinIO has no certificate here.
       trace: { backend: 's3', s3: { bucket: TEMPO_BUCKET, endpoint: MINIO_ENDPOINT, region: MINIO_REGION, forcepathstyle: true, insecure: true }, ...local },
     },
-    extraEnv: [secretEnv('AWS_ACCESS_KEY_ID', 'accessKeyId'), secretEnv('AWS_SECRET_ACCESS_KEY', 'secretAccessKey')],
+    extraEnv: minioCredentialsEnv(TEMPO_S3_SECRET),
   };
 }
 
