@@ -6,7 +6,7 @@ import { DASHBOARD_LABEL, DATA_SOURCE_UIDS as GRAFANA_DATA_SOURCE_UIDS } from '.
 import { MONITORING_NAMESPACE } from '../functions/platform/src/kinds/environment/addons/onprem-secrets.js';
 import { releaseProblems } from '../scripts/lib/charts.js';
 import { REPO_ROOT } from '../scripts/lib/validation.js';
-import { dashboardQueries, dashboardSchemaValidator, dataSourceUids, metricNames, metricProblems, readMetricFacts, seriesIndex, type JsonObject } from './helpers/dashboards.js';
+import { dashboardQueries, dashboardSchemaValidator, dataSourceUids, metricNames, metricProblems, prometheusReading, readMetricFacts, seriesIndex, withGrafanaVariables, type JsonObject } from './helpers/dashboards.js';
 import { readManifest } from './helpers/requests.js';
 import { settleEnvironment, type Resources } from './helpers/settle.js';
 
@@ -50,6 +50,18 @@ describe('the shipped dashboards', () => {
     expect(metricProblems(dashboard, index, everything)).toEqual([]);
   });
 
+  it.each(FILES)('%s: Prometheus\' own parser accepts every query and selects exactly the metrics the check reads', (file) => {
+    const queries = dashboardQueries(fromFile(file));
+    const readings = prometheusReading(queries.map((q) => withGrafanaVariables(q.expr)));
+    const disagreements = queries.flatMap((q, i) => {
+      const reading = readings[i] ?? { error: 'no answer' };
+      if (reading.error !== undefined) return [`${q.where}: Prometheus refuses it: ${reading.error}`];
+      const ours = metricNames(q.expr);
+      return JSON.stringify(ours) === JSON.stringify(reading.names ?? []) ? [] : [`${q.where}: Prometheus selects ${JSON.stringify(reading.names)}, the check reads ${JSON.stringify(ours)}`];
+    });
+    expect(disagreements).toEqual([]);
+  });
+
   it('the agreed uids are the ones the Grafanas the package runs provision', () => {
     expect(new Set(Object.values(GRAFANA_DATA_SOURCE_UIDS))).toEqual(DATA_SOURCE_UIDS);
   });
@@ -72,6 +84,17 @@ describe('the checks catch what they are for', () => {
     expect(metricNames('histogram_quantile(0.99, sum by (le, controller) (rate(controller_runtime_reconcile_time_seconds_bucket{namespace=~"$ns", le!="x"}[$__rate_interval])))')).toEqual(['controller_runtime_reconcile_time_seconds_bucket']);
     expect(metricNames('sum(a_total{x="y"}) / on (pod) group_left(node) b_info offset 5m or vector(0) > bool 1')).toEqual(['a_total', 'b_info']);
     expect(metricNames('kube_statefulset_replicas - kube_statefulset_status_replicas_ready')).toEqual(['kube_statefulset_replicas', 'kube_statefulset_status_replicas_ready']);
+  });
+
+  it.each([
+    { reason: 'a query Prometheus cannot parse is refused, with the parser\'s reason', expr: 'sum(rate(up[$__rate_interval])', refused: true, ours: ['up'] },
+    { reason: 'a metric named by __name__ is one Prometheus selects where the check reads none, so the comparison shows it', expr: '{__name__="up", job="x"}', names: ['up'], ours: [] },
+    { reason: 'Grafana variables become values Prometheus accepts, and the check reads the same metric', expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"${namespace:regex}"}[$__rate_interval]))', names: ['container_cpu_usage_seconds_total'], ours: ['container_cpu_usage_seconds_total'] },
+  ])('Prometheus\' reading of a query: $reason', ({ expr, refused, names, ours }) => {
+    const [reading] = prometheusReading([withGrafanaVariables(expr)]);
+    if (refused === true) expect(reading?.error).toMatch(/parse error/);
+    else expect(reading).toEqual({ names });
+    expect(metricNames(expr)).toEqual(ours);
   });
 
   it('an unknown metric fails the metric check', () => {

@@ -7,11 +7,13 @@
 #                    XR reconciler against an in-memory client; the CLI calls it through --crossplane-binary
 #   admission-check  ours (admission-check/main.go): the API server's ValidatingAdmissionPolicy
 #                    evaluator (k8s.io/apiserver), so tests evaluate the CEL the Environment renders
+#   promql-names     ours (promql-names/main.go): Prometheus' own PromQL parser, so the dashboards
+#                    test reads the metric names of its queries as Prometheus does
 #   validate-cache/  Crossplane's own CRDs from the core module, where `resource validate` looks for
 #                    them, so validation never downloads the Crossplane image
 #
 # Versions are pinned by the go.mod/go.sum beside this script. A tool is rebuilt only when its
-# go.mod or go.sum changed since it was built. `go install` refuses the core module (its go.mod
+# go.mod, go.sum or (for ours) Go source changed since it was built. `go install` refuses the core module (its go.mod
 # replaces its own apis module), hence a small module of ours that requires it.
 set -euo pipefail
 
@@ -20,7 +22,7 @@ usage() {
 Usage: npm run crossplane-tools   (or: bash scripts/crossplane-tools/build.sh)
 
 Builds the real Crossplane CLI (crossplane), core (crossplane-core) and our
-admission-check from the Go module proxy into .tools/crossplane/ (or
+admission-check and promql-names from the Go module proxy into .tools/crossplane/ (or
 $CROSSPLANE_TOOLS_DIR), at the versions pinned by the go.mod/go.sum files beside
 this script. A no-op once they are built; the first build takes several minutes
 and needs Go 1.26 or newer.
@@ -50,7 +52,7 @@ mkdir -p "$out"
 exec 9>"$out/.lock"
 flock 9
 
-stamp_of() { cat "$here/$1/go.mod" "$here/$1/go.sum" | sha256sum | cut -d' ' -f1; }
+stamp_of() { cat "$here/$1/go.mod" "$here/$1/go.sum" "$here/$1"/*.go 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
 # build <dir> <module the version is reported for> <binary> [package to build, default <module>/cmd/crossplane]
 build() {
@@ -69,6 +71,7 @@ build() {
 build core github.com/crossplane/crossplane/v2 crossplane-core
 build cli github.com/crossplane/cli/v2 crossplane
 build admission-check k8s.io/apiserver admission-check .
+build promql-names github.com/prometheus/prometheus promql-names .
 
 # Crossplane's built-in CRDs (Usage, EnvironmentConfig, ...) at the core's version, laid out as
 # `resource validate` caches the Crossplane image: <cache>/<image with ':' as '@'>/package.yaml.

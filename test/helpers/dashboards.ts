@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse } from 'yaml';
+import { TOOLS_DIR } from '../../scripts/lib/crossplane-cli.js';
 import { REPO_ROOT } from '../../scripts/lib/validation.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -122,4 +124,21 @@ export function dashboardSchemaValidator(): (dashboard: unknown) => string[] {
   const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false }).compile(body);
   const line = (e: ErrorObject) => `${e.instancePath || '/'}: ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`;
   return (dashboard) => (validate(dashboard) ? [] : (validate.errors ?? []).map(line));
+}
+
+/**
+ * A query as Prometheus receives it from Grafana: the interval variables become
+ * a duration and every other variable a plain value (they stand in label
+ * values), so Prometheus' parser can read it.
+ */
+export function withGrafanaVariables(expr: string): string {
+  return expr.replace(/\$\{?__(rate_interval|interval|range)\}?/g, '5m').replace(/\$\{?\w+(?::\w+)?\}?|\[\[\w+\]\]/g, 'x');
+}
+
+/** What Prometheus' own parser (scripts/crossplane-tools/promql-names) reads in each expression: the metric names it selects, or why it refuses it. */
+export function prometheusReading(exprs: readonly string[]): Array<{ names?: string[]; error?: string }> {
+  const binary = join(TOOLS_DIR, 'promql-names');
+  const run = spawnSync(binary, [], { input: JSON.stringify(exprs), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (run.error !== undefined || run.status !== 0) throw new Error(`cannot run ${binary} (build it with scripts/crossplane-tools/build.sh): ${run.error?.message ?? run.stderr}`);
+  return JSON.parse(run.stdout) as Array<{ names?: string[]; error?: string }>;
 }
